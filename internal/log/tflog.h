@@ -1,0 +1,58 @@
+/*
+ * tflog: hclog-compatible JSON lines on stderr (notes/tfplugin6.md 2.4).
+ *
+ * Each line: {"@level":"debug","@message":"...","@module":"foundry.arm","@timestamp":"2006-01-02T15:04:05.000000Z07:00",...kv}
+ * with @level/@message/@timestamp always JSON strings (go-plugin type-asserts them). Level from TF_LOG_PROVIDER,
+ * falling back to TF_LOG (TRACE, DEBUG, INFO, WARN, ERROR, JSON = trace, OFF); unset = off.
+ * Nothing is ever written to stdout.
+ *
+ * Redaction happens here, for every line at every level: registered secret values are replaced by
+ * "[REDACTED]" wherever they appear, so a secret that reaches a log call by any route is still not printed.
+ * Thread-safe.
+ */
+#ifndef TFLOG_H
+#define TFLOG_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "../common/fy_arena.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum tflog_level {
+	TFLOG_TRACE = 0,
+	TFLOG_DEBUG,
+	TFLOG_INFO,
+	TFLOG_WARN,
+	TFLOG_ERROR,
+	TFLOG_OFF
+} tflog_level;
+
+/* Read TF_LOG_PROVIDER / TF_LOG. Safe to call more than once. */
+void tflog_init(void);
+/* Tests: send lines to `f` (NULL = stderr) at `level`. */
+void tflog_set_output(FILE *f, tflog_level level);
+int tflog_enabled(tflog_level level);
+
+/* Message only. */
+void tflog(tflog_level level, const char *module, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Message plus string key/value pairs, NULL-terminated: tflog_kv(L, "foundry.arm", "request", "method", "GET", NULL). */
+void tflog_kv(tflog_level level, const char *module, const char *message, ...) __attribute__((sentinel));
+
+/* Never print this value (API keys, client secrets, tokens, assertions). Values shorter than 4 bytes are ignored.
+ * The registry is process-wide and only grows; copies are kept. */
+void tflog_add_secret(const char *value);
+/* The redacted form of `s` (arena copy). */
+char *tflog_redact(fy_arena *a, const char *s);
+/* JSON text with the values of secret-bearing keys (key, clientSecret, client_secret, access_token, password,
+ * client_assertion, refresh_token, api-key, Authorization, ...) replaced, then tflog_redact applied.
+ * Non-JSON input gets tflog_redact only. */
+char *tflog_redact_json(fy_arena *a, const char *json);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,2 @@
+/* placeholder: replaced by the module implementation */
+typedef int fy_placeholder_rpc;

@@ -1,0 +1,204 @@
+/*
+ * tf: what a provider declares, and the protocol semantics shared by every resource.
+ *
+ * A provider is a tf_provider: a schema table and a small set of operations per
+ * resource, in the spirit of terraform-plugin-framework. Everything the schema
+ * can express is done once here, from the table, for every resource:
+ *   - schema -> tfplugin6.Schema (types, nesting, descriptions, sensitive, write-only, deprecation);
+ *   - attribute validators (one_of with "did you mean", regex, https URL, ...) with attribute paths;
+ *   - plan rules (notes/tfplugin6.md 4.2-4.4): defaults, computed-unknown on create, write-only nulling,
+ *     RequiresReplace paths, keeping unknown config values unknown;
+ *   - apply/read/import/upgrade rules (4.5-4.8, 3.7): state nulling for write-only, consistency,
+ *     echoing private data.
+ * provider/ code sees cty values, schemas and diagnostics; never protobuf or gRPC.
+ */
+#ifndef TF_H
+#define TF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/fy_arena.h"
+#include "../common/fy_error.h"
+#include "../cty/cty.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------ diagnostics */
+
+typedef enum tf_severity { TF_ERROR = 1, TF_WARNING = 2 } tf_severity;
+
+typedef struct tf_diags tf_diags;
+
+/* `path` may be NULL (whole resource). Detail is printf-formatted; summary is one line. */
+void tf_diag_add(tf_diags *d, tf_severity sev, const cty_path *path, const char *summary, const char *detail_fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+int tf_diags_has_errors(const tf_diags *d);
+size_t tf_diags_count(const tf_diags *d);
+/* Accessors (for the server and tests). */
+tf_severity tf_diags_severity(const tf_diags *d, size_t i);
+const char *tf_diags_summary(const tf_diags *d, size_t i);
+const char *tf_diags_detail(const tf_diags *d, size_t i);
+const cty_path *tf_diags_path(const tf_diags *d, size_t i);
+
+int tf_diags_new(tf_diags **out, fy_arena *a); /* lives in the arena */
+
+/* ------------------------------------------------------------- the table */
+
+typedef enum tf_nesting {
+	TF_NEST_NONE = 0, /* plain attribute with `type` */
+	TF_NEST_SINGLE,
+	TF_NEST_LIST,
+	TF_NEST_SET,
+	TF_NEST_MAP
+} tf_nesting;
+
+enum tf_attr_flags {
+	TF_REQUIRED = 1u << 0,
+	TF_OPTIONAL = 1u << 1,
+	TF_COMPUTED = 1u << 2,
+	TF_SENSITIVE = 1u << 3,
+	TF_WRITE_ONLY = 1u << 4,         /* Terraform >= 1.11; never in plan or state */
+	TF_REPLACE = 1u << 5,            /* a change to this attribute replaces the resource */
+	TF_STATE_FOR_UNKNOWN = 1u << 6   /* computed: keep the prior value on update instead of marking it unknown */
+};
+
+typedef enum tf_validator_kind {
+	TF_V_END = 0,     /* terminator */
+	TF_V_ONE_OF,      /* exact match against `one_of`; a case-insensitive match says "did you mean" */
+	TF_V_REGEX,       /* POSIX extended regex in `pattern`, whole value must match */
+	TF_V_HTTPS_URL,   /* absolute https:// URL with a host */
+	TF_V_NOT_EMPTY,   /* strings non-empty; collections non-empty */
+	TF_V_CONTAINS,    /* string contains `pattern` literally */
+	TF_V_FUNC         /* custom check */
+} tf_validator_kind;
+
+struct tf_validator;
+typedef void (*tf_validate_fn)(const struct tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d);
+
+typedef struct tf_validator {
+	tf_validator_kind kind;
+	const char *const *one_of; /* NULL-terminated */
+	const char *pattern;
+	const char *message;       /* detail when the rule fails; a sensible default otherwise */
+	tf_validate_fn func;
+} tf_validator;
+
+struct tf_object;
+struct tf_block;
+
+typedef struct tf_attribute {
+	const char *name;                 /* NULL terminates a table */
+	const char *type;                 /* cty type JSON, e.g. "\"string\"", "[\"list\",\"string\"]"; NULL with `nested` */
+	const struct tf_object *nested;   /* nested attribute object type (HCL `x = { ... }`) */
+	tf_nesting nesting;               /* with `nested` */
+	unsigned flags;                   /* enum tf_attr_flags */
+	const char *description;          /* Markdown */
+	const char *default_json;         /* JSON value planned when config is null (attribute is OPTIONAL|COMPUTED) */
+	const tf_validator *validators;   /* TF_V_END-terminated array, or NULL */
+	const char *deprecation;          /* non-NULL: deprecated, with this message */
+} tf_attribute;
+
+typedef struct tf_object {
+	const tf_attribute *attributes;   /* NULL-name terminated */
+} tf_object;
+
+typedef struct tf_block_type {
+	const char *name;                 /* NULL terminates a table */
+	tf_nesting nesting;               /* SINGLE, LIST, SET, MAP */
+	const struct tf_block *block;
+	int64_t min_items, max_items;
+} tf_block_type;
+
+typedef struct tf_block {
+	int64_t version;                  /* schema version, for resources */
+	const char *description;          /* Markdown */
+	const tf_attribute *attributes;   /* NULL-name terminated */
+	const tf_block_type *blocks;      /* NULL-name terminated, or NULL */
+	const char *deprecation;
+} tf_block;
+
+/* ------------------------------------------------------- per-call context */
+
+typedef struct tf_ctx tf_ctx;
+
+fy_arena *tf_ctx_arena(tf_ctx *ctx);
+tf_diags *tf_ctx_diags(tf_ctx *ctx);
+void *tf_ctx_provider_data(tf_ctx *ctx);   /* what configure() produced; NULL before ConfigureProvider */
+const char *tf_ctx_terraform_version(tf_ctx *ctx); /* "" when unknown */
+int tf_ctx_stopped(tf_ctx *ctx);           /* StopProvider was called since this RPC started */
+/* The implied cty type of a resource/data source/provider schema (for building state values). */
+const cty_type *tf_ctx_schema_type(tf_ctx *ctx);
+
+/* Shorthands for tf_diag_add(tf_ctx_diags(ctx), ...). */
+void tf_error(tf_ctx *ctx, const cty_path *path, const char *summary, const char *detail_fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void tf_warning(tf_ctx *ctx, const cty_path *path, const char *summary, const char *detail_fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Path helper: cty_path_attr(tf_ctx_arena(ctx), NULL, name). */
+cty_path *tf_path(tf_ctx *ctx, const char *attr);
+
+/* ------------------------------------------------------------ operations */
+
+/*
+ * Operations return 0 or a negative FY_E* code; what went wrong for the user
+ * is in the context's diagnostics. A failing create/update may still set
+ * *out_state to what exists, and the plumbing returns it so nothing is lost.
+ */
+typedef struct tf_resource {
+	const char *type_name;     /* "foundry_gateway_connection" */
+	const tf_block *schema;
+
+	/* Cross-attribute checks; config may hold unknowns (judge only what is known). Table validators already ran. */
+	void (*validate)(tf_ctx *ctx, const cty_value *config);
+	/* After the plumbing built the plan (defaults, unknown marking): fill computed values known at plan time.
+	 * prior is NULL on create. `planned` may be changed in place (computed attributes only). */
+	void (*modify_plan)(tf_ctx *ctx, const cty_value *config, const cty_value *prior, cty_value *planned);
+	int (*create)(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *config);
+	/* *out_state = NULL or a null value: the object is gone. */
+	int (*read)(cty_value **out_state, tf_ctx *ctx, const cty_value *state);
+	int (*update)(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *prior,
+		const cty_value *config);
+	int (*delete)(tf_ctx *ctx, const cty_value *prior);
+	/* A partial state is fine (Terraform calls read next); secrets stay null. */
+	int (*import)(cty_value **out_state, tf_ctx *ctx, const char *id);
+} tf_resource;
+
+typedef struct tf_data_source {
+	const char *type_name;
+	const tf_block *schema;
+	void (*validate)(tf_ctx *ctx, const cty_value *config);
+	int (*read)(cty_value **out_state, tf_ctx *ctx, const cty_value *config);
+} tf_data_source;
+
+typedef struct tf_provider {
+	const char *name;          /* local name, "foundry" */
+	const char *version;       /* provider version, "0.1.0" */
+	const tf_block *schema;
+	void (*validate)(tf_ctx *ctx, const cty_value *config);
+	/* config may contain unknowns during plan (notes 4.1). */
+	int (*configure)(void **out_data, tf_ctx *ctx, const cty_value *config);
+	void (*data_free)(void *data);
+	/* StopProvider: cancel in-flight work promptly; the process keeps serving. */
+	void (*stop)(void *data);
+	const tf_resource *const *resources;       /* NULL-terminated */
+	const tf_data_source *const *data_sources; /* NULL-terminated */
+} tf_provider;
+
+/* --------------------------------------------------------- plumbing entry */
+
+typedef struct tf_server tf_server;
+struct rpc_registry;
+
+/* Compile the provider's tables (types, validators); FY_EINVALID with a message on a bad table. */
+int tf_server_new(tf_server **out, const tf_provider *provider);
+void tf_server_free(tf_server *srv);
+/* Register every /tfplugin6.Provider/* method with the RPC layer. */
+int tf_server_register(tf_server *srv, struct rpc_registry *reg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

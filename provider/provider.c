@@ -1,0 +1,2 @@
+/* Placeholder until the provider lands. */
+#include "provider/provider.h"
