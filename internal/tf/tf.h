@@ -187,6 +187,22 @@ typedef struct tf_provider {
 	const tf_data_source *const *data_sources; /* NULL-terminated */
 } tf_provider;
 
+/* ------------------------------------ in-process driving (unit tests, benches) */
+
+/* A context outside any RPC, so provider code can be unit-tested without gRPC. The schema is compiled into
+ * the arena; provider_data is what configure() would have produced (may be NULL). */
+int tf_ctx_new_detached(tf_ctx **out, fy_arena *a, const tf_block *schema, void *provider_data);
+/* The implied cty type of a block (what state/config values of that resource look like). */
+int tf_block_implied_type(const cty_type **out, fy_arena *a, const tf_block *schema);
+/* Terraform's ProposedNew(schema, prior, config) (notes/tfplugin6.md 4.2); prior NULL/null = create. */
+int tf_proposed_new(cty_value **out, tf_ctx *ctx, const cty_value *prior, const cty_value *config);
+/* Exactly what ValidateResourceConfig runs: table validators, then r->validate. Results in ctx diagnostics. */
+void tf_resource_validate(tf_ctx *ctx, const tf_resource *r, const cty_value *config);
+/* Exactly what PlanResourceChange runs: proposed = tf_proposed_new(prior, config) unless given; prior NULL =
+ * create; config NULL = destroy (planned null). requires_replace paths go to *out_replace (arena array). */
+int tf_resource_plan(cty_value **out_planned, cty_path ***out_replace, size_t *out_nreplace, tf_ctx *ctx,
+	const tf_resource *r, const cty_value *config, const cty_value *prior, const cty_value *proposed);
+
 /* --------------------------------------------------------- plumbing entry */
 
 typedef struct tf_server tf_server;
