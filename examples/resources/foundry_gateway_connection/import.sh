@@ -1,0 +1,4 @@
+# A connection is imported by its ARM id (project- or account-level).
+# Secrets (api_key, oauth2.client_secret, custom_headers) are never returned by ARM and stay null after import.
+terraform import foundry_gateway_connection.apim \
+  "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-foundry/providers/Microsoft.CognitiveServices/accounts/foundry-acct/projects/proj-main/connections/apim-gateway"
