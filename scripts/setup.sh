@@ -7,7 +7,7 @@ PKGS=(
   build-essential cmake pkg-config git ca-certificates
   libgrpc-dev protobuf-compiler libprotobuf-dev protobuf-c-compiler libprotobuf-c-dev
   libssl-dev libcurl4-openssl-dev libmsgpack-dev libcjson-dev check
-  python3 zip unzip
+  python3 zip unzip patchelf file
   golang-go protoc-gen-go protoc-gen-go-grpc
   golang-github-golang-protobuf-1-5-dev golang-google-grpc-dev
   golang-github-hashicorp-go-plugin-dev golang-github-zclconf-go-cty-dev
