@@ -63,6 +63,12 @@ int auth_credential_token(char **out, auth_credential *c);
 /* Drop the cached token (after a 401). */
 void auth_credential_invalidate(auth_credential *c);
 
+/* Additions. */
+/* Refresh a cached token this many seconds before it expires (default 300). Tests shorten or lengthen it. */
+void auth_credential_set_refresh_margin(auth_credential *c, long seconds);
+/* Tokens obtained from the source so far (tests: proves caching and refresh). */
+long auth_credential_tokens_fetched(auth_credential *c);
+
 #ifdef __cplusplus
 }
 #endif

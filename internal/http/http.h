@@ -34,6 +34,10 @@ typedef struct http_options {
 int http_client_new(http_client **out, const http_options *opts);
 void http_client_free(http_client *c);
 void http_client_cancel(http_client *c);
+/* The cancellation generation (bumped by every http_client_cancel). Callers that do more than one transfer for
+ * one logical operation (arm retries, auth's Azure CLI wait) capture it once and pass it to http_do_since, or
+ * compare it, so a cancel between two transfers is not missed. */
+unsigned long http_client_generation(const http_client *c);
 /* Connections opened so far by this client (for tests and benchmarks). */
 long http_client_connections_opened(const http_client *c);
 
@@ -63,12 +67,29 @@ typedef struct http_response {
  * refused/reset, DNS, TLS) with a message. FY_EINVALID: URL refused (plain http to a non-loopback host).
  */
 int http_do(http_response **out, http_client *c, const http_request *req);
+/* Sleep `ms` unless http_client_cancel() runs (or ran) after `generation` was captured: 0, or FY_ECANCELED at
+ * once. Retry back-offs use it so StopProvider also cuts waits short. */
+int http_client_sleep(http_client *c, unsigned long generation, long ms);
+/* http_do, but the transfer counts as cancelled if http_client_cancel() ran after `generation` was captured. */
+int http_do_since(http_response **out, http_client *c, const http_request *req, unsigned long generation);
 const char *http_response_header(const http_response *r, const char *name); /* case-insensitive; NULL if absent */
 void http_response_free(http_response *r);
+/* Retry-After in milliseconds (delay-seconds or an HTTP-date, parsed by curl_getdate); -1 when absent or
+ * unparsable; 0 for a date in the past. */
+long http_response_retry_after_ms(const http_response *r);
 
 /* URL helpers. */
-int http_url_is_allowed(const char *url); /* https://, or http:// to 127.0.0.0/8, ::1, localhost */
+/* 1 for https://, or http:// to 127.0.0.0/8, ::1, localhost, and the link-local IMDS address 169.254.169.254
+ * (Azure serves managed identity tokens there over plain http only); 0 otherwise. Parsed with CURLU. */
+int http_url_is_allowed(const char *url);
 char *http_url_encode(const char *s);     /* malloc'd, percent-encoded (curl_easy_escape) */
+/* *out = url with "&name=value" (or "?name=value") appended, value percent-encoded; malloc'd. */
+int http_url_append_query(char **out, const char *url, const char *name, const char *value);
+/* 1 when the query string has a parameter `name` (case-insensitive). */
+int http_url_has_query_param(const char *url, const char *name);
+/* 1 when both URLs have the same scheme, host and port (a nextLink or polling URL must not take the bearer
+ * token to another host). */
+int http_url_same_origin(const char *a, const char *b);
 
 #ifdef __cplusplus
 }
