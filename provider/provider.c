@@ -1,2 +1,261 @@
-/* Placeholder until the provider lands. */
+/* The foundry provider: configuration schema, validation, configure/stop, and its resources. */
 #include "provider/provider.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal/http/http.h"
+#include "internal/log/tflog.h"
+#include "provider/client.h"
+#include "provider/gateway_connection.h"
+#include "provider/gateway_connection_arm.h"
+
+/* Clouds as azapi maps them (notes 4.1, 4.3). */
+typedef struct foundry_cloud {
+	const char *name, *endpoint, *authority, *audience;
+} foundry_cloud;
+
+static const foundry_cloud clouds[] = {
+	{"public", "https://management.azure.com", "https://login.microsoftonline.com/",
+		"https://management.core.windows.net/"},
+	{"usgovernment", "https://management.usgovcloudapi.net", "https://login.microsoftonline.us/",
+		"https://management.core.usgovcloudapi.net/"},
+	{"china", "https://management.chinacloudapi.cn", "https://login.chinacloudapi.cn/",
+		"https://management.core.chinacloudapi.cn/"},
+	{NULL, NULL, NULL, NULL},
+};
+
+static const char *const cloud_names[] = {"public", "usgovernment", "china", NULL};
+
+/* https://, or http:// to a loopback host (the local emulator), as the HTTP layer allows. */
+static void validate_endpoint(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
+{
+	(void)self;
+	const char *s = (v && cty_is_known(v) && !cty_is_null(v)) ? cty_as_string(v, NULL) : NULL;
+	if (s && !http_url_is_allowed(s))
+		tf_diag_add(d, TF_ERROR, path, "Invalid endpoint URL",
+			"\"%s\" must be an absolute https:// URL (http:// is accepted only for loopback hosts).", s);
+}
+
+static const tf_validator v_endpoint[] = {{.kind = TF_V_FUNC, .func = validate_endpoint}, {0}};
+static const tf_validator v_cloud[] = {{.kind = TF_V_ONE_OF, .one_of = cloud_names}, {0}};
+static const tf_validator v_api_version[] = {{.kind = TF_V_REGEX,
+						     .pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$",
+						     .message = "An api-version looks like 2026-09-01 or 2026-09-15-preview."},
+	{0}};
+
+static const tf_attribute provider_attrs[] = {
+	{.name = "tenant_id", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description = "Entra ID tenant id. Environment: `ARM_TENANT_ID`."},
+	{.name = "client_id", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description = "Client (application) id of a service principal, or of a user-assigned managed identity. "
+			       "Environment: `ARM_CLIENT_ID`, `AZURE_CLIENT_ID`."},
+	{.name = "client_secret", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE,
+		.description = "Client secret of the service principal. Environment: `ARM_CLIENT_SECRET`."},
+	{.name = "client_secret_file_path", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description = "File holding the client secret. Environment: `ARM_CLIENT_SECRET_FILE_PATH`."},
+	{.name = "client_certificate_path", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description = "PKCS#12 (`.pfx`/`.p12`) or PEM file with the service principal's certificate and key. "
+			       "Environment: `ARM_CLIENT_CERTIFICATE_PATH`."},
+	{.name = "client_certificate_password", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE,
+		.description = "Password of the certificate file. Environment: `ARM_CLIENT_CERTIFICATE_PASSWORD`."},
+	{.name = "use_oidc", .type = "\"bool\"", .flags = TF_OPTIONAL,
+		.description = "Authenticate with an OIDC (workload identity federation) token. Environment: "
+			       "`ARM_USE_OIDC`."},
+	{.name = "oidc_token", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE,
+		.description = "The OIDC token itself. Environment: `ARM_OIDC_TOKEN`."},
+	{.name = "oidc_token_file_path", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description = "File holding the OIDC token. Environment: `ARM_OIDC_TOKEN_FILE_PATH`, "
+			       "`AZURE_FEDERATED_TOKEN_FILE`."},
+	{.name = "oidc_request_url", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description = "URL to request an OIDC token from (GitHub Actions). Environment: `ARM_OIDC_REQUEST_URL`, "
+			       "`ACTIONS_ID_TOKEN_REQUEST_URL`."},
+	{.name = "oidc_request_token", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE,
+		.description = "Bearer token for `oidc_request_url`. Environment: `ARM_OIDC_REQUEST_TOKEN`, "
+			       "`ACTIONS_ID_TOKEN_REQUEST_TOKEN`."},
+	{.name = "use_msi", .type = "\"bool\"", .flags = TF_OPTIONAL,
+		.description = "Authenticate with a managed identity. Environment: `ARM_USE_MSI`."},
+	{.name = "msi_endpoint", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description = "Managed identity token endpoint (default: the instance metadata service). Environment: "
+			       "`ARM_MSI_ENDPOINT`."},
+	{.name = "use_cli", .type = "\"bool\"", .flags = TF_OPTIONAL,
+		.description = "Authenticate with the Azure CLI's login (default `true`, tried last). Environment: "
+			       "`ARM_USE_CLI`."},
+	{.name = "environment", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_cloud,
+		.description = "Azure cloud: `public` (default), `usgovernment` or `china`; sets the three endpoints "
+			       "below. Environment: `ARM_ENVIRONMENT`."},
+	{.name = "resource_manager_endpoint", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_endpoint,
+		.description = "ARM endpoint, e.g. `https://management.azure.com`. Environment: "
+			       "`ARM_RESOURCE_MANAGER_ENDPOINT`."},
+	{.name = "active_directory_authority_host", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_endpoint,
+		.description = "Entra ID authority, e.g. `https://login.microsoftonline.com/`. Environment: "
+			       "`ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST`."},
+	{.name = "resource_manager_audience", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description = "Audience of ARM tokens, e.g. `https://management.core.windows.net/`. Environment: "
+			       "`ARM_RESOURCE_MANAGER_AUDIENCE`."},
+	{.name = "api_version", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_api_version,
+		.description = "api-version of `Microsoft.CognitiveServices` connection requests. Defaults to `" FOUNDRY_DEFAULT_API_VERSION
+			       "`, the newest GA version whose categories include `ApiManagement` and `ModelGateway`. "
+			       "Environment: `FOUNDRY_API_VERSION`."},
+	{0},
+};
+
+static const tf_block provider_schema = {
+	.description = "The foundry provider manages Microsoft Foundry \"bring your own AI gateway\" connections "
+		       "through Azure Resource Manager. It authenticates like azapi and azurerm: arguments here or the "
+		       "`ARM_*` environment variables; with nothing configured, the Azure CLI login.",
+	.attributes = provider_attrs,
+};
+
+/* Any unknown string in the provider configuration (plan before its dependencies exist, notes/tfplugin6.md 4.1). */
+static int any_unknown(const cty_value *config)
+{
+	for (size_t i = 0; config && cty_is_known(config) && !cty_is_null(config) && i < cty_length(config); i++)
+		if (!cty_is_known(cty_index(config, i)))
+			return 1;
+	return config && !cty_is_known(config);
+}
+
+static const char *cfg_str(const cty_value *config, const char *name)
+{
+	return cty_get_string(config, name);
+}
+
+static const char *env_nonempty(const char *name)
+{
+	const char *s = getenv(name);
+	return s && *s ? s : NULL;
+}
+
+static int cfg_bool(const cty_value *config, const char *name)
+{
+	const cty_value *v = cty_get_attr(config, name);
+	if (!v || !cty_is_known(v) || cty_is_null(v))
+		return AUTH_UNSET;
+	return cty_as_bool(v);
+}
+
+static void provider_validate(tf_ctx *ctx, const cty_value *config)
+{
+	static const char *const pairs[][2] = {{"client_secret", "client_secret_file_path"},
+		{"oidc_token", "oidc_token_file_path"}};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		const cty_value *x = cty_get_attr(config, pairs[i][0]);
+		const cty_value *y = cty_get_attr(config, pairs[i][1]);
+		if (x && y && cty_is_known(x) && cty_is_known(y) && !cty_is_null(x) && !cty_is_null(y))
+			tf_error(ctx, tf_path(ctx, pairs[i][1]), "Conflicting provider arguments",
+				"Set only one of %s or %s.", pairs[i][0], pairs[i][1]);
+	}
+}
+
+static int provider_configure(void **out_data, tf_ctx *ctx, const cty_value *config)
+{
+	foundry_client_options o = {0};
+	const foundry_cloud *cloud = NULL;
+	const char *env = cfg_str(config, "environment");
+	if (!env)
+		env = env_nonempty("ARM_ENVIRONMENT");
+	if (!env)
+		env = "public";
+	for (const foundry_cloud *c = clouds; c->name; c++)
+		if (strcasecmp(c->name, env) == 0)
+			cloud = c;
+	if (!cloud) {
+		tf_error(ctx, tf_path(ctx, "environment"), "Unknown Azure environment",
+			"\"%s\" is not an Azure environment; use public, usgovernment or china.", env);
+		return FY_EINVALID;
+	}
+
+	/* Argument, then environment variable, then the cloud's value. */
+	o.resource_manager_endpoint = cfg_str(config, "resource_manager_endpoint");
+	if (!o.resource_manager_endpoint)
+		o.resource_manager_endpoint = env_nonempty("ARM_RESOURCE_MANAGER_ENDPOINT");
+	if (!o.resource_manager_endpoint)
+		o.resource_manager_endpoint = cloud->endpoint;
+	if (!http_url_is_allowed(o.resource_manager_endpoint)) {
+		tf_error(ctx, tf_path(ctx, "resource_manager_endpoint"), "Invalid endpoint URL",
+			"\"%s\" must be an absolute https:// URL (http:// only for loopback hosts).", o.resource_manager_endpoint);
+		return FY_EINVALID;
+	}
+	o.auth.authority_host = cfg_str(config, "active_directory_authority_host");
+	if (!o.auth.authority_host)
+		o.auth.authority_host = env_nonempty("ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST");
+	if (!o.auth.authority_host)
+		o.auth.authority_host = cloud->authority;
+	o.auth.audience = cfg_str(config, "resource_manager_audience");
+	if (!o.auth.audience)
+		o.auth.audience = env_nonempty("ARM_RESOURCE_MANAGER_AUDIENCE");
+	if (!o.auth.audience)
+		o.auth.audience = cloud->audience;
+	o.api_version = cfg_str(config, "api_version");
+	if (!o.api_version)
+		o.api_version = env_nonempty("FOUNDRY_API_VERSION");
+	if (!o.api_version)
+		o.api_version = FOUNDRY_DEFAULT_API_VERSION;
+
+	o.auth.tenant_id = cfg_str(config, "tenant_id");
+	o.auth.client_id = cfg_str(config, "client_id");
+	o.auth.client_secret = cfg_str(config, "client_secret");
+	o.auth.client_secret_file_path = cfg_str(config, "client_secret_file_path");
+	o.auth.client_certificate_path = cfg_str(config, "client_certificate_path");
+	o.auth.client_certificate_password = cfg_str(config, "client_certificate_password");
+	o.auth.use_oidc = cfg_bool(config, "use_oidc");
+	o.auth.oidc_token = cfg_str(config, "oidc_token");
+	o.auth.oidc_token_file_path = cfg_str(config, "oidc_token_file_path");
+	o.auth.oidc_request_url = cfg_str(config, "oidc_request_url");
+	o.auth.oidc_request_token = cfg_str(config, "oidc_request_token");
+	o.auth.use_msi = cfg_bool(config, "use_msi");
+	o.auth.msi_endpoint = cfg_str(config, "msi_endpoint");
+	o.auth.use_cli = cfg_bool(config, "use_cli");
+	auth_options_from_env(&o.auth); /* fills only what configuration left unset */
+	/* Never log a secret, whichever route it came by. */
+	const char *secrets[] = {o.auth.client_secret, o.auth.client_certificate_password, o.auth.oidc_token,
+		o.auth.oidc_request_token};
+	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+		if (secrets[i])
+			tflog_add_secret(secrets[i]);
+
+	const char *tfv = tf_ctx_terraform_version(ctx);
+	o.user_agent = fy_arena_sprintf(tf_ctx_arena(ctx), "terraform-provider-foundry/%s Terraform/%s", FOUNDRY_VERSION,
+		tfv && *tfv ? tfv : "unknown");
+	o.config_unknown = any_unknown(config);
+
+	foundry_client *c;
+	if (foundry_client_new(&c, &o) < 0) {
+		tf_error(ctx, NULL, "Failed to configure the foundry provider", "%s", fy_error_last()->message);
+		return FY_ERROR;
+	}
+	*out_data = c;
+	return 0;
+}
+
+static void provider_data_free(void *data)
+{
+	foundry_client_free(data);
+}
+
+static void provider_stop(void *data)
+{
+	foundry_client_cancel(data);
+}
+
+static const tf_resource *const resources[] = {&foundry_gc_resource, NULL};
+static const tf_data_source *const data_sources[] = {&foundry_gc_data_source, NULL};
+
+static const tf_provider provider = {
+	.name = "foundry",
+	.version = FOUNDRY_VERSION,
+	.schema = &provider_schema,
+	.validate = provider_validate,
+	.configure = provider_configure,
+	.data_free = provider_data_free,
+	.stop = provider_stop,
+	.resources = resources,
+	.data_sources = data_sources,
+};
+
+const tf_provider *foundry_provider(void)
+{
+	return &provider;
+}

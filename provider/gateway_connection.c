@@ -1,0 +1,649 @@
+/* foundry_gateway_connection: schema table, plan-time validation, plan, ARM CRUD and import. */
+#include "provider/gateway_connection.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal/arm/arm.h"
+#include "internal/log/tflog.h"
+#include "provider/client.h"
+#include "provider/gateway_connection_arm.h"
+
+#define LOG_MODULE "foundry.provider"
+
+/* ------------------------------------------------------------------ schema */
+
+static const char *const categories[] = {"ApiManagement", "ModelGateway", NULL};
+static const char *const auth_types[] = {"ApiKey", "ProjectManagedIdentity", "AAD", "OAuth2", NULL};
+static const char *const deployment_providers[] = {"OpenAI", "AzureOpenAI", NULL};
+static const char *const auth_config_types[] = {"api_key", NULL};
+
+void foundry_gc_validate_parent_id(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
+{
+	(void)self;
+	const char *s = (v && cty_is_known(v) && !cty_is_null(v)) ? cty_as_string(v, NULL) : NULL;
+	if (s && foundry_gc_parse_parent_id(NULL, s) < 0)
+		tf_diag_add(d, TF_ERROR, path, "Invalid parent_id", "%s", fy_error_last()->message);
+}
+
+static const tf_validator v_parent_id[] = {{.kind = TF_V_FUNC, .func = foundry_gc_validate_parent_id}, {0}};
+static const tf_validator v_name[] = {{.kind = TF_V_REGEX,
+					      .pattern = "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$",
+					      .message = "A connection name has 3 to 33 characters: letters, digits, '_' and '-', "
+							 "starting with a letter or digit (^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$)."},
+	{0}};
+static const tf_validator v_category[] = {{.kind = TF_V_ONE_OF, .one_of = categories}, {0}};
+static const tf_validator v_auth_type[] = {{.kind = TF_V_ONE_OF, .one_of = auth_types}, {0}};
+static const tf_validator v_https[] = {{.kind = TF_V_HTTPS_URL}, {0}};
+static const tf_validator v_not_empty[] = {{.kind = TF_V_NOT_EMPTY}, {0}};
+static const tf_validator v_get_model_endpoint[] = {{.kind = TF_V_NOT_EMPTY},
+	{.kind = TF_V_CONTAINS,
+		.pattern = "{deploymentName}",
+		.message = "get_model_endpoint must contain the placeholder {deploymentName}, which Foundry replaces with "
+			   "the deployment it looks up (for example \"/deployments/{deploymentName}\")."},
+	{0}};
+static const tf_validator v_deployment_provider[] = {{.kind = TF_V_ONE_OF, .one_of = deployment_providers}, {0}};
+static const tf_validator v_auth_config_type[] = {{.kind = TF_V_ONE_OF, .one_of = auth_config_types}, {0}};
+static const tf_validator v_auth_format[] = {{.kind = TF_V_CONTAINS,
+						     .pattern = "{api_key}",
+						     .message = "format must contain the placeholder {api_key}, which Foundry replaces "
+								"with the key (for example \"Bearer {api_key}\")."},
+	{0}};
+
+static const tf_attribute oauth2_attrs[] = {
+	{.name = "client_id", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_not_empty,
+		.description = "Client id Foundry presents to the identity provider (sent as `credentials.clientId`). Any "
+			       "identity provider's id is accepted, not only Entra ID GUIDs."},
+	{.name = "client_secret", .type = "\"string\"", .flags = TF_REQUIRED | TF_SENSITIVE, .validators = v_not_empty,
+		.description = "Client secret (sent as `credentials.clientSecret`). ARM never returns it: it is kept from "
+			       "state, and is null after import."},
+	{.name = "token_url", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_https,
+		.description = "Absolute `https://` URL of the token endpoint; Foundry uses the client-credentials flow "
+			       "(sent as `properties.tokenUrl`)."},
+	{.name = "scopes", .type = "[\"list\",\"string\"]", .flags = TF_OPTIONAL,
+		.description = "Scopes requested with the token (sent as the `properties.scopes` array)."},
+	{0},
+};
+static const tf_object oauth2_object = {oauth2_attrs};
+
+static const tf_attribute model_attrs[] = {
+	{.name = "name", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_not_empty,
+		.description = "Deployment name agents use (`<connection>/<name>`); unique within the connection."},
+	{.name = "model_name", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_not_empty,
+		.description = "Model name at the provider, e.g. `gpt-4o`."},
+	{.name = "model_version", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description = "Model version, e.g. `2024-11-20`. May be `\"\"`; omitted from the wire when null."},
+	{.name = "model_format", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_not_empty,
+		.description = "Model format, e.g. `OpenAI`."},
+	{0},
+};
+static const tf_object model_object = {model_attrs};
+
+static const tf_attribute discovery_attrs[] = {
+	{.name = "list_models_endpoint", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_not_empty,
+		.description = "Path, relative to `target`, that lists the models (e.g. `/deployments` or `/models`)."},
+	{.name = "get_model_endpoint", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_get_model_endpoint,
+		.description = "Path, relative to `target`, of one model; must contain `{deploymentName}`."},
+	{.name = "deployment_provider", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_deployment_provider,
+		.description = "Response format of the discovery endpoints: `OpenAI` or `AzureOpenAI`."},
+	{0},
+};
+static const tf_object discovery_object = {discovery_attrs};
+
+static const tf_attribute auth_config_attrs[] = {
+	{.name = "type", .type = "\"string\"", .flags = TF_OPTIONAL | TF_COMPUTED, .default_json = "\"api_key\"",
+		.validators = v_auth_config_type, .description = "Authentication scheme; only `api_key` today (the default)."},
+	{.name = "header_name", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_not_empty,
+		.description = "Header that carries the key (sent as `name`), e.g. `Authorization`. Foundry's default is "
+			       "`api-key`."},
+	{.name = "format", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_auth_format,
+		.description = "Header value template; must contain `{api_key}`, e.g. `Bearer {api_key}`. Foundry's "
+			       "default is `{api_key}`."},
+	{0},
+};
+static const tf_object auth_config_object = {auth_config_attrs};
+
+static const tf_attribute gc_attrs[] = {
+	{.name = "id", .type = "\"string\"", .flags = TF_COMPUTED,
+		.description = "ARM id of the connection, `{parent_id}/connections/{name}`; known at plan time."},
+	{.name = "parent_id", .type = "\"string\"", .flags = TF_REQUIRED | TF_REPLACE, .validators = v_parent_id,
+		.description = "ARM id of the Foundry project (`.../accounts/{account}/projects/{project}`) or account "
+			       "(`.../accounts/{account}`) that owns the connection. Changing it replaces the connection."},
+	{.name = "name", .type = "\"string\"", .flags = TF_REQUIRED | TF_REPLACE, .validators = v_name,
+		.description = "Connection name, 3-33 characters: letters, digits, `_`, `-`, starting with a letter or "
+			       "digit. Agents address models as `<name>/<model>`. Changing it replaces the connection."},
+	{.name = "category", .type = "\"string\"", .flags = TF_REQUIRED | TF_REPLACE, .validators = v_category,
+		.description = "`ApiManagement` (Azure API Management) or `ModelGateway` (any other gateway). Changing "
+			       "it replaces the connection."},
+	{.name = "target", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_https,
+		.description = "Absolute `https://` base URL of the gateway API, without `/chat/completions`. With "
+			       "`ApiManagement` the host should be `*.azure-api.net`."},
+	{.name = "auth_type", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_auth_type,
+		.description = "How Foundry authenticates to the gateway: `ApiKey`, `ProjectManagedIdentity` or `AAD` "
+			       "with `ApiManagement`; `ApiKey` or `OAuth2` with `ModelGateway`."},
+	{.name = "api_key", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE, .validators = v_not_empty,
+		.description = "Gateway key (for APIM, the subscription key), sent as `credentials.key` with "
+			       "`auth_type = \"ApiKey\"`. ARM never returns it: it is kept from state and is null after "
+			       "import. Set this or `api_key_wo`."},
+	{.name = "api_key_wo", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY,
+		.validators = v_not_empty,
+		.description = "Write-only gateway key (Terraform 1.11 and later): never stored in plan or state. It is "
+			       "sent on every create and update; change `api_key_wo_version` to send a new key."},
+	{.name = "api_key_wo_version", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description = "Any string; changing it triggers an update that sends the current `api_key_wo`. A "
+			       "string so that dates, hashes or counters all fit."},
+	{.name = "audience", .type = "\"string\"", .flags = TF_OPTIONAL | TF_COMPUTED, .validators = v_not_empty,
+		.description = "Token audience with `auth_type = \"ProjectManagedIdentity\"` (sent as "
+			       "`properties.audience`); defaults to `https://cognitiveservices.azure.com`. Not allowed "
+			       "with other auth types."},
+	{.name = "oauth2", .nested = &oauth2_object, .nesting = TF_NEST_SINGLE, .flags = TF_OPTIONAL,
+		.description = "OAuth2 client-credentials settings, required with `auth_type = \"OAuth2\"`."},
+	{.name = "shared_to_all", .type = "\"bool\"", .flags = TF_OPTIONAL | TF_COMPUTED, .default_json = "false",
+		.description = "Share the connection with every user of the project (`properties.isSharedToAll`). "
+			       "Defaults to `false`."},
+	{.name = "deployment_in_path", .type = "\"bool\"", .flags = TF_OPTIONAL | TF_COMPUTED, .default_json = "false",
+		.description = "`true`: Foundry calls `{target}/deployments/{deployment}/chat/completions`; `false`: "
+			       "`{target}/chat/completions` with the model in the body. Always sent as metadata "
+			       "`deploymentInPath` (`\"true\"`/`\"false\"`); defaults to `false`."},
+	{.name = "inference_api_version", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description = "`api-version` query value for inference calls (metadata `inferenceAPIVersion`); omitted "
+			       "when null. `\"\"` and absent are treated alike when reading."},
+	{.name = "deployment_api_version", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description = "`api-version` query value for discovery calls (metadata `deploymentAPIVersion`); omitted "
+			       "when null."},
+	{.name = "models", .nested = &model_object, .nesting = TF_NEST_LIST, .flags = TF_OPTIONAL,
+		.validators = v_not_empty,
+		.description = "Static model list (metadata `models`, sent as a JSON string). Conflicts with "
+			       "`model_discovery`; a `ModelGateway` connection needs one of the two."},
+	{.name = "model_discovery", .nested = &discovery_object, .nesting = TF_NEST_SINGLE, .flags = TF_OPTIONAL,
+		.description = "Dynamic model discovery (metadata `modelDiscovery`, sent as a JSON string). Conflicts "
+			       "with `models`."},
+	{.name = "custom_headers", .type = "[\"map\",\"string\"]", .flags = TF_OPTIONAL | TF_SENSITIVE,
+		.description = "Headers Foundry adds to inference requests (metadata `customHeaders`, sent as a JSON "
+			       "string). Sensitive because gateways often take keys here; note that ARM returns metadata "
+			       "in clear to anyone who can read the connection."},
+	{.name = "auth_config", .nested = &auth_config_object, .nesting = TF_NEST_SINGLE, .flags = TF_OPTIONAL,
+		.description = "Custom API-key header (metadata `authConfig`, sent as a JSON string), e.g. "
+			       "`{ header_name = \"Authorization\", format = \"Bearer {api_key}\" }`."},
+	{.name = "extra_metadata", .type = "[\"map\",\"string\"]", .flags = TF_OPTIONAL,
+		.description = "Other metadata keys, sent verbatim. Keys managed by an attribute (e.g. `deploymentInPath`, "
+			       "in any case) are rejected. Keys the service adds on its own are ignored unless named here."},
+	{.name = "metadata", .type = "[\"map\",\"string\"]", .flags = TF_COMPUTED | TF_SENSITIVE,
+		.description = "The exact `properties.metadata` map sent to ARM, known at plan time. Sensitive because "
+			       "it holds `custom_headers`."},
+	{0},
+};
+
+const tf_block foundry_gc_schema = {
+	.version = 0,
+	.description = "A Foundry \"bring your own AI gateway\" connection "
+		       "(`Microsoft.CognitiveServices/accounts/projects/connections` or `.../accounts/connections`, "
+		       "category `ApiManagement` or `ModelGateway`), with a typed schema that is encoded to the exact ARM "
+		       "body. Import with the connection's ARM id; secrets (`api_key`, `oauth2.client_id`, "
+		       "`oauth2.client_secret`) are never returned by ARM and are null after import.",
+	.attributes = gc_attrs,
+};
+
+/* --------------------------------------------------------------- validate */
+
+static int is_unknown(const cty_value *v)
+{
+	return v && !cty_is_known(v);
+}
+
+/* Set in config, or not known yet (unknowns are not judged, so they count as "maybe set"). */
+static int is_set(const cty_value *v)
+{
+	return v && (!cty_is_known(v) || !cty_is_null(v));
+}
+
+static int is_known_null(const cty_value *v)
+{
+	return !v || (cty_is_known(v) && cty_is_null(v));
+}
+
+/* Host of an absolute URL ("" when it has none). */
+static char *url_host(fy_arena *a, const char *url)
+{
+	const char *p = strstr(url, "://");
+	p = p ? p + 3 : url;
+	size_t n = strcspn(p, "/?#");
+	const char *at = memchr(p, '@', n);
+	if (at) {
+		n -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	if (n && p[0] == '[') { /* IPv6 literal */
+		const char *e = memchr(p, ']', n);
+		return fy_arena_strndup(a, p, e ? (size_t)(e + 1 - p) : n);
+	}
+	const char *colon = memchr(p, ':', n);
+	return fy_arena_strndup(a, p, colon ? (size_t)(colon - p) : n);
+}
+
+static int ends_with_ci(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+static void gc_validate(tf_ctx *ctx, const cty_value *config)
+{
+	fy_arena *a = tf_ctx_arena(ctx);
+	const char *category = cty_get_string(config, "category");
+	const char *auth_type = cty_get_string(config, "auth_type");
+
+	/* Category / auth type combinations (notes 2.2). */
+	if (category && auth_type) {
+		const char *allowed = NULL;
+		if (strcmp(category, "ApiManagement") == 0 && strcmp(auth_type, "ApiKey") && strcmp(auth_type, "ProjectManagedIdentity") &&
+		    strcmp(auth_type, "AAD"))
+			allowed = "ApiKey, ProjectManagedIdentity or AAD";
+		else if (strcmp(category, "ModelGateway") == 0 && strcmp(auth_type, "ApiKey") && strcmp(auth_type, "OAuth2"))
+			allowed = "ApiKey or OAuth2";
+		if (allowed)
+			tf_error(ctx, tf_path(ctx, "auth_type"), "Unsupported auth_type for this category",
+				"auth_type \"%s\" cannot be used with category \"%s\"; %s connections use %s.", auth_type,
+				category, category, allowed);
+	}
+
+	/* Credentials that belong to the chosen auth type, and only those. */
+	const cty_value *key = cty_get_attr(config, "api_key");
+	const cty_value *key_wo = cty_get_attr(config, "api_key_wo");
+	const cty_value *oauth2 = cty_get_attr(config, "oauth2");
+	if (auth_type && strcmp(auth_type, "ApiKey") == 0) {
+		if (!is_set(key) && !is_set(key_wo))
+			tf_error(ctx, tf_path(ctx, "api_key"), "Missing API key",
+				"auth_type \"ApiKey\" needs exactly one of api_key or api_key_wo (write-only, Terraform 1.11 "
+				"and later).");
+		else if (is_set(key) && is_set(key_wo))
+			tf_error(ctx, tf_path(ctx, "api_key_wo"), "Conflicting API keys",
+				"Set exactly one of api_key or api_key_wo, not both.");
+	} else if (auth_type) {
+		if (is_set(key))
+			tf_error(ctx, tf_path(ctx, "api_key"), "API key not used",
+				"api_key is only used with auth_type \"ApiKey\", not \"%s\".", auth_type);
+		if (is_set(key_wo))
+			tf_error(ctx, tf_path(ctx, "api_key_wo"), "API key not used",
+				"api_key_wo is only used with auth_type \"ApiKey\", not \"%s\".", auth_type);
+	}
+	if (is_set(cty_get_attr(config, "api_key_wo_version")) && is_known_null(key_wo))
+		tf_error(ctx, tf_path(ctx, "api_key_wo_version"), "api_key_wo_version without api_key_wo",
+			"api_key_wo_version only says when to send api_key_wo again; set api_key_wo too, or remove it.");
+
+	if (auth_type && strcmp(auth_type, "OAuth2") == 0) {
+		if (!is_set(oauth2))
+			tf_error(ctx, tf_path(ctx, "oauth2"), "Missing OAuth2 settings",
+				"auth_type \"OAuth2\" needs oauth2 = { client_id, client_secret, token_url } (token_url an "
+				"https:// URL; scopes optional).");
+	} else if (auth_type && is_set(oauth2)) {
+		tf_error(ctx, tf_path(ctx, "oauth2"), "OAuth2 settings not used",
+			"oauth2 is only used with auth_type \"OAuth2\", not \"%s\".", auth_type);
+	}
+
+	if (auth_type && strcmp(auth_type, "ProjectManagedIdentity") && is_set(cty_get_attr(config, "audience")))
+		tf_error(ctx, tf_path(ctx, "audience"), "audience not used",
+			"audience is only used with auth_type \"ProjectManagedIdentity\", not \"%s\".", auth_type);
+
+	/* Static or dynamic discovery, not both (notes 2.3); ModelGateway has no default discovery. */
+	const cty_value *models = cty_get_attr(config, "models");
+	const cty_value *discovery = cty_get_attr(config, "model_discovery");
+	if (is_set(models) && is_set(discovery) && !is_unknown(models) && !is_unknown(discovery))
+		tf_error(ctx, tf_path(ctx, "model_discovery"), "Conflicting model settings",
+			"Use either models (a static list) or model_discovery (dynamic discovery), not both.");
+	if (category && strcmp(category, "ModelGateway") == 0 && is_known_null(models) && is_known_null(discovery))
+		tf_error(ctx, tf_path(ctx, "models"), "Missing models",
+			"A ModelGateway connection needs models (a static list) or model_discovery (dynamic discovery).");
+
+	/* Agents address a model as <connection>/<name>: names must be unique. */
+	if (models && cty_is_known(models) && !cty_is_null(models)) {
+		size_t n = cty_length(models);
+		for (size_t j = 1; j < n; j++) {
+			const char *nj = cty_get_string(cty_index(models, j), "name");
+			for (size_t i = 0; nj && i < j; i++) {
+				const char *ni = cty_get_string(cty_index(models, i), "name");
+				if (ni && strcmp(ni, nj) == 0) {
+					cty_path *p = cty_path_attr(a, cty_path_index(a, tf_path(ctx, "models"), (int64_t)j), "name");
+					tf_error(ctx, p, "Duplicate model name",
+						"models[%zu] and models[%zu] are both named \"%s\"; agents address a model as "
+						"<connection>/<name>, so names must be unique.",
+						i, j, nj);
+					break;
+				}
+			}
+		}
+	}
+
+	/* Managed metadata keys go through their attribute, whatever their case (notes 5.2). */
+	const cty_value *extra = cty_get_attr(config, "extra_metadata");
+	if (extra && cty_is_known(extra) && !cty_is_null(extra)) {
+		for (size_t i = 0; i < cty_length(extra); i++) {
+			const char *k = cty_map_key(extra, i);
+			const foundry_gc_managed_key *mk = foundry_gc_managed_key_find(k);
+			if (mk)
+				tf_error(ctx, cty_path_key(a, tf_path(ctx, "extra_metadata"), k), "Managed metadata key in extra_metadata",
+					"\"%s\": use %s", k, mk->attr);
+		}
+	}
+
+	/* APIM's gateway host (notes 2.2): Foundry rejects custom domains today, so say so before apply. */
+	const char *target = cty_get_string(config, "target");
+	if (target && category && strcmp(category, "ApiManagement") == 0 && strncasecmp(target, "https://", 8) == 0) {
+		char *host = url_host(a, target);
+		if (*host && !ends_with_ci(host, ".azure-api.net"))
+			tf_warning(ctx, tf_path(ctx, "target"), "API Management target is not an azure-api.net host",
+				"The host \"%s\" is not *.azure-api.net. Foundry currently rejects custom domains for "
+				"ApiManagement connections; use the gateway's *.azure-api.net URL.",
+				host);
+	}
+}
+
+/* ------------------------------------------------------------------- plan */
+
+static void gc_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value *prior, cty_value *planned)
+{
+	fy_arena *a = tf_ctx_arena(ctx);
+	const cty_type *t = tf_ctx_schema_type(ctx);
+	if (!planned || !cty_is_known(planned) || cty_is_null(planned))
+		return;
+
+	/* id is {parent_id}/connections/{name}: known as soon as both are. */
+	const char *parent = cty_get_string(planned, "parent_id");
+	const char *name = cty_get_string(planned, "name");
+	cty_object_set(planned, "id",
+		parent && name ? cty_string(a, foundry_gc_id(a, parent, name)) : cty_unknown(a, cty_type_string()));
+
+	/* audience defaults with ProjectManagedIdentity only, so it is not a table default. */
+	if (is_known_null(cty_get_attr(config, "audience"))) {
+		const cty_value *at = cty_get_attr(planned, "auth_type");
+		cty_value *aud;
+		if (is_unknown(at))
+			aud = cty_unknown(a, cty_type_string());
+		else if (cty_get_string(planned, "auth_type") && strcmp(cty_get_string(planned, "auth_type"), "ProjectManagedIdentity") == 0)
+			aud = cty_string(a, FOUNDRY_DEFAULT_AUDIENCE);
+		else
+			aud = cty_null(a, cty_type_string());
+		cty_object_set(planned, "audience", aud);
+	}
+
+	/* auth_config.type defaults to api_key (the table default; repeated here in case the plumbing left it
+	 * unknown). Copy before changing: planned may share nodes with config. */
+	const cty_value *ac = cty_get_attr(planned, "auth_config");
+	const cty_value *cac = cty_get_attr(config, "auth_config");
+	if (ac && cty_is_known(ac) && !cty_is_null(ac) && cac && cty_is_known(cac) && !cty_is_null(cac) &&
+	    is_known_null(cty_get_attr(cac, "type")) && cty_get_string(ac, "type") == NULL) {
+		cty_value *copy = cty_copy(a, ac);
+		cty_object_set(copy, "type", cty_string(a, "api_key"));
+		cty_object_set(planned, "auth_config", copy);
+	}
+
+	/* metadata: exactly what to_arm will send, once everything it depends on is known. */
+	cty_value *md = NULL;
+	if (!foundry_gc_metadata_known(planned) || foundry_gc_metadata_value(&md, a, planned) < 0)
+		md = cty_unknown(a, cty_type_attr(t, "metadata"));
+	cty_object_set(planned, "metadata", md);
+	(void)prior;
+}
+
+/* -------------------------------------------------------------- ARM calls */
+
+void foundry_gc_arm_error(tf_ctx *ctx, const char *what, const char *id, const arm_result *r)
+{
+	fy_arena *a = tf_ctx_arena(ctx);
+	if (r) {
+		char *d = arm_result_describe(r);
+		tf_error(ctx, NULL, "ARM rejected the request", "Could not %s connection \"%s\".\n\n%s", what, id,
+			d ? d : "");
+		free(d);
+	} else {
+		tf_error(ctx, NULL, fy_arena_sprintf(a, "Failed to %s connection", what), "%s: %s", id,
+			fy_error_last()->message);
+	}
+}
+
+static foundry_client *client_of(tf_ctx *ctx)
+{
+	foundry_client *c = tf_ctx_provider_data(ctx);
+	if (!c)
+		tf_error(ctx, NULL, "Provider not configured",
+			"The foundry provider was not configured before this operation (a bug in the caller).");
+	return c;
+}
+
+/* One ARM call; 0 when ARM answered (any status). Failures to authenticate or to reach ARM become diagnostics. */
+static int gc_call(arm_result **out, tf_ctx *ctx, const char *method, const char *id, const char *body, const char *what)
+{
+	foundry_client *c = client_of(ctx);
+	arm_client *arm;
+	if (!c)
+		return FY_EINVALID;
+	if (foundry_client_arm(&arm, c) < 0) {
+		tf_error(ctx, NULL, "Cannot authenticate to Azure", "Could not %s connection \"%s\": %s", what, id,
+			fy_error_last()->message);
+		return FY_EAUTH;
+	}
+	tflog_kv(TFLOG_DEBUG, LOG_MODULE, "connection request", "method", method, "id", id, NULL);
+	int rc = arm_do(out, arm, method, id, foundry_client_api_version(c), body);
+	if (rc < 0)
+		foundry_gc_arm_error(ctx, what, id, NULL);
+	return rc;
+}
+
+/* Parse an ARM response body; NULL (and a diagnostic) when it is not JSON. */
+static cJSON *parse_body(tf_ctx *ctx, const arm_result *r, const char *id)
+{
+	cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		tf_error(ctx, NULL, "Unreadable ARM response",
+			"ARM answered %ld for connection \"%s\" with a body that is not a JSON object.", r->status, id);
+		return NULL;
+	}
+	return j;
+}
+
+/* Never print secrets: register them with the log redactor before they reach any request log. */
+static void register_secrets(const cty_value *planned, const cty_value *config)
+{
+	const char *s;
+	if ((s = cty_get_string(planned, "api_key")))
+		tflog_add_secret(s);
+	if (config && (s = cty_get_string(config, "api_key_wo")))
+		tflog_add_secret(s);
+	const cty_value *o = cty_get_attr(planned, "oauth2");
+	if (o && cty_is_known(o) && !cty_is_null(o) && (s = cty_get_string(o, "client_secret")))
+		tflog_add_secret(s);
+	const cty_value *h = cty_get_attr(planned, "custom_headers");
+	for (size_t i = 0; h && cty_is_known(h) && !cty_is_null(h) && i < cty_length(h); i++)
+		if ((s = cty_as_string(cty_index(h, i), NULL)))
+			tflog_add_secret(s);
+}
+
+/*
+ * Create and update: one PUT of the full body; its response is the new state (no GET before or after).
+ * On failure *out_state is what exists: the prior state for an update, nothing for a create. A create whose
+ * PUT failed in transport may still have reached ARM; we return no state rather than guess, Terraform keeps
+ * nothing, and the next apply's PUT (create-or-replace) converges.
+ */
+static int gc_put(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *config,
+	const cty_value *prior)
+{
+	fy_arena *a = tf_ctx_arena(ctx);
+	const char *what = prior ? "update" : "create";
+	const char *parent = cty_get_string(planned, "parent_id");
+	const char *name = cty_get_string(planned, "name");
+	*out_state = prior ? cty_copy(a, prior) : NULL;
+	if (!parent || !name) {
+		tf_error(ctx, NULL, fy_arena_sprintf(a, "Failed to %s connection", what), "parent_id and name must be known.");
+		return FY_EINVALID;
+	}
+	char *id = foundry_gc_id(a, parent, name);
+
+	cJSON *body;
+	if (foundry_gc_to_arm(&body, planned, config) < 0) {
+		tf_error(ctx, NULL, fy_arena_sprintf(a, "Failed to %s connection", what), "%s: %s", id, fy_error_last()->message);
+		return FY_EINVALID;
+	}
+	register_secrets(planned, config);
+	char *text = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	if (!text)
+		fy_oom();
+
+	arm_result *r = NULL;
+	int rc = gc_call(&r, ctx, "PUT", id, text, what);
+	cJSON_free(text);
+	if (rc < 0)
+		return rc;
+	if (r->status != 200 && r->status != 201) {
+		foundry_gc_arm_error(ctx, what, id, r);
+		arm_result_free(r);
+		return FY_ERROR;
+	}
+	cty_value *st = NULL;
+	cJSON *resp = r->body_len ? cJSON_ParseWithLength(r->body, r->body_len) : NULL;
+	if (cJSON_IsObject(resp) && foundry_gc_from_arm(&st, a, tf_ctx_schema_type(ctx), resp, planned, NULL) == 0) {
+		*out_state = st;
+	} else {
+		/* ARM's PUT answers with the resource; a gateway that answers with nothing still applied our body. */
+		*out_state = cty_copy(a, planned);
+	}
+	cJSON_Delete(resp);
+	arm_result_free(r);
+	return 0;
+}
+
+static int gc_create(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *config)
+{
+	return gc_put(out_state, ctx, planned, config, NULL);
+}
+
+static int gc_update(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *prior,
+	const cty_value *config)
+{
+	return gc_put(out_state, ctx, planned, config, prior);
+}
+
+static int gc_read(cty_value **out_state, tf_ctx *ctx, const cty_value *state)
+{
+	fy_arena *a = tf_ctx_arena(ctx);
+	const char *parent = cty_get_string(state, "parent_id");
+	const char *name = cty_get_string(state, "name");
+	*out_state = cty_copy(a, state); /* on error, nothing is lost */
+	if (!parent || !name) {
+		tf_error(ctx, NULL, "Failed to read connection", "The state has no parent_id or name.");
+		return FY_EINVALID;
+	}
+	char *id = foundry_gc_id(a, parent, name);
+	arm_result *r = NULL;
+	int rc = gc_call(&r, ctx, "GET", id, NULL, "read");
+	if (rc < 0)
+		return rc;
+	if (r->status == 404) {
+		/* Gone: a null state, so the plan proposes to create it again (notes/tfplugin6.md 4.6). */
+		tflog_kv(TFLOG_INFO, LOG_MODULE, "connection not found, removing from state", "id", id, NULL);
+		arm_result_free(r);
+		*out_state = NULL;
+		return 0;
+	}
+	if (r->status != 200) {
+		foundry_gc_arm_error(ctx, "read", id, r);
+		arm_result_free(r);
+		return FY_ERROR;
+	}
+	cJSON *body = parse_body(ctx, r, id);
+	arm_result_free(r);
+	if (!body)
+		return FY_EINVALID;
+	cty_value *st;
+	rc = foundry_gc_from_arm(&st, a, tf_ctx_schema_type(ctx), body, state, tf_ctx_diags(ctx));
+	cJSON_Delete(body);
+	if (rc < 0) {
+		tf_error(ctx, NULL, "Failed to read connection", "%s: %s", id, fy_error_last()->message);
+		return rc;
+	}
+	*out_state = st;
+	return 0;
+}
+
+static int gc_delete(tf_ctx *ctx, const cty_value *prior)
+{
+	fy_arena *a = tf_ctx_arena(ctx);
+	const char *parent = cty_get_string(prior, "parent_id");
+	const char *name = cty_get_string(prior, "name");
+	if (!parent || !name)
+		return 0; /* nothing addressable was ever created */
+	char *id = foundry_gc_id(a, parent, name);
+	arm_result *r = NULL;
+	int rc = gc_call(&r, ctx, "DELETE", id, NULL, "delete");
+	if (rc < 0)
+		return rc;
+	/* 200 deleted, 204 did not exist (notes 1.3); 404 is gone too; 202 for a gateway that deletes later. */
+	long s = r->status;
+	if (s != 200 && s != 202 && s != 204 && s != 404) {
+		foundry_gc_arm_error(ctx, "delete", id, r);
+		arm_result_free(r);
+		return FY_ERROR;
+	}
+	arm_result_free(r);
+	return 0;
+}
+
+static int gc_import(cty_value **out_state, tf_ctx *ctx, const char *import_id)
+{
+	fy_arena *a = tf_ctx_arena(ctx);
+	const cty_type *t = tf_ctx_schema_type(ctx);
+	char *parent, *name;
+	*out_state = NULL;
+	if (foundry_gc_split_id(&parent, &name, a, import_id) < 0) {
+		tf_error(ctx, NULL, "Invalid import id", "%s", fy_error_last()->message);
+		return FY_EINVALID;
+	}
+	char *id = foundry_gc_id(a, parent, name);
+	arm_result *r = NULL;
+	int rc = gc_call(&r, ctx, "GET", id, NULL, "import");
+	if (rc < 0)
+		return rc;
+	if (r->status == 404) {
+		tf_error(ctx, NULL, "Cannot import non-existent connection",
+			"Cannot import: connection \"%s\" does not exist.", id);
+		arm_result_free(r);
+		return FY_ENOTFOUND;
+	}
+	if (r->status != 200) {
+		foundry_gc_arm_error(ctx, "import", id, r);
+		arm_result_free(r);
+		return FY_ERROR;
+	}
+	cJSON *body = parse_body(ctx, r, id);
+	arm_result_free(r);
+	if (!body)
+		return FY_EINVALID;
+	/* A stub prior carries the spelling of the import id; secrets stay null (ARM never returns them). */
+	cty_value *stub = cty_object(a, t);
+	cty_object_set(stub, "parent_id", cty_string(a, parent));
+	cty_object_set(stub, "name", cty_string(a, name));
+	cty_object_set(stub, "id", cty_string(a, id));
+	rc = foundry_gc_from_arm(out_state, a, t, body, stub, tf_ctx_diags(ctx));
+	cJSON_Delete(body);
+	if (rc < 0) {
+		tf_error(ctx, NULL, "Cannot import connection", "%s: %s", id, fy_error_last()->message);
+		*out_state = NULL;
+	}
+	return rc;
+}
+
+const tf_resource foundry_gc_resource = {
+	.type_name = "foundry_gateway_connection",
+	.schema = &foundry_gc_schema,
+	.validate = gc_validate,
+	.modify_plan = gc_modify_plan,
+	.create = gc_create,
+	.read = gc_read,
+	.update = gc_update,
+	.delete = gc_delete,
+	.import = gc_import,
+};

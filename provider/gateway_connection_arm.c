@@ -1,0 +1,816 @@
+/* foundry_gateway_connection <-> ARM connection body (see gateway_connection_arm.h). */
+#include "provider/gateway_connection_arm.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const foundry_gc_managed_key foundry_gc_managed_keys[] = {
+	/* Exact wire spelling from notes/arm-connections.md 2.3 (metadata keys are case-sensitive for Foundry). */
+	{"deploymentInPath", "deployment_in_path"},
+	{"inferenceAPIVersion", "inference_api_version"},
+	{"deploymentAPIVersion", "deployment_api_version"},
+	{"models", "models"},
+	{"modelDiscovery", "model_discovery"},
+	{"customHeaders", "custom_headers"},
+	{"authConfig", "auth_config"},
+	{NULL, NULL},
+};
+
+const foundry_gc_managed_key *foundry_gc_managed_key_find(const char *key)
+{
+	for (const foundry_gc_managed_key *k = foundry_gc_managed_keys; key && k->key; k++)
+		if (strcasecmp(k->key, key) == 0)
+			return k;
+	return NULL;
+}
+
+/* ------------------------------------------------------------ value helpers */
+
+static int is_unknown(const cty_value *v)
+{
+	return v && !cty_is_known(v);
+}
+
+static int is_null(const cty_value *v)
+{
+	return !v || (cty_is_known(v) && cty_is_null(v));
+}
+
+static int known_deep(const cty_value *v)
+{
+	return !v || cty_is_wholly_known(v);
+}
+
+/* A known, non-null object (or NULL). */
+static const cty_value *obj_or_null(const cty_value *v)
+{
+	return (v && cty_is_known(v) && !cty_is_null(v)) ? v : NULL;
+}
+
+static cty_value *attr(const cty_value *obj, const char *name)
+{
+	return obj_or_null(obj) ? cty_get_attr(obj, name) : NULL;
+}
+
+/* A required string attribute of the planned value; FY_EINVALID names it when null or unknown. */
+static int need_str(const char **out, const cty_value *obj, const char *name, const char *where)
+{
+	cty_value *v = attr(obj, name);
+	if (is_unknown(v))
+		return fy_error_set(FY_EINVALID, "%s%s is not known yet", where, name);
+	*out = cty_get_string(obj, name);
+	if (!*out)
+		return fy_error_set(FY_EINVALID, "%s%s is required", where, name);
+	return 0;
+}
+
+/* ------------------------------------------------------------- identifiers */
+
+static int seg_eq(const char *s, size_t n, const char *lit)
+{
+	return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
+}
+
+/* Account and project names: ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$, 2-64 characters (notes 0.6). */
+static int account_name_valid(const char *s, size_t n)
+{
+	if (n < 2 || n > 64 || !isalnum((unsigned char)s[0]))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* Resource group names: 1-90 of letters, digits, '_', '-', '.', '(', ')', not ending with '.'. */
+static int group_name_valid(const char *s, size_t n)
+{
+	if (n < 1 || n > 90 || s[n - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!isalnum(c) && c != '_' && c != '-' && c != '.' && c != '(' && c != ')' && c < 0x80)
+			return 0;
+	}
+	return 1;
+}
+
+#define PARENT_SHAPES                                                                                          \
+	"Expected the ARM id of a Foundry account or project:\n"                                               \
+	"  /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/{account}\n" \
+	"  /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/{account}/projects/{project}"
+
+int foundry_gc_parse_parent_id(int *out_is_project, const char *id)
+{
+	enum { MAXSEG = 12 };
+	const char *seg[MAXSEG];
+	size_t len[MAXSEG];
+	size_t n = 0;
+
+	if (!id || id[0] != '/')
+		return fy_error_set(FY_EINVALID, "The id must start with \"/subscriptions/\".\n\n" PARENT_SHAPES);
+	for (const char *p = id + 1;;) {
+		const char *e = strchr(p, '/');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l == 0)
+			return fy_error_set(FY_EINVALID, "The id has an empty segment (a doubled or trailing \"/\").\n\n" PARENT_SHAPES);
+		if (n == MAXSEG)
+			return fy_error_set(FY_EINVALID, "The id has too many segments.\n\n" PARENT_SHAPES);
+		seg[n] = p;
+		len[n++] = l;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	if (n != 8 && n != 10)
+		return fy_error_set(FY_EINVALID, "The id has %zu segments, not 8 (account) or 10 (project).\n\n" PARENT_SHAPES, n);
+	if (!seg_eq(seg[0], len[0], "subscriptions") || !seg_eq(seg[2], len[2], "resourceGroups") ||
+	    !seg_eq(seg[4], len[4], "providers") || !seg_eq(seg[6], len[6], "accounts") ||
+	    (n == 10 && !seg_eq(seg[8], len[8], "projects")))
+		return fy_error_set(FY_EINVALID, "The id does not have the segments of an account or project id.\n\n" PARENT_SHAPES);
+	/* ARM matches provider namespaces case-insensitively. */
+	if (!seg_eq(seg[5], len[5], "Microsoft.CognitiveServices"))
+		return fy_error_set(FY_EINVALID, "The provider namespace is \"%.*s\", not Microsoft.CognitiveServices.\n\n" PARENT_SHAPES,
+			(int)len[5], seg[5]);
+	if (!group_name_valid(seg[3], len[3]))
+		return fy_error_set(FY_EINVALID, "\"%.*s\" is not a valid resource group name.\n\n" PARENT_SHAPES, (int)len[3], seg[3]);
+	if (!account_name_valid(seg[7], len[7]))
+		return fy_error_set(FY_EINVALID,
+			"\"%.*s\" is not a valid account name (2-64 characters: letters, digits, '_', '.', '-', starting with a letter or digit).\n\n" PARENT_SHAPES,
+			(int)len[7], seg[7]);
+	if (n == 10 && !account_name_valid(seg[9], len[9]))
+		return fy_error_set(FY_EINVALID,
+			"\"%.*s\" is not a valid project name (2-64 characters: letters, digits, '_', '.', '-', starting with a letter or digit).\n\n" PARENT_SHAPES,
+			(int)len[9], seg[9]);
+	if (out_is_project)
+		*out_is_project = (n == 10);
+	return 0;
+}
+
+int foundry_gc_name_valid(const char *name)
+{
+	/* ^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$ (SPEC-2609 connectionName). */
+	size_t n = name ? strlen(name) : 0;
+	if (n < 3 || n > 33 || !isalnum((unsigned char)name[0]))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != '-')
+			return 0;
+	return 1;
+}
+
+#define CONNECTION_SHAPE                                                                                       \
+	"Expected the ARM id of a connection:\n"                                                               \
+	"  /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/{account}/projects/{project}/connections/{name}\n" \
+	"  /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/{account}/connections/{name}"
+
+int foundry_gc_split_id(char **out_parent, char **out_name, fy_arena *a, const char *id)
+{
+	static const char sep[] = "/connections/";
+	const char *hit = NULL;
+	size_t n = id ? strlen(id) : 0;
+
+	for (size_t i = 0; i + sizeof sep - 1 <= n; i++)
+		if (strncasecmp(id + i, sep, sizeof sep - 1) == 0)
+			hit = id + i;
+	if (!hit)
+		return fy_error_set(FY_EINVALID, "\"%s\" is not a connection id.\n\n" CONNECTION_SHAPE, id ? id : "");
+	const char *name = hit + sizeof sep - 1;
+	char *parent = fy_arena_strndup(a, id, (size_t)(hit - id));
+	if (foundry_gc_parse_parent_id(NULL, parent) < 0)
+		return fy_error_set(FY_EINVALID, "\"%s\" is not a connection id: %s\n\n" CONNECTION_SHAPE, id,
+			fy_arena_strdup(a, fy_error_last()->message));
+	if (!foundry_gc_name_valid(name))
+		return fy_error_set(FY_EINVALID,
+			"\"%s\" is not a valid connection name (3-33 characters: letters, digits, '_', '-', starting with a letter or digit).\n\n" CONNECTION_SHAPE,
+			name);
+	*out_parent = parent;
+	*out_name = fy_arena_strdup(a, name);
+	return 0;
+}
+
+char *foundry_gc_id(fy_arena *a, const char *parent_id, const char *name)
+{
+	return fy_arena_sprintf(a, "%s/connections/%s", parent_id, name);
+}
+
+/* ------------------------------------------------------------ JSON helpers */
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+/* Add o[k] = the string attribute `name` of obj when it is non-null. */
+static void add_str_attr(cJSON *o, const char *k, const cty_value *obj, const char *name)
+{
+	const char *s = cty_get_string(obj, name);
+	if (s)
+		cJSON_AddStringToObject(o, k, s);
+}
+
+int foundry_json_text_equal(const char *a, const char *b)
+{
+	cJSON *ja = a ? cJSON_ParseWithOpts(a, NULL, 1) : NULL;
+	cJSON *jb = b ? cJSON_ParseWithOpts(b, NULL, 1) : NULL;
+	/* cJSON_Compare matches object members by name, so key order never matters. */
+	int eq = ja && jb && cJSON_Compare(ja, jb, 1);
+	cJSON_Delete(ja);
+	cJSON_Delete(jb);
+	return eq;
+}
+
+/* ------------------------------------------------- typed attribute <-> JSON */
+
+/* models = [{"name","properties":{"model":{"name","version","format"}}}] (notes 2.3, FS string(staticModels)). */
+static cJSON *enc_models(const cty_value *list)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < cty_length(list); i++) {
+		const cty_value *m = cty_index(list, i);
+		cJSON *item = cJSON_CreateObject();
+		cJSON *props = cJSON_CreateObject();
+		cJSON *model = cJSON_CreateObject();
+		add_str_attr(item, "name", m, "name");
+		add_str_attr(model, "name", m, "model_name");
+		/* A null version is omitted (the deepseek sample has none); "" is sent as "". */
+		add_str_attr(model, "version", m, "model_version");
+		add_str_attr(model, "format", m, "model_format");
+		cJSON_AddItemToObject(props, "model", model);
+		cJSON_AddItemToObject(item, "properties", props);
+		cJSON_AddItemToArray(arr, item);
+	}
+	return arr;
+}
+
+static cJSON *enc_discovery(const cty_value *o)
+{
+	cJSON *j = cJSON_CreateObject();
+	add_str_attr(j, "listModelsEndpoint", o, "list_models_endpoint");
+	add_str_attr(j, "getModelEndpoint", o, "get_model_endpoint");
+	add_str_attr(j, "deploymentProvider", o, "deployment_provider");
+	return j;
+}
+
+static cJSON *enc_headers(const cty_value *map)
+{
+	cJSON *j = cJSON_CreateObject();
+	for (size_t i = 0; i < cty_length(map); i++) {
+		const char *s = cty_as_string(cty_index(map, i), NULL);
+		if (s)
+			cJSON_AddStringToObject(j, cty_map_key(map, i), s);
+	}
+	return j;
+}
+
+/* authConfig = {"type","name","format"}; type defaults to "api_key" (notes 2.3). */
+static cJSON *enc_auth_config(const cty_value *o)
+{
+	cJSON *j = cJSON_CreateObject();
+	const char *type = cty_get_string(o, "type");
+	cJSON_AddStringToObject(j, "type", type ? type : "api_key");
+	add_str_attr(j, "name", o, "header_name");
+	add_str_attr(j, "format", o, "format");
+	return j;
+}
+
+/* Decoders: the typed value from the service's JSON; *clean = 0 when something did not have the expected shape. */
+static cty_value *str_or_null(fy_arena *a, const cJSON *o, const char *k, int required, int *clean)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
+	if (cJSON_IsString(it))
+		return cty_string(a, it->valuestring);
+	if (it || required)
+		*clean = 0;
+	return cty_null(a, cty_type_string());
+}
+
+static cty_value *dec_models(fy_arena *a, const cty_type *t, const cJSON *j, int *clean)
+{
+	if (!cJSON_IsArray(j)) {
+		*clean = 0;
+		return cty_null(a, t);
+	}
+	const cty_type *et = cty_type_elem(t);
+	size_t n = (size_t)cJSON_GetArraySize(j), k = 0;
+	cty_value **items = fy_arena_alloc(a, (n ? n : 1) * sizeof *items);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, j)
+	{
+		if (!cJSON_IsObject(it)) {
+			*clean = 0;
+			continue;
+		}
+		const cJSON *props = cJSON_GetObjectItemCaseSensitive(it, "properties");
+		const cJSON *model = cJSON_GetObjectItemCaseSensitive(props, "model");
+		if (!cJSON_IsObject(model))
+			*clean = 0;
+		cty_value *m = cty_object(a, et);
+		cty_object_set(m, "name", str_or_null(a, it, "name", 1, clean));
+		cty_object_set(m, "model_name", str_or_null(a, model, "name", 1, clean));
+		cty_object_set(m, "model_version", str_or_null(a, model, "version", 0, clean));
+		cty_object_set(m, "model_format", str_or_null(a, model, "format", 1, clean));
+		items[k++] = m;
+	}
+	return cty_list(a, et, k, items);
+}
+
+static cty_value *dec_discovery(fy_arena *a, const cty_type *t, const cJSON *j, int *clean)
+{
+	if (!cJSON_IsObject(j)) {
+		*clean = 0;
+		return cty_null(a, t);
+	}
+	cty_value *o = cty_object(a, t);
+	cty_object_set(o, "list_models_endpoint", str_or_null(a, j, "listModelsEndpoint", 1, clean));
+	cty_object_set(o, "get_model_endpoint", str_or_null(a, j, "getModelEndpoint", 1, clean));
+	cty_object_set(o, "deployment_provider", str_or_null(a, j, "deploymentProvider", 1, clean));
+	return o;
+}
+
+static cty_value *dec_headers(fy_arena *a, const cty_type *t, const cJSON *j, int *clean)
+{
+	if (!cJSON_IsObject(j)) {
+		*clean = 0;
+		return cty_null(a, t);
+	}
+	size_t n = (size_t)cJSON_GetArraySize(j), k = 0;
+	const char **keys = fy_arena_alloc(a, (n ? n : 1) * sizeof *keys);
+	cty_value **vals = fy_arena_alloc(a, (n ? n : 1) * sizeof *vals);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, j)
+	{
+		if (!cJSON_IsString(it)) {
+			*clean = 0;
+			continue;
+		}
+		keys[k] = it->string;
+		vals[k++] = cty_string(a, it->valuestring);
+	}
+	return cty_map(a, cty_type_elem(t), k, keys, vals);
+}
+
+static cty_value *dec_auth_config(fy_arena *a, const cty_type *t, const cJSON *j, int *clean)
+{
+	if (!cJSON_IsObject(j)) {
+		*clean = 0;
+		return cty_null(a, t);
+	}
+	cty_value *o = cty_object(a, t);
+	cty_value *type = str_or_null(a, j, "type", 0, clean);
+	/* An absent type means the default, as it does when we send it. */
+	cty_object_set(o, "type", cty_is_null(type) ? cty_string(a, "api_key") : type);
+	cty_object_set(o, "header_name", str_or_null(a, j, "name", 0, clean));
+	cty_object_set(o, "format", str_or_null(a, j, "format", 0, clean));
+	return o;
+}
+
+typedef struct json_attr {
+	const char *key;  /* metadata key */
+	const char *attr; /* attribute */
+	const char *shape;
+	cJSON *(*enc)(const cty_value *v);
+	cty_value *(*dec)(fy_arena *a, const cty_type *t, const cJSON *j, int *clean);
+} json_attr;
+
+static const json_attr json_attrs[] = {
+	{"models", "models", "a JSON array of {\"name\", \"properties\": {\"model\": {\"name\", \"version\", \"format\"}}}",
+		enc_models, dec_models},
+	{"modelDiscovery", "model_discovery",
+		"a JSON object {\"listModelsEndpoint\", \"getModelEndpoint\", \"deploymentProvider\"}", enc_discovery,
+		dec_discovery},
+	{"customHeaders", "custom_headers", "a JSON object of string values", enc_headers, dec_headers},
+	{"authConfig", "auth_config", "a JSON object {\"type\", \"name\", \"format\"}", enc_auth_config,
+		dec_auth_config},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
+/* ---------------------------------------------------------------- metadata */
+
+static const char *const metadata_deps[] = {"deployment_in_path", "inference_api_version", "deployment_api_version",
+	"models", "model_discovery", "custom_headers", "auth_config", "extra_metadata", NULL};
+
+int foundry_gc_metadata_known(const cty_value *v)
+{
+	if (!obj_or_null(v))
+		return 0;
+	for (const char *const *d = metadata_deps; *d; d++)
+		if (!known_deep(cty_get_attr(v, *d)))
+			return 0;
+	return 1;
+}
+
+static void add_json_text(cJSON *md, const char *key, cJSON *j)
+{
+	char *text = cJSON_PrintUnformatted(j);
+	cJSON_AddStringToObject(md, key, text ? text : "null");
+	cJSON_free(text);
+	cJSON_Delete(j);
+}
+
+int foundry_gc_metadata(cJSON **out, const cty_value *v)
+{
+	if (!foundry_gc_metadata_known(v))
+		return fy_error_set(FY_EINVALID, "the connection metadata depends on values that are not known yet");
+	cJSON *md = cJSON_CreateObject();
+	/* Always sent: APIM fails validation without it (notes 2.3); the default is false. */
+	cJSON_AddStringToObject(md, "deploymentInPath", cty_get_bool(v, "deployment_in_path", 0) ? "true" : "false");
+	/* Omitted when null; "" is sent as "" (the ModelGateway template sends inferenceAPIVersion: ""). */
+	add_str_attr(md, "inferenceAPIVersion", v, "inference_api_version");
+	add_str_attr(md, "deploymentAPIVersion", v, "deployment_api_version");
+	/* Complex values are JSON strings: metadata is map<string,string> (notes 0.3). */
+	for (const json_attr *ja = json_attrs; ja->key; ja++) {
+		const cty_value *x = cty_get_attr(v, ja->attr);
+		if (!is_null(x))
+			add_json_text(md, ja->key, ja->enc(x));
+	}
+	const cty_value *extra = cty_get_attr(v, "extra_metadata");
+	for (size_t i = 0; !is_null(extra) && i < cty_length(extra); i++) {
+		const char *k = cty_map_key(extra, i);
+		const char *s = cty_as_string(cty_index(extra, i), NULL);
+		if (foundry_gc_managed_key_find(k)) {
+			cJSON_Delete(md);
+			return fy_error_set(FY_EINVALID, "extra_metadata key \"%s\" is managed by the attribute %s", k,
+				foundry_gc_managed_key_find(k)->attr);
+		}
+		if (s)
+			cJSON_AddStringToObject(md, k, s);
+	}
+	*out = md;
+	return 0;
+}
+
+/* A JSON object of strings as a cty map(string). */
+static cty_value *string_map(fy_arena *a, const cJSON *o)
+{
+	size_t n = (size_t)cJSON_GetArraySize(o), k = 0;
+	const char **keys = fy_arena_alloc(a, (n ? n : 1) * sizeof *keys);
+	cty_value **vals = fy_arena_alloc(a, (n ? n : 1) * sizeof *vals);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, o)
+	{
+		if (!cJSON_IsString(it))
+			continue;
+		keys[k] = it->string;
+		vals[k++] = cty_string(a, it->valuestring);
+	}
+	return cty_map(a, cty_type_string(), k, keys, vals);
+}
+
+int foundry_gc_metadata_value(cty_value **out, fy_arena *a, const cty_value *v)
+{
+	cJSON *md;
+	int rc = foundry_gc_metadata(&md, v);
+	if (rc < 0)
+		return rc;
+	*out = string_map(a, md);
+	cJSON_Delete(md);
+	return 0;
+}
+
+/* -------------------------------------------------------------------- to_arm */
+
+int foundry_gc_to_arm(cJSON **out_body, const cty_value *v, const cty_value *config)
+{
+	const char *category, *target, *auth_type;
+	int rc;
+
+	if (!obj_or_null(v))
+		return fy_error_set(FY_EINVALID, "no planned value to send");
+	if ((rc = need_str(&category, v, "category", "")) < 0 || (rc = need_str(&target, v, "target", "")) < 0 ||
+	    (rc = need_str(&auth_type, v, "auth_type", "")) < 0)
+		return rc;
+	if (is_unknown(attr(v, "shared_to_all")))
+		return fy_error_set(FY_EINVALID, "shared_to_all is not known yet");
+
+	cJSON *md;
+	if ((rc = foundry_gc_metadata(&md, v)) < 0)
+		return rc;
+
+	cJSON *body = cJSON_CreateObject();
+	cJSON *props = cJSON_AddObjectToObject(body, "properties");
+	cJSON_AddStringToObject(props, "category", category);
+	cJSON_AddStringToObject(props, "target", target);
+	cJSON_AddStringToObject(props, "authType", auth_type);
+	cJSON_AddBoolToObject(props, "isSharedToAll", cty_get_bool(v, "shared_to_all", 0));
+	cJSON *creds = cJSON_AddObjectToObject(props, "credentials");
+
+	if (strcmp(auth_type, "ApiKey") == 0) {
+		const char *key = cty_get_string(v, "api_key");
+		/* Write-only values are never in the plan; Terraform passes them in the config at apply. */
+		if (!key && config)
+			key = cty_get_string(config, "api_key_wo");
+		if (!key) {
+			rc = fy_error_set(FY_EINVALID, "auth_type ApiKey needs api_key or api_key_wo");
+			goto fail;
+		}
+		cJSON_AddStringToObject(creds, "key", key);
+	} else if (strcmp(auth_type, "OAuth2") == 0) {
+		const cty_value *o = attr(v, "oauth2");
+		const char *cid, *secret, *url;
+		if (!obj_or_null(o)) {
+			rc = fy_error_set(FY_EINVALID, "auth_type OAuth2 needs oauth2");
+			goto fail;
+		}
+		if ((rc = need_str(&cid, o, "client_id", "oauth2.")) < 0 ||
+		    (rc = need_str(&secret, o, "client_secret", "oauth2.")) < 0 ||
+		    (rc = need_str(&url, o, "token_url", "oauth2.")) < 0)
+			goto fail;
+		cJSON_AddStringToObject(creds, "clientId", cid);
+		cJSON_AddStringToObject(creds, "clientSecret", secret);
+		/* tokenUrl and scopes are top-level properties, not credentials (notes 0.5, FS modelgateway bicep). */
+		cJSON_AddStringToObject(props, "tokenUrl", url);
+		const cty_value *scopes = cty_get_attr(o, "scopes");
+		if (is_unknown(scopes) || !known_deep(scopes)) {
+			rc = fy_error_set(FY_EINVALID, "oauth2.scopes is not known yet");
+			goto fail;
+		}
+		if (!is_null(scopes)) {
+			cJSON *arr = cJSON_AddArrayToObject(props, "scopes");
+			for (size_t i = 0; i < cty_length(scopes); i++) {
+				const char *s = cty_as_string(cty_index(scopes, i), NULL);
+				if (s)
+					cJSON_AddItemToArray(arr, cJSON_CreateString(s));
+			}
+		}
+	} else if (strcmp(auth_type, "ProjectManagedIdentity") == 0) {
+		const cty_value *aud = attr(v, "audience");
+		if (is_unknown(aud)) {
+			rc = fy_error_set(FY_EINVALID, "audience is not known yet");
+			goto fail;
+		}
+		const char *s = cty_get_string(v, "audience");
+		/* The plan fills the default; this covers values built without a plan. */
+		cJSON_AddStringToObject(props, "audience", s ? s : FOUNDRY_DEFAULT_AUDIENCE);
+	}
+	cJSON_AddItemToObject(props, "metadata", md);
+	*out_body = body;
+	return 0;
+fail:
+	cJSON_Delete(md);
+	cJSON_Delete(body);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ from_arm */
+
+/* metadata[key], matched exactly first, then ignoring case (ARM may change key case, notes 5.3.2). */
+static const cJSON *md_get(const cJSON *md, const char *key)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(md, key);
+	if (it || !cJSON_IsObject(md))
+		return it;
+	cJSON_ArrayForEach(it, md)
+	{
+		if (it->string && strcasecmp(it->string, key) == 0)
+			return it;
+	}
+	return NULL;
+}
+
+/* The service's spelling of an enum-like value, or the prior spelling when they differ only in case. */
+static cty_value *keep_case(fy_arena *a, const char *svc, const cty_value *prior_obj, const char *name)
+{
+	const char *ps = prior_obj ? cty_get_string(prior_obj, name) : NULL;
+	if (!svc)
+		return NULL;
+	return cty_string(a, ps && strcasecmp(ps, svc) == 0 ? ps : svc);
+}
+
+static void set_if(cty_value *obj, const char *name, cty_value *v)
+{
+	if (v)
+		cty_object_set(obj, name, v);
+}
+
+static void warn_metadata(fy_arena *a, tf_diags *d, const char *attr_name, const char *key, const char *why)
+{
+	if (!d)
+		return;
+	tf_diag_add(d, TF_WARNING, cty_path_attr(a, NULL, attr_name), "Connection metadata changed outside Terraform",
+		"The connection's metadata key \"%s\" %s, so %s shows only what could be decoded. The next apply "
+		"rewrites the key from the configuration.",
+		key, why, attr_name);
+}
+
+/* Malformed managed keys: the raw service text goes into `metadata` so the difference stays visible. */
+typedef struct raw_md {
+	const char *key;
+	const char *text;
+} raw_md;
+
+int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type, const cJSON *body,
+	const cty_value *prior, tf_diags *diags)
+{
+	const cJSON *props = cJSON_GetObjectItemCaseSensitive(body, "properties");
+	if (!cJSON_IsObject(body) || !cJSON_IsObject(props))
+		return fy_error_set(FY_EINVALID, "the ARM response is not a connection (no \"properties\" object)");
+	const cty_value *pv = obj_or_null(prior);
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(props, "metadata");
+	if (!cJSON_IsObject(md))
+		md = NULL;
+	cty_value *st = cty_object(a, type);
+	raw_md raws[8];
+	size_t nraw = 0;
+
+	/* Identity: the user's spelling from prior state; ARM may answer with other casing (notes 5.3.8). */
+	const char *parent = pv ? cty_get_string(pv, "parent_id") : NULL;
+	const char *name = pv ? cty_get_string(pv, "name") : NULL;
+	if (!parent || !name) {
+		char *bp, *bn;
+		const char *bid = jstr(body, "id");
+		if (!bid || foundry_gc_split_id(&bp, &bn, a, bid) < 0)
+			return fy_error_set(FY_EINVALID, "the ARM response has no usable connection id");
+		parent = parent ? parent : bp;
+		name = name ? name : bn;
+	}
+	cty_object_set(st, "parent_id", cty_string(a, parent));
+	cty_object_set(st, "name", cty_string(a, name));
+	cty_object_set(st, "id", cty_string(a, foundry_gc_id(a, parent, name)));
+
+	set_if(st, "category", keep_case(a, jstr(props, "category"), pv, "category"));
+	set_if(st, "auth_type", keep_case(a, jstr(props, "authType"), pv, "auth_type"));
+	const char *target = jstr(props, "target");
+	if (target)
+		cty_object_set(st, "target", cty_string(a, target));
+	const cJSON *shared = cJSON_GetObjectItemCaseSensitive(props, "isSharedToAll");
+	cty_object_set(st, "shared_to_all", cty_bool(a, cJSON_IsTrue(shared)));
+
+	/* GET never returns credentials (notes 0.2): keep them, and the write-only key's version, from prior. */
+	set_if(st, "api_key", attr(pv, "api_key"));
+	set_if(st, "api_key_wo_version", attr(pv, "api_key_wo_version"));
+
+	/* audience, tokenUrl and scopes are not in the swagger (notes 0.5): a service that drops them on GET
+	 * must not cause a perpetual diff, so absent means "as before". */
+	const char *aud = jstr(props, "audience");
+	set_if(st, "audience", aud ? cty_string(a, aud) : attr(pv, "audience"));
+
+	const cty_type *ot = cty_type_attr(type, "oauth2");
+	const cty_value *po = obj_or_null(attr(pv, "oauth2"));
+	const cJSON *creds = cJSON_GetObjectItemCaseSensitive(props, "credentials");
+	const char *cid = jstr(creds, "clientId");
+	const char *turl = jstr(props, "tokenUrl");
+	const cJSON *scopes = cJSON_GetObjectItemCaseSensitive(props, "scopes");
+	if (po || cid || turl || cJSON_IsArray(scopes)) {
+		cty_value *o = cty_object(a, ot);
+		set_if(o, "client_id", cid ? cty_string(a, cid) : attr(po, "client_id"));
+		set_if(o, "client_secret", attr(po, "client_secret"));
+		set_if(o, "token_url", turl ? cty_string(a, turl) : attr(po, "token_url"));
+		if (cJSON_IsArray(scopes)) {
+			size_t n = (size_t)cJSON_GetArraySize(scopes), k = 0;
+			cty_value **items = fy_arena_alloc(a, (n ? n : 1) * sizeof *items);
+			const cJSON *s;
+			cJSON_ArrayForEach(s, scopes)
+			{
+				if (cJSON_IsString(s))
+					items[k++] = cty_string(a, s->valuestring);
+			}
+			cty_object_set(o, "scopes", cty_list(a, cty_type_string(), k, items));
+		} else {
+			set_if(o, "scopes", attr(po, "scopes"));
+		}
+		cty_object_set(st, "oauth2", o);
+	}
+
+	/* deploymentInPath: "True"/"true"/"TRUE" alike (notes 5.3.4). Absent keeps the prior value; the deleted
+	 * key then shows as drift on `metadata`, which the plan recomputes from configuration. */
+	const cJSON *dip = md_get(md, "deploymentInPath");
+	cty_value *pdip = attr(pv, "deployment_in_path");
+	int dip_val = is_null(pdip) || is_unknown(pdip) ? 0 : cty_as_bool(pdip);
+	if (dip) {
+		if (cJSON_IsString(dip) && strcasecmp(dip->valuestring, "true") == 0)
+			dip_val = 1;
+		else if (cJSON_IsString(dip) && strcasecmp(dip->valuestring, "false") == 0)
+			dip_val = 0;
+		else {
+			char *txt = cJSON_IsString(dip) ? fy_arena_strdup(a, dip->valuestring) : NULL;
+			if (!txt) {
+				char *p = cJSON_PrintUnformatted(dip);
+				txt = fy_arena_strdup(a, p ? p : "");
+				cJSON_free(p);
+			}
+			warn_metadata(a, diags, "deployment_in_path", "deploymentInPath", "is neither \"true\" nor \"false\"");
+			raws[nraw++] = (raw_md){"deploymentInPath", txt};
+		}
+	}
+	cty_object_set(st, "deployment_in_path", cty_bool(a, dip_val));
+
+	/* Plain string keys: "" and absent alike (notes 5.3.5). */
+	static const char *const str_keys[][2] = {{"inferenceAPIVersion", "inference_api_version"},
+		{"deploymentAPIVersion", "deployment_api_version"}};
+	for (size_t i = 0; i < 2; i++) {
+		const cJSON *it = md_get(md, str_keys[i][0]);
+		const char *s = cJSON_IsString(it) ? it->valuestring : NULL;
+		cty_value *p = attr(pv, str_keys[i][1]);
+		const char *ps = is_null(p) || is_unknown(p) ? NULL : cty_as_string(p, NULL);
+		if ((!s || !*s) && (!ps || !*ps))
+			set_if(st, str_keys[i][1], ps ? p : NULL); /* prior "" stays "", prior null stays null */
+		else if (s)
+			cty_object_set(st, str_keys[i][1], cty_string(a, s));
+		if (it && !cJSON_IsString(it)) {
+			char *p2 = cJSON_PrintUnformatted(it);
+			warn_metadata(a, diags, str_keys[i][1], str_keys[i][0], "is not a string");
+			raws[nraw++] = (raw_md){str_keys[i][0], fy_arena_strdup(a, p2 ? p2 : "")};
+			cJSON_free(p2);
+		}
+	}
+
+	/* JSON-string keys: compared by meaning with what the prior state sends; real drift decodes into the
+	 * typed attribute so the plan shows it at its path (models[1].model_version). */
+	for (const json_attr *ja = json_attrs; ja->key; ja++) {
+		const cJSON *it = md_get(md, ja->key);
+		const cty_type *t = cty_type_attr(type, ja->attr);
+		if (!it || (cJSON_IsString(it) && it->valuestring[0] == '\0'))
+			continue; /* absent: the typed attribute is null, a diff when configuration sets it */
+		if (!cJSON_IsString(it)) {
+			char *p = cJSON_PrintUnformatted(it);
+			warn_metadata(a, diags, ja->attr, ja->key, "is not a JSON string");
+			raws[nraw++] = (raw_md){ja->key, fy_arena_strdup(a, p ? p : "")};
+			cJSON_free(p);
+			continue;
+		}
+		cJSON *j = cJSON_ParseWithOpts(it->valuestring, NULL, 1);
+		if (!j) {
+			warn_metadata(a, diags, ja->attr, ja->key, "is not valid JSON");
+			raws[nraw++] = (raw_md){ja->key, fy_arena_strdup(a, it->valuestring)};
+			continue;
+		}
+		cty_value *p = attr(pv, ja->attr);
+		int same = 0;
+		if (!is_null(p) && known_deep(p)) {
+			cJSON *pe = ja->enc(p);
+			same = cJSON_Compare(pe, j, 1);
+			cJSON_Delete(pe);
+		}
+		if (same) {
+			cty_object_set(st, ja->attr, p);
+		} else {
+			int clean = 1;
+			cty_object_set(st, ja->attr, ja->dec(a, t, j, &clean));
+			if (!clean) {
+				char *why = fy_arena_sprintf(a, "is not %s", ja->shape);
+				warn_metadata(a, diags, ja->attr, ja->key, why);
+				raws[nraw++] = (raw_md){ja->key, fy_arena_strdup(a, it->valuestring)};
+			}
+		}
+		cJSON_Delete(j);
+	}
+
+	/* extra_metadata: only the keys the user named; service-added keys are ignored (notes 5.3.2). */
+	const cty_value *pe = attr(pv, "extra_metadata");
+	if (!is_null(pe) && !is_unknown(pe)) {
+		size_t n = cty_length(pe), k = 0;
+		const char **keys = fy_arena_alloc(a, (n ? n : 1) * sizeof *keys);
+		cty_value **vals = fy_arena_alloc(a, (n ? n : 1) * sizeof *vals);
+		for (size_t i = 0; i < n; i++) {
+			const char *key = cty_map_key(pe, i);
+			const cJSON *it = md_get(md, key);
+			const char *ps = cty_as_string(cty_index(pe, i), NULL);
+			if (cJSON_IsString(it)) {
+				keys[k] = key;
+				vals[k++] = cty_string(a, it->valuestring);
+			} else if (!it && ps && !*ps) {
+				keys[k] = key;
+				vals[k++] = cty_string(a, "");
+			}
+		}
+		cty_object_set(st, "extra_metadata", cty_map(a, cty_type_string(), k, keys, vals));
+	}
+
+	/* metadata: our canonical encoding of the resulting typed values, for the keys the service has, so an
+	 * unchanged connection gives exactly what the plan computes and a deleted key shows as a diff. */
+	cJSON *canon;
+	if (foundry_gc_metadata(&canon, st) < 0)
+		return fy_error_set(FY_EINVALID, "cannot encode the connection metadata: %s", fy_error_last()->message);
+	size_t n = (size_t)cJSON_GetArraySize(canon) + nraw, k = 0;
+	const char **keys = fy_arena_alloc(a, (n ? n : 1) * sizeof *keys);
+	cty_value **vals = fy_arena_alloc(a, (n ? n : 1) * sizeof *vals);
+	const cJSON *c;
+	cJSON_ArrayForEach(c, canon)
+	{
+		const foundry_gc_managed_key *mk = foundry_gc_managed_key_find(c->string);
+		int include = 1;
+		for (size_t r = 0; r < nraw; r++)
+			if (strcmp(raws[r].key, c->string) == 0)
+				include = 0;
+		if (mk && include) {
+			int is_ver = strcmp(mk->key, "inferenceAPIVersion") == 0 || strcmp(mk->key, "deploymentAPIVersion") == 0;
+			include = md_get(md, mk->key) != NULL || (is_ver && c->valuestring[0] == '\0');
+		}
+		if (include) {
+			keys[k] = fy_arena_strdup(a, c->string);
+			vals[k++] = cty_string(a, c->valuestring);
+		}
+	}
+	for (size_t r = 0; r < nraw; r++) {
+		keys[k] = raws[r].key;
+		vals[k++] = cty_string(a, raws[r].text);
+	}
+	cJSON_Delete(canon);
+	cty_object_set(st, "metadata", cty_map(a, cty_type_string(), k, keys, vals));
+	*out_state = st;
+	return 0;
+}

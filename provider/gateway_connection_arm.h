@@ -1,0 +1,73 @@
+/*
+ * The pure mapping between foundry_gateway_connection values and ARM connection bodies.
+ *
+ * No I/O: these functions turn a planned/config value into the exact PUT body (notes/arm-connections.md 2.4)
+ * and a GET/PUT response back into state, with the drift rules of notes 5.3 (managed metadata keys matched
+ * ignoring case, JSON-string metadata compared by meaning, "" and absent alike, credentials kept from prior
+ * state, service-added keys ignored). Unit-tested on their own (tests/unit/test_provider_arm.c).
+ */
+#ifndef FOUNDRY_GATEWAY_CONNECTION_ARM_H
+#define FOUNDRY_GATEWAY_CONNECTION_ARM_H
+
+#include <cjson/cJSON.h>
+
+#include "internal/common/fy_arena.h"
+#include "internal/cty/cty.h"
+#include "internal/tf/tf.h"
+
+/* The newest GA api-version whose ConnectionCategory has ApiManagement and ModelGateway (notes 0.4, 0.8). */
+#define FOUNDRY_DEFAULT_API_VERSION "2026-09-01"
+/* Audience Foundry uses with ProjectManagedIdentity when none is given (notes 2.2, FS apim-connection-common.bicep). */
+#define FOUNDRY_DEFAULT_AUDIENCE "https://cognitiveservices.azure.com"
+
+/* The metadata keys the resource manages, with the attribute a user must set instead. NULL-key terminated. */
+typedef struct foundry_gc_managed_key {
+	const char *key;  /* wire spelling, e.g. "deploymentInPath" */
+	const char *attr; /* attribute, e.g. "deployment_in_path" */
+} foundry_gc_managed_key;
+extern const foundry_gc_managed_key foundry_gc_managed_keys[];
+
+/* The managed key equal to `key` ignoring case, or NULL. */
+const foundry_gc_managed_key *foundry_gc_managed_key_find(const char *key);
+
+/*
+ * Check the shape of a parent id (an account or a project ARM id, notes 0.6). 0 and *out_is_project set,
+ * or FY_EINVALID with a message that says what is wrong and shows both accepted shapes.
+ */
+int foundry_gc_parse_parent_id(int *out_is_project, const char *id);
+/* 1 when `name` matches ^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$ (notes 0.6). */
+int foundry_gc_name_valid(const char *name);
+/* Split a connection ARM id (any casing) into parent id and name, keeping the spelling; FY_EINVALID otherwise. */
+int foundry_gc_split_id(char **out_parent, char **out_name, fy_arena *a, const char *id);
+/* "{parent_id}/connections/{name}" in the arena. */
+char *foundry_gc_id(fy_arena *a, const char *parent_id, const char *name);
+
+/* 1 when every attribute the metadata map depends on is known in `v`. */
+int foundry_gc_metadata_known(const cty_value *v);
+/* The exact `properties.metadata` object to_arm sends for `v` (caller cJSON_Delete()s). FY_EINVALID when
+ * something it needs is unknown. */
+int foundry_gc_metadata(cJSON **out, const cty_value *v);
+/* The same as a cty map(string) in the arena (what `metadata` holds). */
+int foundry_gc_metadata_value(cty_value **out, fy_arena *a, const cty_value *v);
+
+/*
+ * The full PUT body {"properties":{...}} for the planned value `planned`. Write-only values (api_key_wo) come
+ * from `config` (may be NULL). FY_EINVALID with a message when a needed value is unknown or missing.
+ * The caller cJSON_Delete()s *out_body.
+ */
+int foundry_gc_to_arm(cJSON **out_body, const cty_value *planned, const cty_value *config);
+
+/*
+ * State from an ARM body (GET or PUT response). `type` is the resource's implied type. `prior` (may be NULL or
+ * a partial object holding only parent_id/name) supplies what GET never returns (credentials, write-only
+ * version) and the user's spelling of parent_id/name; values the service echoes with the same meaning keep
+ * the prior spelling, so only real drift makes a diff. Out-of-band metadata that cannot be decoded gives a
+ * warning in `diags` (may be NULL) naming the attribute. FY_EINVALID when the body is not a connection.
+ */
+int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type, const cJSON *body,
+	const cty_value *prior, tf_diags *diags);
+
+/* JSON texts equal by meaning (object key order and whitespace ignored). 0 when either is not JSON. */
+int foundry_json_text_equal(const char *a, const char *b);
+
+#endif
