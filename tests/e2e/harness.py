@@ -1,0 +1,524 @@
+"""Shared helpers for the end-to-end suite.
+
+The scenarios drive the real provider binary through the project's conformance client (`tfconform`, which
+behaves like Terraform: one provider process per phase, AutoMTLS, Terraform's consistency checks) against the
+local ARM emulator (`emulator/armemu.py`). Nothing here talks to anything but 127.0.0.1.
+
+Environment (set by tests/e2e/CMakeLists.txt):
+  FOUNDRY_BUILD_DIR   the CMake build dir (terraform-provider-foundry, asan/terraform-provider-foundry, tfconform)
+  FOUNDRY_SOURCE_DIR  the repository root (emulator/, examples/)
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.path.abspath(os.environ.get("FOUNDRY_SOURCE_DIR", os.path.join(HERE, "..", "..")))
+BUILD_DIR = os.path.abspath(os.environ.get("FOUNDRY_BUILD_DIR", os.path.join(SOURCE_DIR, "build")))
+
+PROVIDER_BIN = os.path.join(BUILD_DIR, "terraform-provider-foundry")
+PROVIDER_ASAN_BIN = os.path.join(BUILD_DIR, "asan", "terraform-provider-foundry")
+TFCONFORM_BIN = os.path.join(BUILD_DIR, "tfconform")
+EMULATOR_PY = os.path.join(SOURCE_DIR, "emulator", "armemu.py")
+EXAMPLES_DIR = os.path.join(SOURCE_DIR, "examples")
+
+PROVIDER_SOURCE = "registry.terraform.io/foundry-labs/foundry"
+RESOURCE_TYPE = "foundry_gateway_connection"
+
+# The emulator's seeded parents and identities (emulator contract).
+SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+TENANT_ID = "00000000-0000-0000-0000-0000000000aa"
+CLIENT_ID = "11111111-1111-1111-1111-111111111111"
+CLIENT_SECRET = "emulator-client-secret"
+ACCOUNT_ID = (f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-foundry/providers/"
+              "Microsoft.CognitiveServices/accounts/foundry-acct")
+PROJECT_ID = ACCOUNT_ID + "/projects/proj-main"
+PROJECT_DEV_ID = ACCOUNT_ID + "/projects/proj-dev"
+API_VERSION = "2026-09-01"  # the provider's default (issue text)
+
+# Keys ARM adds to `properties` on its own (read-only in the spec, notes 1.4); never part of what we compare.
+SERVICE_PROPERTIES = ("group", "createdByWorkspaceArmId")
+# Metadata values that are JSON documents serialised into strings (notes 2.3).
+JSON_METADATA_KEYS = ("models", "modelDiscovery", "customHeaders", "authConfig")
+
+# One tfconform command must never take long; a hang is a failure, not a reason to wait for ctest's timeout.
+COMMAND_TIMEOUT = float(os.environ.get("FOUNDRY_E2E_COMMAND_TIMEOUT", "240"))
+
+
+def connection_id(parent: str, name: str) -> str:
+    return f"{parent}/connections/{name}"
+
+
+# --------------------------------------------------------------------------------------------- emulator
+class EmulatorError(AssertionError):
+    pass
+
+
+class Emulator:
+    """One armemu.py process on a free loopback port, plus its control plane (emulator contract)."""
+
+    def __init__(self, workdir: str, extra_args: Iterable[str] = ()):
+        self.workdir = workdir
+        self.port_file = os.path.join(workdir, "emulator.port")
+        self.log_file = os.path.join(workdir, "emulator.log")
+        self.stderr_path = os.path.join(workdir, "emulator.stderr")
+        self._stderr = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, EMULATOR_PY, "--port", "0", "--port-file", self.port_file, "--log", self.log_file,
+             *extra_args],
+            stdout=self._stderr, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        port = ""
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                with open(self.port_file) as f:
+                    port = f.read().strip()
+            except FileNotFoundError:
+                port = ""
+            if port.isdigit():
+                break
+            time.sleep(0.05)
+        if not port.isdigit():
+            self.stop()
+            raise EmulatorError(f"the ARM emulator did not start; its output:\n{self.output()}")
+        self.port = int(port)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        try:
+            with open(self.stderr_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._stderr.close()
+
+    # -- raw HTTP (no keep-alive needed: the control plane is cheap)
+    def request(self, method: str, path: str, body: Any = None, headers: dict | None = None,
+                raw_body: bytes | None = None) -> tuple[int, dict, Any]:
+        data = raw_body
+        hdrs = dict(headers or {})
+        if body is not None:
+            data = json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=hdrs)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                status, rh, payload = resp.status, dict(resp.headers), resp.read()
+        except urllib.error.HTTPError as e:
+            status, rh, payload = e.code, dict(e.headers), e.read()
+        try:
+            parsed = json.loads(payload) if payload else None
+        except ValueError:
+            parsed = payload.decode("utf-8", "replace")
+        return status, rh, parsed
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        status, _, parsed = self.request(method, "/_emulator/" + path, body)
+        if status >= 300:
+            raise EmulatorError(f"{method} /_emulator/{path} -> {status}: {parsed}")
+        return parsed
+
+    # -- control plane
+    def reset(self) -> None:
+        self.control("POST", "reset", {})
+
+    def store(self) -> dict:
+        return self.control("GET", "store")
+
+    def stored(self, rid: str) -> dict:
+        """The store entry ({"resource", "credentials"}) of one connection, looked up ignoring case."""
+        for k, v in self.store().items():
+            if k.lower() == rid.lower():
+                return v
+        raise AssertionError(f"{rid} is not in the emulator store: {sorted(self.store())}")
+
+    def put_store(self, rid: str, resource: dict) -> None:
+        self.control("PUT", "store?id=" + urllib.parse.quote(rid, safe=""), resource)
+
+    def delete_store(self, rid: str) -> None:
+        self.control("DELETE", "store?id=" + urllib.parse.quote(rid, safe=""))
+
+    def requests(self) -> list[dict]:
+        return self.control("GET", "requests")["requests"]
+
+    def clear_requests(self) -> None:
+        self.control("DELETE", "requests")
+
+    def stats(self) -> dict:
+        return self.control("GET", "stats")
+
+    def add_fault(self, **rule: Any) -> None:
+        self.control("POST", "faults", rule)
+
+    def clear_faults(self) -> None:
+        self.control("DELETE", "faults")
+
+    def config(self, **cfg: Any) -> None:
+        self.control("POST", "config", cfg)
+
+    # -- the service as a client would use it (out-of-band writes for import tests)
+    def token(self) -> str:
+        form = urllib.parse.urlencode({
+            "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+            "scope": "https://management.core.windows.net//.default"}).encode()
+        status, _, body = self.request("POST", f"/{TENANT_ID}/oauth2/v2.0/token", raw_body=form,
+                                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+        if status != 200:
+            raise EmulatorError(f"token request -> {status}: {body}")
+        return body["access_token"]
+
+    def arm(self, method: str, rid: str, body: Any = None, api_version: str = API_VERSION) -> tuple[int, Any]:
+        status, _, parsed = self.request(method, f"{rid}?api-version={api_version}", body,
+                                         headers={"Authorization": "Bearer " + self.token()})
+        return status, parsed
+
+    # -- request log helpers
+    def arm_requests(self, method: str | None = None, name: str | None = None) -> list[dict]:
+        """Logged requests on connection resources (not token, IMDS or control plane calls)."""
+        out = []
+        for r in self.requests():
+            path = r.get("path", "")
+            if "/connections" not in path.lower():
+                continue
+            if method and r.get("method") != method:
+                continue
+            if name and not path.lower().rstrip("/").endswith("/connections/" + name.lower()):
+                continue
+            out.append(r)
+        return out
+
+
+# -------------------------------------------------------------------------------------- comparisons
+def normalise_properties(props: dict) -> dict:
+    """`properties` as stored, with service-added keys dropped and JSON-string metadata parsed again."""
+    p = copy.deepcopy(props)
+    for k in SERVICE_PROPERTIES:
+        p.pop(k, None)
+    md = p.get("metadata")
+    if isinstance(md, dict):
+        for k in JSON_METADATA_KEYS:
+            if isinstance(md.get(k), str):
+                try:
+                    md[k] = json.loads(md[k])
+                except ValueError:
+                    pass  # left as a string: the comparison then shows it was not JSON
+    return p
+
+
+def expected_properties(props: dict) -> dict:
+    """Expected `properties` written with metadata JSON values as Python objects (same normal form)."""
+    return normalise_properties(props)
+
+
+def diff_paths(a: Any, b: Any, prefix: str = "") -> list[str]:
+    """Paths (Terraform-like: `models[1].model_version`, `metadata["models"]`) where two JSON values differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: list[str] = []
+        for k in sorted(set(a) | set(b)):
+            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", k):
+                p = f"{prefix}.{k}" if prefix else k
+            else:
+                p = f'{prefix}["{k}"]'
+            out += diff_paths(a.get(k), b.get(k), p)
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        out = []
+        for i in range(max(len(a), len(b))):
+            out += diff_paths(a[i] if i < len(a) else None, b[i] if i < len(b) else None, f"{prefix}[{i}]")
+        return out
+    return [] if a == b else [prefix or "."]
+
+
+def top_level(paths: Iterable[str]) -> set[str]:
+    return {re.split(r"[.\[]", p, maxsplit=1)[0] for p in paths}
+
+
+# -------------------------------------------------------------------------------------- tfconform
+@dataclass
+class Result:
+    args: list[str]
+    rc: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + "\n" + self.stderr
+
+    def describe(self) -> str:
+        return (f"$ tfconform {' '.join(self.args)}\n-> exit {self.rc}\n--- stdout\n{self.stdout[-6000:]}\n"
+                f"--- stderr\n{self.stderr[-6000:]}")
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class Workspace:
+    """A Terraform working directory under the test's temp dir, with the CLI config and environment that
+    scripts/demo.sh uses (dev_overrides to the build dir, ARM_* pointing at the emulator)."""
+
+    def __init__(self, root: str, emulator: Emulator, subdir: str, provider_binary: str | None = None,
+                 env: dict | None = None):
+        self.root = root
+        self.dir = os.path.join(root, subdir)
+        os.makedirs(self.dir, exist_ok=True)
+        self.emulator = emulator
+        self.home = os.path.join(root, "home")
+        os.makedirs(self.home, exist_ok=True)
+        self.cli_config = os.path.join(root, "cli.tfrc")
+        if not os.path.exists(self.cli_config):
+            with open(self.cli_config, "w") as f:
+                f.write("provider_installation {\n  dev_overrides {\n"
+                        f'    "{PROVIDER_SOURCE}" = "{BUILD_DIR}"\n  }}\n  direct {{}}\n}}\n')
+        self.env = self._base_env(provider_binary)
+        if env:
+            self.env.update(env)
+        self.history: list[Result] = []
+
+    def _base_env(self, provider_binary: str | None) -> dict:
+        # Start from a clean slate: nothing from the developer's shell (ARM_*, TF_*, AZURE_*) leaks in.
+        keep = ("PATH", "LANG", "LC_ALL", "TMPDIR", "ASAN_SYMBOLIZER_PATH")
+        env = {k: v for k, v in os.environ.items() if k in keep}
+        env.update({
+            "HOME": self.home,
+            "TF_CLI_CONFIG_FILE": self.cli_config,
+            "TF_IN_AUTOMATION": "1",
+            "TFCONFORM_STRICT": "1",
+            "CHECKPOINT_DISABLE": "1",
+            # scripts/demo.sh: the emulator's service principal, the azapi way.
+            "ARM_RESOURCE_MANAGER_ENDPOINT": self.emulator.url,
+            "ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST": self.emulator.url + "/",
+            "ARM_TENANT_ID": TENANT_ID,
+            "ARM_CLIENT_ID": CLIENT_ID,
+            "ARM_CLIENT_SECRET": CLIENT_SECRET,
+            "ARM_USE_CLI": "false",
+        })
+        if provider_binary:
+            env["TFCONFORM_PROVIDER_BINARY"] = provider_binary
+        return env
+
+    # -- files
+    def write(self, name: str, text: str) -> str:
+        path = os.path.join(self.dir, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def read(self, name: str) -> str:
+        with open(os.path.join(self.dir, name)) as f:
+            return f.read()
+
+    def remove(self, name: str) -> None:
+        os.remove(os.path.join(self.dir, name))
+
+    # -- commands
+    def run(self, *args: str, env: dict | None = None, timeout: float = COMMAND_TIMEOUT) -> Result:
+        full = [f"-chdir={self.dir}", *args]
+        e = dict(self.env)
+        if env:
+            e.update(env)
+        proc = subprocess.Popen([TFCONFORM_BIN, *full], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, env=e, cwd=self.dir, start_new_session=True)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # The whole process group: tfconform and the provider processes it started.
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            r = Result(list(args), -9, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+            self.history.append(r)
+            raise AssertionError(f"tfconform {' '.join(args)} did not finish in {timeout:.0f} s\n{r.describe()}")
+        r = Result(list(args), proc.returncode, ANSI.sub("", out.decode("utf-8", "replace")),
+                   ANSI.sub("", err.decode("utf-8", "replace")))
+        self.history.append(r)
+        return r
+
+    def state(self, path: str = "terraform.tfstate") -> dict:
+        full = os.path.join(self.dir, path)
+        if not os.path.exists(full):
+            return {"version": 4, "resources": []}
+        with open(full) as f:
+            return json.load(f)
+
+    def state_text(self, path: str = "terraform.tfstate") -> str:
+        full = os.path.join(self.dir, path)
+        if not os.path.exists(full):
+            return ""
+        with open(full) as f:
+            return f.read()
+
+    def instances(self, type_: str = RESOURCE_TYPE) -> dict[str, dict]:
+        """address -> attributes of every managed instance of `type_` in the state file (format v4)."""
+        out = {}
+        for res in self.state().get("resources", []):
+            if res.get("mode") != "managed" or res.get("type") != type_:
+                continue
+            base = (res["module"] + "." if res.get("module") else "") + f"{res['type']}.{res['name']}"
+            for inst in res.get("instances", []):
+                addr = base
+                if "index_key" in inst:
+                    k = inst["index_key"]
+                    addr += f'["{k}"]' if isinstance(k, str) else f"[{k}]"
+                out[addr] = inst
+        return out
+
+
+def parse_plan_json(text: str) -> dict:
+    """tfconform `plan -json`: one JSON document {"resource_changes", "diagnostics"}; tolerate Terraform's
+    streaming UI form (one JSON object per line) too."""
+    text = text.strip()
+    try:
+        doc = json.loads(text)
+        if isinstance(doc, dict):
+            return doc
+    except ValueError:
+        pass
+    doc = {"resource_changes": [], "diagnostics": []}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if "resource_changes" in obj:
+            doc["resource_changes"] += obj["resource_changes"]
+        if isinstance(obj.get("diagnostic"), dict):
+            doc["diagnostics"].append(obj["diagnostic"])
+        if "diagnostics" in obj and isinstance(obj["diagnostics"], list):
+            doc["diagnostics"] += obj["diagnostics"]
+    return doc
+
+
+def resource_change(plan: dict, address: str) -> dict:
+    for rc in plan.get("resource_changes", []):
+        if rc.get("address") == address:
+            return rc
+    raise AssertionError(f"no resource change for {address} in {json.dumps(plan)[:3000]}")
+
+
+# -------------------------------------------------------------------------------------- test base
+class E2ETestCase(unittest.TestCase):
+    """One emulator per test class; every test gets a fresh temp dir and a reset emulator."""
+
+    emulator: Emulator
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        missing = [p for p in (TFCONFORM_BIN, PROVIDER_BIN, EMULATOR_PY) if not os.path.exists(p)]
+        if missing:
+            raise unittest.SkipTest if os.environ.get("FOUNDRY_E2E_SKIP_MISSING") else \
+                AssertionError(f"not built / missing: {missing} (FOUNDRY_BUILD_DIR={BUILD_DIR})")
+        cls._class_tmp = tempfile.mkdtemp(prefix=f"foundry-e2e-{cls.__name__}-")
+        try:
+            cls.emulator = Emulator(cls._class_tmp)
+        except Exception:
+            shutil.rmtree(cls._class_tmp, ignore_errors=True)
+            raise
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.emulator.stop()
+        if os.environ.get("FOUNDRY_E2E_KEEP"):
+            print(f"kept {cls._class_tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(cls._class_tmp, ignore_errors=True)
+
+    def setUp(self) -> None:
+        self.emulator.reset()
+        self.tmp = tempfile.mkdtemp(prefix=self._testMethodName + "-", dir=self._class_tmp)
+        self.workspaces: list[Workspace] = []
+
+    def tearDown(self) -> None:
+        # Best effort: nothing a test created stays behind in the emulator either.
+        if not os.environ.get("FOUNDRY_E2E_KEEP"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # -- workspaces
+    def workspace(self, example: str | None = None, files: dict[str, str] | None = None, subdir: str | None = None,
+                  **kw: Any) -> Workspace:
+        """A copy of the whole examples/ tree (modules need their ../modules sibling), opened at `example`;
+        or an empty dir with `files`."""
+        if example is not None:
+            ex_root = os.path.join(self.tmp, "examples")
+            if not os.path.exists(ex_root):
+                shutil.copytree(EXAMPLES_DIR, ex_root)
+            ws = Workspace(self.tmp, self.emulator, os.path.join("examples", example), **kw)
+        else:
+            ws = Workspace(self.tmp, self.emulator, subdir or f"ws{len(self.workspaces)}", **kw)
+        for name, text in (files or {}).items():
+            ws.write(name, text)
+        self.workspaces.append(ws)
+        return ws
+
+    # -- assertions
+    def ok(self, ws: Workspace, *args: str, env: dict | None = None) -> Result:
+        r = ws.run(*args, env=env)
+        self.assertEqual(r.rc, 0, r.describe())
+        return r
+
+    def apply(self, ws: Workspace, *extra: str, env: dict | None = None) -> Result:
+        return self.ok(ws, "apply", "-auto-approve", "-no-color", *extra, env=env)
+
+    def destroy(self, ws: Workspace, *extra: str, env: dict | None = None) -> Result:
+        return self.ok(ws, "destroy", "-auto-approve", "-no-color", *extra, env=env)
+
+    def plan_exit(self, ws: Workspace, expected: int, *extra: str, env: dict | None = None) -> Result:
+        r = ws.run("plan", "-detailed-exitcode", "-no-color", *extra, env=env)
+        self.assertEqual(r.rc, expected, r.describe())
+        return r
+
+    def plan_json(self, ws: Workspace, *extra: str, env: dict | None = None) -> dict:
+        r = ws.run("plan", "-json", "-no-color", *extra, env=env)
+        self.assertIn(r.rc, (0, 2), r.describe())
+        try:
+            return parse_plan_json(r.stdout)
+        except Exception as e:  # pragma: no cover - diagnostic aid
+            raise AssertionError(f"plan -json output is not JSON: {e}\n{r.describe()}")
+
+    def assertStoredProperties(self, rid: str, expected: dict, credentials: dict | None = None) -> dict:
+        entry = self.emulator.stored(rid)
+        got = normalise_properties(entry["resource"].get("properties", {}))
+        self.assertEqual(got, expected_properties(expected), f"stored properties of {rid}")
+        if credentials is not None:
+            creds = entry.get("credentials") or {}
+            self.assertEqual(creds, credentials, f"stored credentials of {rid}")
+        return entry
+
+    def assertStoreEmpty(self) -> None:
+        self.assertEqual(self.emulator.store(), {}, "the emulator store still holds connections")
+
+    def assertNoPut(self) -> None:
+        puts = [f"{r['method']} {r['path']}" for r in self.emulator.requests() if r.get("method") in
+                ("PUT", "PATCH", "DELETE") and not r.get("path", "").startswith("/_emulator")]
+        self.assertEqual(puts, [], "writes reached ARM although the configuration is invalid")

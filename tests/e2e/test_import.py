@@ -1,0 +1,140 @@
+"""Scenario 3: import. A connection created outside Terraform (through the ARM API with a token, as the
+portal or the CLI would) is imported with `import ADDR ID` and with an `import {}` block.
+
+Secrets are never returned by ARM (notes 0.2), so the imported state has them null. What the next plan shows
+follows from Terraform's rules (notes/tfplugin6.md 4.2/4.3): a secret such as `api_key` is a plain optional
+(non-computed) attribute, so a configured value against a null state is a difference the provider cannot
+suppress -> exactly one in-place update whose only change is the secret (applying it re-sends the key, which
+is also the only way to be sure ARM holds the configured one). When the configuration sets no secret
+(ProjectManagedIdentity), the imported state equals the configuration and the plan is empty.
+"""
+
+import json
+import unittest
+
+from harness import (PROJECT_ID, RESOURCE_TYPE, E2ETestCase, connection_id, diff_paths, resource_change,
+                     top_level)
+from test_examples import APIM_DYNAMIC_PROPERTIES, APIM_STATIC_PROPERTIES, OAUTH2_PROPERTIES
+
+APIM_KEY = "e2e-import-apim-key-77aa"
+OUT_OF_BAND_KEY = "e2e-out-of-band-key-0c1d"
+OAUTH2_SECRET = "e2e-import-oauth2-secret-5e6f"
+
+STATIC_RID = connection_id(PROJECT_ID, "apim-static")
+STATIC_ADDR = f"{RESOURCE_TYPE}.apim_static"
+DYNAMIC_RID = connection_id(PROJECT_ID, "apim-dynamic")
+DYNAMIC_ADDR = f"{RESOURCE_TYPE}.apim_dynamic"
+OAUTH2_RID = connection_id(PROJECT_ID, "gateway-oauth2")
+OAUTH2_ADDR = f"{RESOURCE_TYPE}.oauth2"
+
+ENV = {"TF_VAR_apim_subscription_key": APIM_KEY, "TF_VAR_oauth2_client_secret": OAUTH2_SECRET}
+
+
+class ImportTest(E2ETestCase):
+
+    def create_out_of_band(self, rid, properties, credentials):
+        body = {"properties": dict(properties, credentials=credentials)}
+        status, resp = self.emulator.arm("PUT", rid, body)
+        self.assertEqual(status, 200, resp)
+        self.emulator.clear_requests()
+
+    def only_secret_changes(self, ws, addr, secret_path):
+        """The next plan is one in-place update whose only difference is the secret."""
+        r = self.plan_exit(ws, 2)
+        self.assertIn(secret_path.split(".")[-1], r.stdout, r.describe())
+        rc = resource_change(self.plan_json(ws), addr)
+        self.assertEqual(rc["change"]["actions"], ["update"], json.dumps(rc, indent=1))
+        paths = diff_paths(rc["change"].get("before"), rc["change"].get("after"))
+        # Sensitive values may be hidden in plan -json; whatever differs must be the secret alone.
+        self.assertTrue(set(paths) <= {secret_path, secret_path.split(".")[0]},
+                        f"import left differences other than {secret_path}: {paths}")
+
+    def test_import_command_apikey(self):
+        self.create_out_of_band(STATIC_RID, APIM_STATIC_PROPERTIES, {"key": OUT_OF_BAND_KEY})
+        ws = self.workspace("apim-static-models", env=ENV)
+        self.ok(ws, "import", "-no-color", STATIC_ADDR, STATIC_RID)
+        self.assertEqual(self.emulator.arm_requests("PUT"), [], "import wrote to ARM")
+
+        attrs = ws.instances()[STATIC_ADDR]["attributes"]
+        self.assertIsNone(attrs.get("api_key"), "a secret came back from import")
+        self.assertIsNone(attrs.get("api_key_wo"))
+        self.assertEqual(attrs["id"].lower(), STATIC_RID.lower())
+        self.assertEqual(attrs["name"], "apim-static")
+        self.assertEqual(attrs["parent_id"].lower(), PROJECT_ID.lower())
+        self.assertEqual(attrs["category"], "ApiManagement")
+        self.assertEqual(attrs["target"], "https://contoso-apim.azure-api.net/foundry")
+        self.assertEqual(attrs["auth_type"], "ApiKey")
+        self.assertEqual(attrs["deployment_in_path"], False)
+        self.assertEqual([(m["name"], m["model_name"], m["model_version"], m["model_format"])
+                          for m in attrs["models"]], [("gpt-4o-deployment", "gpt-4o", "2024-11-20", "OpenAI")])
+        self.assertNotIn(OUT_OF_BAND_KEY, ws.state_text())
+
+        self.only_secret_changes(ws, STATIC_ADDR, "api_key")
+        self.apply(ws)
+        self.assertStoredProperties(STATIC_RID, APIM_STATIC_PROPERTIES, {"key": APIM_KEY})
+        self.plan_exit(ws, 0)
+
+    def test_import_command_oauth2(self):
+        self.create_out_of_band(OAUTH2_RID, OAUTH2_PROPERTIES, {"clientId": "gateway-client",
+                                                                "clientSecret": "out-of-band-secret"})
+        ws = self.workspace("modelgateway-oauth2", env=ENV)
+        self.ok(ws, "import", "-no-color", OAUTH2_ADDR, OAUTH2_RID)
+        attrs = ws.instances()[OAUTH2_ADDR]["attributes"]
+        self.assertIsNotNone(attrs.get("oauth2"), attrs)
+        self.assertIsNone(attrs["oauth2"].get("client_secret"), "a secret came back from import")
+        self.assertEqual(attrs["oauth2"].get("token_url"), "https://idp.example.com/oauth2/token")
+        self.assertEqual(attrs["oauth2"].get("scopes"), ["gateway.read"])
+        self.only_secret_changes(ws, OAUTH2_ADDR, "oauth2.client_secret")
+        self.apply(ws)
+        self.assertStoredProperties(OAUTH2_RID, OAUTH2_PROPERTIES,
+                                    {"clientId": "gateway-client", "clientSecret": OAUTH2_SECRET})
+        self.plan_exit(ws, 0)
+
+    def test_import_command_without_secret_plans_nothing(self):
+        self.create_out_of_band(DYNAMIC_RID, APIM_DYNAMIC_PROPERTIES, {})
+        ws = self.workspace("apim-dynamic-discovery", env=ENV)
+        self.ok(ws, "import", "-no-color", DYNAMIC_ADDR, DYNAMIC_RID)
+        attrs = ws.instances()[DYNAMIC_ADDR]["attributes"]
+        self.assertEqual(attrs["audience"], "https://cognitiveservices.azure.com")
+        self.assertEqual(attrs["model_discovery"], {"list_models_endpoint": "/deployments",
+                                                    "get_model_endpoint": "/deployments/{deploymentName}",
+                                                    "deployment_provider": "AzureOpenAI"})
+        self.plan_exit(ws, 0)
+
+    def test_import_block(self):
+        self.create_out_of_band(STATIC_RID, APIM_STATIC_PROPERTIES, {"key": OUT_OF_BAND_KEY})
+        ws = self.workspace("apim-static-models", env=ENV)
+        ws.write("import.tf", f'import {{\n  to = {STATIC_ADDR}\n  id = "{STATIC_RID}"\n}}\n')
+        # Plan-time import, then the update of the secret only.
+        r = self.plan_exit(ws, 2)
+        self.assertRegex(r.stdout, r"(?i)import", r.describe())
+        self.assertEqual(ws.instances(), {}, "plan wrote the imported object to the state")
+        rc = resource_change(self.plan_json(ws), STATIC_ADDR)
+        self.assertIn(rc["change"]["actions"], (["update"], ["no-op"]), json.dumps(rc, indent=1))
+        paths = diff_paths(rc["change"].get("before"), rc["change"].get("after"))
+        self.assertTrue(top_level(paths) <= {"api_key"}, f"import block plan changes more than api_key: {paths}")
+        self.assertEqual(self.emulator.arm_requests("PUT"), [], "plan wrote to ARM")
+
+        self.apply(ws)
+        self.assertIn(STATIC_ADDR, ws.instances())
+        self.assertStoredProperties(STATIC_RID, APIM_STATIC_PROPERTIES, {"key": APIM_KEY})
+        self.assertEqual(len(self.emulator.store()), 1)
+        self.plan_exit(ws, 0)
+
+    def test_import_missing_connection_fails(self):
+        ws = self.workspace("apim-static-models", env=ENV)
+        r = ws.run("import", "-no-color", STATIC_ADDR, STATIC_RID)
+        self.assertEqual(r.rc, 1, r.describe())
+        self.assertRegex(r.output, r"(?i)non-existent|does not exist|not found", r.describe())
+        self.assertEqual(ws.instances(), {})
+
+    def test_import_wrong_id_shape_fails(self):
+        ws = self.workspace("apim-static-models", env=ENV)
+        r = ws.run("import", "-no-color", STATIC_ADDR, PROJECT_ID)
+        self.assertEqual(r.rc, 1, r.describe())
+        self.assertIn("connections", r.output, "the error should show the expected id shape\n" + r.describe())
+        self.assertEqual(ws.instances(), {})
+
+
+if __name__ == "__main__":
+    unittest.main()

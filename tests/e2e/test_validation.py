@@ -1,0 +1,120 @@
+"""Scenario 4: validation at plan time. Each invalid configuration makes `plan` exit 1 with a diagnostic
+that names the attribute, and nothing is written to ARM (the emulator's request log has no PUT)."""
+
+import re
+import unittest
+
+from harness import PROJECT_ID, E2ETestCase
+
+HEADER = """terraform {
+  required_providers {
+    foundry = {
+      source = "registry.terraform.io/foundry-labs/foundry"
+    }
+  }
+}
+
+provider "foundry" {}
+
+variable "apim_subscription_key" {
+  type      = string
+  sensitive = true
+  default   = "e2e-validation-key"
+}
+"""
+
+MODELS = """[
+    { name = "gpt-4o", model_name = "gpt-4o", model_version = "2024-11-20", model_format = "OpenAI" },
+  ]"""
+
+DISCOVERY = """{
+    list_models_endpoint = "/deployments"
+    get_model_endpoint   = "/deployments/{deploymentName}"
+    deployment_provider  = "AzureOpenAI"
+  }"""
+
+
+def config(**overrides):
+    """A valid APIM connection, with attributes replaced (value None removes the attribute)."""
+    attrs = {
+        "parent_id": f'"{PROJECT_ID}"',
+        "name": '"apim-valid"',
+        "category": '"ApiManagement"',
+        "target": '"https://contoso-apim.azure-api.net/foundry"',
+        "auth_type": '"ApiKey"',
+        "api_key": "var.apim_subscription_key",
+        "deployment_in_path": "true",
+        "models": MODELS,
+    }
+    attrs.update(overrides)
+    body = "\n".join(f"  {k} = {v}" for k, v in attrs.items() if v is not None)
+    return HEADER + f'\nresource "foundry_gateway_connection" "x" {{\n{body}\n}}\n'
+
+
+SNIPPET_LINE = re.compile(r"^\s*\d+:\s")
+
+
+def diagnostic_text(output):
+    """tfconform's output without the source snippet lines Terraform prints under a diagnostic (they would
+    contain the attribute name whatever the diagnostic says)."""
+    return "\n".join(line for line in output.splitlines() if not SNIPPET_LINE.match(line))
+
+
+class ValidationTest(E2ETestCase):
+
+    def invalid(self, cfg, *attribute_names, also=()):
+        ws = self.workspace(None, files={"main.tf": cfg})
+        r = ws.run("plan", "-no-color")
+        self.assertEqual(r.rc, 1, r.describe())
+        text = diagnostic_text(r.output)
+        self.assertIn("Error", text, r.describe())
+        for name in attribute_names:
+            self.assertIn(name, text, f"the diagnostic does not name {name}\n{r.describe()}")
+        for pattern in also:
+            self.assertRegex(text, pattern, r.describe())
+        self.assertNoPut()
+        self.assertEqual(self.emulator.store(), {})
+        return r
+
+    def test_valid_baseline_plans(self):
+        """The base configuration is valid: the failures below come from the one change each makes."""
+        ws = self.workspace(None, files={"main.tf": config()})
+        self.plan_exit(ws, 2)
+        self.assertNoPut()
+
+    def test_category_wrong_case_suggests(self):
+        self.invalid(config(category='"apimanagement"'), "category",
+                     also=[r"(?i)did you mean", r"ApiManagement"])
+
+    def test_bad_name(self):
+        self.invalid(config(name='"-not a name"'), "name")
+
+    def test_http_target(self):
+        self.invalid(config(target='"http://contoso-apim.azure-api.net/foundry"'), "target",
+                     also=[r"https"])
+
+    def test_apikey_without_key(self):
+        self.invalid(config(api_key=None), "api_key")
+
+    def test_models_and_model_discovery(self):
+        self.invalid(config(model_discovery=DISCOVERY), "model_discovery")
+
+    def test_duplicate_model_names(self):
+        dup = """[
+    { name = "gpt-4o", model_name = "gpt-4o", model_version = "2024-11-20", model_format = "OpenAI" },
+    { name = "gpt-4o", model_name = "gpt-4o-mini", model_version = "2024-07-18", model_format = "OpenAI" },
+  ]"""
+        self.invalid(config(models=dup), "models", also=[r"gpt-4o"])
+
+    def test_get_model_endpoint_without_placeholder(self):
+        bad = DISCOVERY.replace("/deployments/{deploymentName}", "/deployments/gpt-4o")
+        self.invalid(config(models=None, model_discovery=bad), "get_model_endpoint",
+                     also=[r"\{deploymentName\}"])
+
+    def test_extra_metadata_managed_key(self):
+        self.invalid(config(extra_metadata='{ DeploymentInPath = "true" }'), "deployment_in_path",
+                     also=[r"DeploymentInPath"])
+
+
+if __name__ == "__main__":
+    unittest.main()
