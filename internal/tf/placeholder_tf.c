@@ -1,2 +1,0 @@
-/* placeholder: replaced by the module implementation */
-typedef int fy_placeholder_tf;
