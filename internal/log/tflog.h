@@ -17,6 +17,9 @@
 #include <stdio.h>
 
 #include "../common/fy_arena.h"
+#include "../common/fy_error.h"
+
+struct timespec;
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,6 +54,20 @@ char *tflog_redact(fy_arena *a, const char *s);
  * client_assertion, refresh_token, api-key, Authorization, ...) replaced, then tflog_redact applied.
  * Non-JSON input gets tflog_redact only. */
 char *tflog_redact_json(fy_arena *a, const char *json);
+
+/* Additions (owned by internal/log). */
+/* A level name as Terraform parses TF_LOG ("trace".."error", "json" = trace, "off", case-insensitive); NULL or
+ * empty = off; any other non-empty value = trace, as Terraform does for an invalid level. */
+tflog_level tflog_parse_level(const char *s);
+/* TF_LOG_PROVIDER if non-empty, else TF_LOG, through tflog_parse_level. */
+tflog_level tflog_level_from_env(void);
+/* 1 when `key` names a secret-bearing JSON key (the list above; case-insensitive). */
+int tflog_is_secret_key(const char *key);
+/* hclog's timestamp layout for `ts` in local time: "2026-11-25T16:05:44.123456Z" or "...+01:00". */
+int tflog_format_timestamp(char *buf, size_t n, const struct timespec *ts);
+/* SIGSEGV/SIGABRT/SIGBUS/SIGFPE/SIGILL: write "fatal error: <signal> ..." to fd 2 (async-signal-safe),
+ * then re-raise with the default action so the process still dies of the signal (notes 2.4). */
+int tflog_install_crash_handler(void);
 
 #ifdef __cplusplus
 }

@@ -26,6 +26,7 @@ enum {
 	RPC_CANCELLED = 1,
 	RPC_UNKNOWN = 2,
 	RPC_INVALID_ARGUMENT = 3,
+	RPC_NOT_FOUND = 5,
 	RPC_UNIMPLEMENTED = 12,
 	RPC_INTERNAL = 13,
 	RPC_UNAVAILABLE = 14
@@ -45,9 +46,11 @@ typedef struct rpc_registry rpc_registry;
 int rpc_registry_new(rpc_registry **out);
 void rpc_registry_free(rpc_registry *reg);
 int rpc_register_unary(rpc_registry *reg, const char *path, rpc_unary_fn fn, void *data);
-/* Lookup; NULL when the path is not registered. */
+/* Paths must look like "/package.Service/Method"; registering a path twice is FY_EINVALID. Register
+ * everything before serving: lookups take a read lock, registration a write lock. */
+/* Lookup; *fn_out = NULL (and FY_ENOTFOUND) when the path is not registered. data_out may be NULL. */
 int rpc_lookup(rpc_unary_fn *fn_out, void **data_out, const rpc_registry *reg, const char *path);
-size_t rpc_registry_count(const rpc_registry *reg);
+/* Paths in sorted order; i < rpc_registry_count(). */size_t rpc_registry_count(const rpc_registry *reg);
 const char *rpc_registry_path(const rpc_registry *reg, size_t i);
 
 #ifdef __cplusplus
