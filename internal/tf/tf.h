@@ -181,7 +181,8 @@ typedef struct tf_provider {
 	/* config may contain unknowns during plan (notes 4.1). */
 	int (*configure)(void **out_data, tf_ctx *ctx, const cty_value *config);
 	void (*data_free)(void *data);
-	/* StopProvider: cancel in-flight work promptly; the process keeps serving. */
+	/* StopProvider: cancel in-flight work promptly; the process keeps serving. Called only after a successful
+	 * configure() (with what it produced, possibly NULL): nothing of the provider's is in flight before. */
 	void (*stop)(void *data);
 	const tf_resource *const *resources;       /* NULL-terminated */
 	const tf_data_source *const *data_sources; /* NULL-terminated */
@@ -202,6 +203,22 @@ void tf_resource_validate(tf_ctx *ctx, const tf_resource *r, const cty_value *co
  * create; config NULL = destroy (planned null). requires_replace paths go to *out_replace (arena array). */
 int tf_resource_plan(cty_value **out_planned, cty_path ***out_replace, size_t *out_nreplace, tf_ctx *ctx,
 	const tf_resource *r, const cty_value *config, const cty_value *prior, const cty_value *proposed);
+/* Exactly what ApplyResourceChange runs (notes 4.5): prior NULL/null = create, planned NULL/null = delete. Known
+ * planned values are kept, write-only attributes nulled, unknowns left by the resource nulled with an error
+ * diagnostic. On failure *out_new_state is what exists (the resource's partial state, else prior, else null) and
+ * the diagnostics say why. Returns 0 or the operation's error code. */
+int tf_resource_apply(cty_value **out_new_state, tf_ctx *ctx, const tf_resource *r, const cty_value *prior,
+	const cty_value *planned, const cty_value *config);
+/* Exactly what ReadResource runs (notes 4.6): *out_new_state is null when the object is gone. */
+int tf_resource_read(cty_value **out_new_state, tf_ctx *ctx, const tf_resource *r, const cty_value *state);
+/* Exactly what ImportResourceState runs (notes 4.8); *out_state NULL on failure. */
+int tf_resource_import(cty_value **out_state, tf_ctx *ctx, const tf_resource *r, const char *id);
+/* Exactly what UpgradeResourceState runs for raw_state.json (notes 3.7): attributes the schema no longer has are
+ * dropped, missing ones are null. A version newer than the schema's is an error diagnostic. */
+int tf_resource_upgrade_state(cty_value **out_state, tf_ctx *ctx, const tf_resource *r, int64_t version,
+	const char *json, size_t len);
+/* Exactly what ReadDataSource runs (notes 4.7): a non-null, wholly known result or an error diagnostic. */
+int tf_data_source_read(cty_value **out_state, tf_ctx *ctx, const tf_data_source *ds, const cty_value *config);
 
 /* --------------------------------------------------------- plumbing entry */
 
@@ -211,7 +228,7 @@ struct rpc_registry;
 /* Compile the provider's tables (types, validators); FY_EINVALID with a message on a bad table. */
 int tf_server_new(tf_server **out, const tf_provider *provider);
 void tf_server_free(tf_server *srv);
-/* Register every /tfplugin6.Provider/* method with the RPC layer. */
+/* Register every unary "/tfplugin6.Provider/<Name>" method with the RPC layer. */
 int tf_server_register(tf_server *srv, struct rpc_registry *reg);
 
 #ifdef __cplusplus

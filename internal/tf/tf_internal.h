@@ -1,0 +1,118 @@
+/*
+ * tf internals: the compiled form of a provider's tables and the per-call context.
+ *
+ * tf_server_new walks every table once (tf_schema_compile) and keeps the result
+ * read-only for the life of the process, so handlers on several threads share it
+ * without locks. Everything per call lives in the call's arena.
+ */
+#ifndef TF_INTERNAL_H
+#define TF_INTERNAL_H
+
+#include <regex.h>
+#include <stdatomic.h>
+
+#include "tf.h"
+
+#define TF_LOG_MODULE "foundry.tf"
+
+typedef struct tf_cobj tf_cobj;
+
+typedef struct tf_cvalidator {
+	const tf_validator *def;
+	regex_t *re; /* precompiled (server schemas); NULL = compile on use (detached contexts) */
+} tf_cvalidator;
+
+typedef struct tf_cattr {
+	const tf_attribute *def;
+	const char *name;
+	unsigned flags;
+	tf_nesting nesting;        /* TF_NEST_NONE for a plain attribute */
+	const cty_type *type;      /* the attribute's whole type (for nested: object / list / set / map of object) */
+	const tf_cobj *nested;     /* nested attribute object, or NULL */
+	const cty_value *dflt;     /* decoded default_json, or NULL */
+	size_t nvalidators;
+	tf_cvalidator *validators;
+} tf_cattr;
+
+typedef struct tf_cblocktype {
+	const tf_block_type *def;
+	const char *name;
+	tf_nesting nesting;
+	const tf_cobj *obj;        /* the nested block */
+	const cty_type *type;      /* object (SINGLE) or list / set / map of object */
+} tf_cblocktype;
+
+/* One object shape: a block (attributes + nested block types) or a nested attribute object (attributes only). */
+struct tf_cobj {
+	size_t nattrs;
+	tf_cattr *attrs;
+	size_t nblocks;
+	tf_cblocktype *blocks;
+	const cty_type *type;      /* object type of one instance */
+	const tf_block *block;     /* NULL for nested attribute objects */
+};
+
+typedef struct tf_schema {
+	const tf_block *def;
+	const tf_cobj *root;
+	regex_t **regexes;         /* precompiled ones, released by tf_schema_release */
+	size_t nregexes;
+} tf_schema;
+
+struct tf_server;
+
+struct tf_ctx {
+	fy_arena *arena;
+	tf_diags *diags;
+	void *provider_data;
+	const char *terraform_version;
+	struct tf_server *srv;     /* NULL for detached contexts */
+	uint64_t stop_gen;         /* the server's stop generation when the call started */
+	const tf_schema *schema;   /* the schema this call works on (may be NULL before type lookup) */
+	/* Detached contexts compile other schemas on demand (tf_resource_plan with a different resource). */
+	const tf_schema *extra;
+};
+
+/* ---------------------------------------------------------------- schema (tf_schema.c) */
+
+/* Compile and check a table. `what` names it in errors ("resource \"x\""). precompile = keep regexes compiled
+ * (release with tf_schema_release); otherwise they are only checked. FY_EINVALID with a message on a bad table. */
+int tf_schema_compile(tf_schema **out, fy_arena *a, const tf_block *def, int precompile, const char *what);
+void tf_schema_release(tf_schema *s);
+/* A schema for `def` usable in ctx: ctx->schema when it matches, else compiled into the ctx arena. NULL + error
+ * diagnostic when the table is bad. */
+const tf_schema *tf_ctx_schema_for(tf_ctx *ctx, const tf_block *def);
+
+/* protobuf-c message trees (Tfplugin6__Schema *), allocated from `a`. */
+void *tf_schema_to_proto(fy_arena *a, const tf_schema *s);
+
+/* ---------------------------------------------------------------- values (tf_plan.c) */
+
+/* v is absent, or known and null. */
+int tf_is_null(const cty_value *v);
+/* Attribute of a known non-null object, else NULL. */
+cty_value *tf_attr(const cty_value *obj, const char *name);
+/* The value of a block with nothing in it: attributes null, LIST/SET/MAP blocks empty, SINGLE blocks null. */
+cty_value *tf_empty_value(fy_arena *a, const tf_cobj *o);
+/* Null every write-only attribute (returns the possibly-replaced value; v must be owned by the caller). */
+cty_value *tf_null_write_only(fy_arena *a, const tf_cobj *o, cty_value *v);
+/* Null LIST/SET/MAP blocks become empty collections (Terraform rejects null block lists). */
+cty_value *tf_normalize_blocks(fy_arena *a, const tf_cobj *o, cty_value *v);
+/* Replace every unknown below v with null; each one gets an error diagnostic (summary/what) unless diags NULL. */
+cty_value *tf_null_unknowns(fy_arena *a, cty_value *v, const cty_path *path, tf_diags *d, const char *summary,
+	const char *what);
+
+/* ---------------------------------------------------------------- validation (tf_validate.c) */
+
+void tf_validate_config(tf_ctx *ctx, const tf_schema *s, const cty_value *config);
+
+/* ---------------------------------------------------------------- diagnostics (tf_diag.c) */
+
+void tf_diag_addv(tf_diags *d, tf_severity sev, const cty_path *path, const char *summary, const char *fmt,
+	va_list ap);
+/* A path as Tfplugin6__AttributePath * (arena); NULL for the root. */
+void *tf_path_to_proto(fy_arena *a, const cty_path *p);
+/* The diagnostic list as Tfplugin6__Diagnostic ** (arena). */
+void *tf_diags_to_proto(fy_arena *a, const tf_diags *d, size_t *n_out);
+
+#endif

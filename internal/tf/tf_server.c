@@ -1,0 +1,838 @@
+/*
+ * The tfplugin6.Provider service: one handler per unary RPC of protocol 6.11 (notes 1.2), registered with the
+ * RPC layer as "/tfplugin6.Provider/<Name>".
+ *
+ * Each call: unpack the request into the call's arena (protobuf-c with an arena allocator), run the handler
+ * with a tf_ctx, attach the diagnostics, pack. Business problems are diagnostics in an OK response; only a
+ * request protobuf cannot decode is a gRPC status (notes 1.3: any status is shown as "Plugin error").
+ *
+ * Shared state: the compiled schemas and the cached GetProviderSchema response are read-only after
+ * tf_server_new. The configured provider data is guarded by a rwlock: calls that may use it hold it shared
+ * for their whole run, ConfigureProvider swaps it exclusively, so a second configure never frees data that a
+ * running call still uses. StopProvider bumps an atomic generation that tf_ctx_stopped compares.
+ */
+#include "tf_internal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../log/tflog.h"
+#include "../rpc/rpc.h"
+#include "tfplugin6.pb-c.h"
+
+typedef struct tf_rentry {
+	const tf_resource *r;
+	tf_schema *s;
+} tf_rentry;
+
+typedef struct tf_dentry {
+	const tf_data_source *d;
+	tf_schema *s;
+} tf_dentry;
+
+struct tf_method;
+
+typedef struct tf_binding {
+	struct tf_server *srv;
+	const struct tf_method *m;
+} tf_binding;
+
+struct tf_server {
+	const tf_provider *p;
+	fy_arena *arena; /* long-lived: compiled schemas, bindings */
+	tf_schema *pschema;
+	tf_rentry *res;
+	size_t nres;
+	tf_dentry *ds;
+	size_t nds;
+	uint8_t *schema_resp; /* serialized GetProviderSchema.Response (malloc) */
+	size_t schema_resp_len;
+	tf_binding *bindings;
+
+	pthread_rwlock_t data_lock;
+	void *data;
+	int configured;
+	pthread_mutex_t version_lock;
+	char *tf_version; /* malloc */
+	_Atomic uint64_t stop_gen;
+};
+
+typedef struct tf_call {
+	struct tf_server *srv;
+	fy_arena *a;
+	tf_ctx *ctx;
+	const struct tf_method *m;
+	const uint8_t *raw;  /* a handler may answer with ready bytes (cached schema) */
+	size_t raw_len;
+} tf_call;
+
+typedef int (*tf_handler)(tf_call *c, const void *req, void *resp);
+
+enum { LOCK_NONE = 0, LOCK_DATA = 1 };
+
+typedef struct tf_method {
+	const char *name;
+	const ProtobufCMessageDescriptor *req, *resp;
+	tf_handler fn;
+	int lock;
+	const char *feature; /* for unsupported RPCs: what the error names */
+} tf_method;
+
+static const tf_block tf_empty_block = {0};
+
+/* ------------------------------------------------------------------ helpers */
+
+static void *pb_alloc(void *data, size_t size)
+{
+	return fy_arena_alloc(data, size);
+}
+
+static void pb_free(void *data, void *p)
+{
+	/* Arena memory goes when the call's arena is dropped. */
+	(void)data;
+	(void)p;
+}
+
+int tf_ctx_stopped(tf_ctx *ctx)
+{
+	if (ctx->srv == NULL)
+		return 0;
+	return atomic_load(&ctx->srv->stop_gen) != ctx->stop_gen;
+}
+
+static const tf_rentry *find_resource(struct tf_server *srv, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < srv->nres; i++)
+		if (strcmp(srv->res[i].r->type_name, name) == 0)
+			return &srv->res[i];
+	return NULL;
+}
+
+static const tf_dentry *find_data_source(struct tf_server *srv, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < srv->nds; i++)
+		if (strcmp(srv->ds[i].d->type_name, name) == 0)
+			return &srv->ds[i];
+	return NULL;
+}
+
+/* An unknown type_name is a diagnostic, not a transport error. */
+static const tf_rentry *need_resource(tf_call *c, const char *name)
+{
+	const tf_rentry *e = find_resource(c->srv, name);
+	if (e == NULL) {
+		tf_error(c->ctx, NULL, "Unknown resource type",
+			"The provider %s does not support resource type \"%s\".", c->srv->p->name ? c->srv->p->name : "",
+			name ? name : "");
+		return NULL;
+	}
+	c->ctx->schema = e->s;
+	return e;
+}
+
+static const tf_dentry *need_data_source(tf_call *c, const char *name)
+{
+	const tf_dentry *e = find_data_source(c->srv, name);
+	if (e == NULL) {
+		tf_error(c->ctx, NULL, "Unknown data source",
+			"The provider %s does not support data source \"%s\".", c->srv->p->name ? c->srv->p->name : "",
+			name ? name : "");
+		return NULL;
+	}
+	c->ctx->schema = e->s;
+	return e;
+}
+
+/* DynamicValue (notes 3.1): msgpack if non-empty, else JSON if non-empty, else null. */
+static int dv_decode(tf_call *c, cty_value **out, const tf_schema *s, const Tfplugin6__DynamicValue *dv,
+	const char *what)
+{
+	const cty_type *T = s->root->type;
+	int rc = 0;
+	if (dv != NULL && dv->msgpack.len > 0)
+		rc = cty_msgpack_decode(out, c->a, T, dv->msgpack.data, dv->msgpack.len);
+	else if (dv != NULL && dv->json.len > 0)
+		rc = cty_json_decode(out, c->a, T, (const char *)dv->json.data, dv->json.len);
+	else
+		*out = cty_null(c->a, T);
+	if (rc != 0) {
+		tf_error(c->ctx, NULL, "Invalid value", "The %s value sent by Terraform could not be decoded: %s", what,
+			fy_error_last()->message);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* Responses are always msgpack (notes 3.1). NULL on failure, with an error diagnostic. */
+static Tfplugin6__DynamicValue *dv_encode(tf_call *c, const cty_value *v, const tf_schema *s, const char *what)
+{
+	const cty_type *T = s->root->type;
+	if (v == NULL)
+		v = cty_null(c->a, T);
+	void *buf = NULL;
+	size_t len = 0;
+	if (cty_msgpack_encode(&buf, &len, c->a, v, T) != 0) {
+		tf_error(c->ctx, NULL, "Provider produced invalid object",
+			"The %s value could not be encoded: %s. This is a bug in the provider.", what, fy_error_last()->message);
+		return NULL;
+	}
+	Tfplugin6__DynamicValue *dv = fy_arena_alloc(c->a, sizeof(*dv));
+	tfplugin6__dynamic_value__init(dv);
+	dv->msgpack.data = buf;
+	dv->msgpack.len = len;
+	return dv;
+}
+
+static Tfplugin6__ServerCapabilities *capabilities(fy_arena *a)
+{
+	Tfplugin6__ServerCapabilities *sc = fy_arena_alloc(a, sizeof(*sc));
+	tfplugin6__server_capabilities__init(sc);
+	/* All false: destroy plans are Terraform's (planned null), GetProviderSchema is always called, no
+	 * MoveResourceState, no GenerateResourceConfig (notes 1.3). */
+	sc->plan_destroy = 0;
+	sc->get_provider_schema_optional = 0;
+	sc->move_resource_state = 0;
+	sc->generate_resource_config = 0;
+	return sc;
+}
+
+/* Terraform < 1.11 does not know write-only attributes and would keep their values in plan and state. */
+static int find_write_only(fy_arena *a, const tf_cobj *o, const cty_value *obj, const cty_path *path,
+	const cty_path **found)
+{
+	if (obj == NULL || !cty_is_known(obj) || cty_is_null(obj))
+		return 0;
+	for (size_t i = 0; i < o->nattrs + o->nblocks; i++) {
+		const tf_cattr *at = i < o->nattrs ? &o->attrs[i] : NULL;
+		const char *name = at ? at->name : o->blocks[i - o->nattrs].name;
+		const tf_cobj *inner = at ? at->nested : o->blocks[i - o->nattrs].obj;
+		tf_nesting nesting = at ? at->nesting : o->blocks[i - o->nattrs].nesting;
+		const cty_value *v = cty_get_attr(obj, name);
+		const cty_path *p = cty_path_attr(a, path, name);
+		if (at != NULL && (at->flags & TF_WRITE_ONLY)) {
+			if (!tf_is_null(v)) {
+				*found = p;
+				return 1;
+			}
+			continue;
+		}
+		if (inner == NULL || v == NULL || !cty_is_known(v) || cty_is_null(v))
+			continue;
+		if (nesting == TF_NEST_SINGLE) {
+			if (find_write_only(a, inner, v, p, found))
+				return 1;
+			continue;
+		}
+		for (size_t k = 0; k < cty_length(v); k++)
+			if (find_write_only(a, inner, cty_index(v, k), p, found))
+				return 1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ handlers */
+
+static int h_get_metadata(tf_call *c, const void *rq, void *rs)
+{
+	(void)rq;
+	Tfplugin6__GetMetadata__Response *resp = rs;
+	struct tf_server *srv = c->srv;
+	resp->server_capabilities = capabilities(c->a);
+	resp->n_resources = srv->nres;
+	resp->resources = fy_arena_alloc(c->a, (srv->nres + 1) * sizeof(*resp->resources));
+	for (size_t i = 0; i < srv->nres; i++) {
+		Tfplugin6__GetMetadata__ResourceMetadata *m = fy_arena_alloc(c->a, sizeof(*m));
+		tfplugin6__get_metadata__resource_metadata__init(m);
+		m->type_name = (char *)srv->res[i].r->type_name;
+		resp->resources[i] = m;
+	}
+	resp->n_data_sources = srv->nds;
+	resp->data_sources = fy_arena_alloc(c->a, (srv->nds + 1) * sizeof(*resp->data_sources));
+	for (size_t i = 0; i < srv->nds; i++) {
+		Tfplugin6__GetMetadata__DataSourceMetadata *m = fy_arena_alloc(c->a, sizeof(*m));
+		tfplugin6__get_metadata__data_source_metadata__init(m);
+		m->type_name = (char *)srv->ds[i].d->type_name;
+		resp->data_sources[i] = m;
+	}
+	return RPC_OK;
+}
+
+static int h_get_provider_schema(tf_call *c, const void *rq, void *rs)
+{
+	(void)rq;
+	(void)rs;
+	/* Built once in tf_server_new; Terraform asks for it in every provider process (notes 1.3). */
+	c->raw = c->srv->schema_resp;
+	c->raw_len = c->srv->schema_resp_len;
+	return RPC_OK;
+}
+
+static int h_validate_provider_config(tf_call *c, const void *rq, void *rs)
+{
+	(void)rs;
+	const Tfplugin6__ValidateProviderConfig__Request *req = rq;
+	c->ctx->schema = c->srv->pschema;
+	cty_value *config = NULL;
+	if (dv_decode(c, &config, c->srv->pschema, req->config, "provider configuration") != 0)
+		return RPC_OK;
+	tf_validate_config(c->ctx, c->srv->pschema, config);
+	if (c->srv->p->validate != NULL && cty_is_known(config) && !cty_is_null(config))
+		c->srv->p->validate(c->ctx, config);
+	return RPC_OK;
+}
+
+static int h_validate_resource_config(tf_call *c, const void *rq, void *rs)
+{
+	(void)rs;
+	const Tfplugin6__ValidateResourceConfig__Request *req = rq;
+	const tf_rentry *e = need_resource(c, req->type_name);
+	if (e == NULL)
+		return RPC_OK;
+	cty_value *config = NULL;
+	if (dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+		return RPC_OK;
+	const cty_path *wo = NULL;
+	if ((req->client_capabilities == NULL || !req->client_capabilities->write_only_attributes_allowed) &&
+		find_write_only(c->a, e->s->root, config, NULL, &wo)) {
+		/* Same rule and wording as terraform-plugin-framework. */
+		tf_error(c->ctx, wo, "Write-only Attribute Not Allowed",
+			"The resource contains a non-null value for write-only attribute \"%s\". Write-only attributes are "
+			"only supported in Terraform 1.11 and later.", cty_path_string(c->a, wo));
+	}
+	tf_resource_validate(c->ctx, e->r, config);
+	return RPC_OK;
+}
+
+static int h_validate_data_resource_config(tf_call *c, const void *rq, void *rs)
+{
+	(void)rs;
+	const Tfplugin6__ValidateDataResourceConfig__Request *req = rq;
+	const tf_dentry *e = need_data_source(c, req->type_name);
+	if (e == NULL)
+		return RPC_OK;
+	cty_value *config = NULL;
+	if (dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+		return RPC_OK;
+	if (e->s->def->deprecation != NULL)
+		tf_warning(c->ctx, NULL, "Deprecated Data Source", "%s", e->s->def->deprecation);
+	tf_validate_config(c->ctx, e->s, config);
+	if (e->d->validate != NULL && cty_is_known(config) && !cty_is_null(config))
+		e->d->validate(c->ctx, config);
+	return RPC_OK;
+}
+
+static int h_upgrade_resource_state(tf_call *c, const void *rq, void *rs)
+{
+	const Tfplugin6__UpgradeResourceState__Request *req = rq;
+	Tfplugin6__UpgradeResourceState__Response *resp = rs;
+	const tf_rentry *e = need_resource(c, req->type_name);
+	if (e == NULL)
+		return RPC_OK;
+	const Tfplugin6__RawState *raw = req->raw_state;
+	if (raw != NULL && raw->json.len == 0 && raw->n_flatmap > 0) {
+		/* Terraform sends flatmap only for state last written by Terraform < 0.12 (notes 3.7). */
+		tf_error(c->ctx, NULL, "Unsupported state format",
+			"The state of this %s was last written by Terraform older than 0.12 (flatmap format), which this "
+			"provider does not support. Upgrade the state with Terraform 0.12-0.15 first, or import the object "
+			"again.", e->r->type_name);
+		return RPC_OK;
+	}
+	cty_value *st = NULL;
+	tf_resource_upgrade_state(&st, c->ctx, e->r, req->version, raw ? (const char *)raw->json.data : NULL,
+		raw ? raw->json.len : 0);
+	if (st != NULL)
+		resp->upgraded_state = dv_encode(c, st, e->s, "upgraded state");
+	return RPC_OK;
+}
+
+static int h_get_resource_identity_schemas(tf_call *c, const void *rq, void *rs)
+{
+	/* Terraform calls this after every GetProviderSchema and fails the load on any error (notes 1.3):
+	 * an empty, successful answer means "no identity schemas". */
+	(void)c;
+	(void)rq;
+	(void)rs;
+	return RPC_OK;
+}
+
+static int h_upgrade_resource_identity(tf_call *c, const void *rq, void *rs)
+{
+	(void)rs;
+	const Tfplugin6__UpgradeResourceIdentity__Request *req = rq;
+	tf_error(c->ctx, NULL, "Resource identity not supported",
+		"The provider does not support resource identity, so the identity of \"%s\" cannot be upgraded.",
+		req->type_name ? req->type_name : "");
+	return RPC_OK;
+}
+
+static int h_configure_provider(tf_call *c, const void *rq, void *rs)
+{
+	(void)rs;
+	const Tfplugin6__ConfigureProvider__Request *req = rq;
+	struct tf_server *srv = c->srv;
+	c->ctx->schema = srv->pschema;
+
+	const char *ver = req->terraform_version ? req->terraform_version : "";
+	char *vcopy = strdup(ver);
+	if (vcopy == NULL)
+		fy_oom();
+	pthread_mutex_lock(&srv->version_lock);
+	free(srv->tf_version);
+	srv->tf_version = vcopy;
+	pthread_mutex_unlock(&srv->version_lock);
+	c->ctx->terraform_version = fy_arena_strdup(c->a, ver);
+
+	cty_value *config = NULL;
+	if (dv_decode(c, &config, srv->pschema, req->config, "provider configuration") != 0)
+		return RPC_OK;
+	void *data = NULL;
+	int rc = 0;
+	/* The config may hold unknowns during plan (notes 4.1): the provider decides what it can do with them. */
+	if (srv->p->configure != NULL)
+		rc = srv->p->configure(&data, c->ctx, config);
+	if (rc != 0 || tf_diags_has_errors(c->ctx->diags)) {
+		if (!tf_diags_has_errors(c->ctx->diags))
+			tf_error(c->ctx, NULL, "Provider configuration failed", "%s",
+				fy_error_last()->message[0] ? fy_error_last()->message : fy_error_code_str(rc));
+		if (data != NULL && srv->p->data_free != NULL)
+			srv->p->data_free(data);
+		return RPC_OK;
+	}
+	/* Exclusive: no call is using the old data once we hold the lock. */
+	pthread_rwlock_wrlock(&srv->data_lock);
+	void *old = srv->data;
+	srv->data = data;
+	srv->configured = 1;
+	pthread_rwlock_unlock(&srv->data_lock);
+	if (old != NULL && old != data && srv->p->data_free != NULL)
+		srv->p->data_free(old);
+	return RPC_OK;
+}
+
+static int h_read_resource(tf_call *c, const void *rq, void *rs)
+{
+	const Tfplugin6__ReadResource__Request *req = rq;
+	Tfplugin6__ReadResource__Response *resp = rs;
+	/* private replaces what Terraform stores (notes 4.6): echo it. */
+	resp->private_ = req->private_;
+	const tf_rentry *e = need_resource(c, req->type_name);
+	if (e == NULL)
+		return RPC_OK;
+	cty_value *state = NULL;
+	if (dv_decode(c, &state, e->s, req->current_state, "current state") != 0)
+		return RPC_OK;
+	cty_value *ns = NULL;
+	tf_resource_read(&ns, c->ctx, e->r, state);
+	resp->new_state = dv_encode(c, ns, e->s, "new state");
+	return RPC_OK;
+}
+
+static int h_plan_resource_change(tf_call *c, const void *rq, void *rs)
+{
+	const Tfplugin6__PlanResourceChange__Request *req = rq;
+	Tfplugin6__PlanResourceChange__Response *resp = rs;
+	resp->planned_private = req->prior_private;
+	const tf_rentry *e = need_resource(c, req->type_name);
+	if (e == NULL)
+		return RPC_OK;
+	cty_value *prior = NULL, *proposed = NULL, *config = NULL;
+	if (dv_decode(c, &prior, e->s, req->prior_state, "prior state") != 0 ||
+		dv_decode(c, &proposed, e->s, req->proposed_new_state, "proposed new state") != 0 ||
+		dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+		return RPC_OK;
+	cty_value *planned = NULL;
+	cty_path **rep = NULL;
+	size_t nrep = 0;
+	if (tf_resource_plan(&planned, &rep, &nrep, c->ctx, e->r, config, prior, proposed) != 0 || planned == NULL)
+		return RPC_OK;
+	resp->planned_state = dv_encode(c, planned, e->s, "planned state");
+	if (nrep > 0) {
+		resp->n_requires_replace = nrep;
+		resp->requires_replace = fy_arena_alloc(c->a, nrep * sizeof(*resp->requires_replace));
+		for (size_t i = 0; i < nrep; i++)
+			resp->requires_replace[i] = tf_path_to_proto(c->a, rep[i]);
+	}
+	return RPC_OK;
+}
+
+static int h_apply_resource_change(tf_call *c, const void *rq, void *rs)
+{
+	const Tfplugin6__ApplyResourceChange__Request *req = rq;
+	Tfplugin6__ApplyResourceChange__Response *resp = rs;
+	resp->private_ = req->planned_private;
+	const tf_rentry *e = need_resource(c, req->type_name);
+	if (e == NULL)
+		return RPC_OK;
+	cty_value *prior = NULL, *planned = NULL, *config = NULL;
+	if (dv_decode(c, &prior, e->s, req->prior_state, "prior state") != 0 ||
+		dv_decode(c, &planned, e->s, req->planned_state, "planned state") != 0 ||
+		dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+		return RPC_OK;
+	cty_value *ns = NULL;
+	tf_resource_apply(&ns, c->ctx, e->r, prior, planned, config);
+	resp->new_state = dv_encode(c, ns, e->s, "new state");
+	return RPC_OK;
+}
+
+static int h_import_resource_state(tf_call *c, const void *rq, void *rs)
+{
+	const Tfplugin6__ImportResourceState__Request *req = rq;
+	Tfplugin6__ImportResourceState__Response *resp = rs;
+	const tf_rentry *e = need_resource(c, req->type_name);
+	if (e == NULL)
+		return RPC_OK;
+	cty_value *st = NULL;
+	if (tf_resource_import(&st, c->ctx, e->r, req->id) != 0 || st == NULL)
+		return RPC_OK;
+	Tfplugin6__DynamicValue *dv = dv_encode(c, st, e->s, "imported state");
+	if (dv == NULL)
+		return RPC_OK;
+	Tfplugin6__ImportResourceState__ImportedResource *ir = fy_arena_alloc(c->a, sizeof(*ir));
+	tfplugin6__import_resource_state__imported_resource__init(ir);
+	/* type_name must be set (notes 4.8: "import of %s didn't set type"). */
+	ir->type_name = (char *)e->r->type_name;
+	ir->state = dv;
+	resp->n_imported_resources = 1;
+	resp->imported_resources = fy_arena_alloc(c->a, sizeof(*resp->imported_resources));
+	resp->imported_resources[0] = ir;
+	return RPC_OK;
+}
+
+static int h_move_resource_state(tf_call *c, const void *rq, void *rs)
+{
+	(void)rs;
+	const Tfplugin6__MoveResourceState__Request *req = rq;
+	tf_error(c->ctx, NULL, "Move resource state not supported",
+		"The provider does not support moving resource state from \"%s\" to \"%s\"; remove the moved block "
+		"and import the object instead.", req->source_type_name ? req->source_type_name : "",
+		req->target_type_name ? req->target_type_name : "");
+	return RPC_OK;
+}
+
+static int h_read_data_source(tf_call *c, const void *rq, void *rs)
+{
+	const Tfplugin6__ReadDataSource__Request *req = rq;
+	Tfplugin6__ReadDataSource__Response *resp = rs;
+	const tf_dentry *e = need_data_source(c, req->type_name);
+	if (e == NULL)
+		return RPC_OK;
+	cty_value *config = NULL;
+	if (dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+		return RPC_OK;
+	cty_value *st = NULL;
+	if (tf_data_source_read(&st, c->ctx, e->d, config) != 0 || st == NULL)
+		return RPC_OK;
+	resp->state = dv_encode(c, st, e->s, "data source state");
+	return RPC_OK;
+}
+
+static int h_generate_resource_config(tf_call *c, const void *rq, void *rs)
+{
+	(void)rs;
+	const Tfplugin6__GenerateResourceConfig__Request *req = rq;
+	tf_error(c->ctx, NULL, "Generating configuration not supported",
+		"The provider does not generate configuration for \"%s\"; Terraform derives it from the imported state.",
+		req->type_name ? req->type_name : "");
+	return RPC_OK;
+}
+
+static int h_unsupported(tf_call *c, const void *rq, void *rs)
+{
+	(void)rq;
+	(void)rs;
+	tf_error(c->ctx, NULL, fy_arena_sprintf(c->a, "%s not supported", c->m->feature),
+		"The provider does not support %s (%s).", c->m->feature, c->m->name);
+	return RPC_OK;
+}
+
+static int h_get_functions(tf_call *c, const void *rq, void *rs)
+{
+	(void)c;
+	(void)rq;
+	(void)rs;
+	return RPC_OK; /* no functions */
+}
+
+static int h_call_function(tf_call *c, const void *rq, void *rs)
+{
+	const Tfplugin6__CallFunction__Request *req = rq;
+	Tfplugin6__CallFunction__Response *resp = rs;
+	/* CallFunction reports through FunctionError, not diagnostics (notes 4.9). */
+	Tfplugin6__FunctionError *fe = fy_arena_alloc(c->a, sizeof(*fe));
+	tfplugin6__function_error__init(fe);
+	fe->text = fy_arena_sprintf(c->a, "The provider has no function named \"%s\".", req->name ? req->name : "");
+	resp->error = fe;
+	return RPC_OK;
+}
+
+static int h_stop_provider(tf_call *c, const void *rq, void *rs)
+{
+	(void)rq;
+	Tfplugin6__StopProvider__Response *resp = rs;
+	struct tf_server *srv = c->srv;
+	/* Generation first: in-flight work polling tf_ctx_stopped sees it even before stop() returns. */
+	atomic_fetch_add(&srv->stop_gen, 1);
+	tflog(TFLOG_INFO, TF_LOG_MODULE, "StopProvider: cancelling in-flight work");
+	if (srv->configured && srv->p->stop != NULL)
+		srv->p->stop(srv->data);
+	resp->error = ""; /* empty: stopped (the process keeps serving, notes 2.5) */
+	return RPC_OK;
+}
+
+#define M(name, lower, fn, lock) \
+	{#name, &tfplugin6__##lower##__request__descriptor, &tfplugin6__##lower##__response__descriptor, fn, lock, NULL}
+#define U(name, lower, feature) \
+	{#name, &tfplugin6__##lower##__request__descriptor, &tfplugin6__##lower##__response__descriptor, h_unsupported, \
+		LOCK_NONE, feature}
+
+/* Every unary RPC of the 6.11 service. The streaming ones (ListResource, ReadStateBytes, WriteStateBytes,
+ * InvokeAction) stay unregistered: the transport answers UNIMPLEMENTED, and Terraform only calls them for
+ * schema types this provider never declares (notes 1.3). */
+static const tf_method tf_methods[] = {
+	M(GetMetadata, get_metadata, h_get_metadata, LOCK_NONE),
+	M(GetProviderSchema, get_provider_schema, h_get_provider_schema, LOCK_NONE),
+	M(ValidateProviderConfig, validate_provider_config, h_validate_provider_config, LOCK_NONE),
+	M(ValidateResourceConfig, validate_resource_config, h_validate_resource_config, LOCK_NONE),
+	M(ValidateDataResourceConfig, validate_data_resource_config, h_validate_data_resource_config, LOCK_NONE),
+	M(UpgradeResourceState, upgrade_resource_state, h_upgrade_resource_state, LOCK_DATA),
+	M(GetResourceIdentitySchemas, get_resource_identity_schemas, h_get_resource_identity_schemas, LOCK_NONE),
+	M(UpgradeResourceIdentity, upgrade_resource_identity, h_upgrade_resource_identity, LOCK_NONE),
+	M(ConfigureProvider, configure_provider, h_configure_provider, LOCK_NONE),
+	M(ReadResource, read_resource, h_read_resource, LOCK_DATA),
+	M(PlanResourceChange, plan_resource_change, h_plan_resource_change, LOCK_DATA),
+	M(ApplyResourceChange, apply_resource_change, h_apply_resource_change, LOCK_DATA),
+	M(ImportResourceState, import_resource_state, h_import_resource_state, LOCK_DATA),
+	M(MoveResourceState, move_resource_state, h_move_resource_state, LOCK_NONE),
+	M(ReadDataSource, read_data_source, h_read_data_source, LOCK_DATA),
+	M(GenerateResourceConfig, generate_resource_config, h_generate_resource_config, LOCK_NONE),
+	U(ValidateEphemeralResourceConfig, validate_ephemeral_resource_config, "ephemeral resources"),
+	U(OpenEphemeralResource, open_ephemeral_resource, "ephemeral resources"),
+	U(RenewEphemeralResource, renew_ephemeral_resource, "ephemeral resources"),
+	U(CloseEphemeralResource, close_ephemeral_resource, "ephemeral resources"),
+	U(ValidateListResourceConfig, validate_list_resource_config, "list resources"),
+	M(GetFunctions, get_functions, h_get_functions, LOCK_NONE),
+	M(CallFunction, call_function, h_call_function, LOCK_NONE),
+	U(ValidateStateStoreConfig, validate_state_store, "state stores"),
+	U(ConfigureStateStore, configure_state_store, "state stores"),
+	U(LockState, lock_state, "state stores"),
+	U(UnlockState, unlock_state, "state stores"),
+	U(GetStates, get_states, "state stores"),
+	U(DeleteState, delete_state, "state stores"),
+	U(PlanAction, plan_action, "actions"),
+	U(ValidateActionConfig, validate_action_config, "actions"),
+	M(StopProvider, stop_provider, h_stop_provider, LOCK_DATA),
+};
+
+#define TF_NMETHODS (sizeof(tf_methods) / sizeof(tf_methods[0]))
+
+/* ------------------------------------------------------------------ dispatch */
+
+static const char *string_field(const ProtobufCMessageDescriptor *d, const void *msg, const char *name)
+{
+	const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
+	if (f == NULL || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+		return NULL;
+	return *(char *const *)((const char *)msg + f->offset);
+}
+
+static int tf_dispatch(void *data, fy_arena *arena, const uint8_t *req, size_t req_len, uint8_t **resp,
+	size_t *resp_len, const char **status_message)
+{
+	const tf_binding *b = data;
+	struct tf_server *srv = b->srv;
+	const tf_method *m = b->m;
+	ProtobufCAllocator al = {.alloc = pb_alloc, .free = pb_free, .allocator_data = arena};
+
+	ProtobufCMessage *in = protobuf_c_message_unpack(m->req, &al, req_len, req);
+	if (in == NULL) {
+		/* The only case that is a gRPC status rather than a diagnostic. */
+		*status_message = fy_arena_sprintf(arena, "malformed tfplugin6.%s request", m->name);
+		tflog_kv(TFLOG_ERROR, TF_LOG_MODULE, "malformed request", "tf_rpc", m->name, (char *)NULL);
+		return RPC_INVALID_ARGUMENT;
+	}
+	ProtobufCMessage *out = fy_arena_alloc(arena, m->resp->sizeof_message);
+	protobuf_c_message_init(m->resp, out);
+
+	const char *type_name = string_field(m->req, in, "type_name");
+	tflog_kv(TFLOG_TRACE, TF_LOG_MODULE, "Received request", "tf_rpc", m->name, "tf_resource_type",
+		type_name ? type_name : "", (char *)NULL);
+
+	tf_ctx *ctx = fy_arena_alloc(arena, sizeof(*ctx));
+	ctx->arena = arena;
+	tf_diags_new(&ctx->diags, arena);
+	ctx->srv = srv;
+	ctx->stop_gen = atomic_load(&srv->stop_gen);
+	pthread_mutex_lock(&srv->version_lock);
+	ctx->terraform_version = fy_arena_strdup(arena, srv->tf_version ? srv->tf_version : "");
+	pthread_mutex_unlock(&srv->version_lock);
+
+	tf_call call = {.srv = srv, .a = arena, .ctx = ctx, .m = m};
+	if (m->lock == LOCK_DATA) {
+		pthread_rwlock_rdlock(&srv->data_lock);
+		ctx->provider_data = srv->data;
+	}
+	int status = m->fn(&call, in, out);
+	if (m->lock == LOCK_DATA)
+		pthread_rwlock_unlock(&srv->data_lock);
+
+	if (call.raw != NULL) {
+		*resp = fy_arena_memdup(arena, call.raw, call.raw_len);
+		*resp_len = call.raw_len;
+	} else {
+		const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(m->resp, "diagnostics");
+		if (f != NULL && f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = 0;
+			void *arr = tf_diags_to_proto(arena, ctx->diags, &n);
+			*(size_t *)((char *)out + f->quantifier_offset) = n;
+			*(void **)((char *)out + f->offset) = arr;
+		}
+		size_t len = protobuf_c_message_get_packed_size(out);
+		uint8_t *buf = fy_arena_alloc(arena, len ? len : 1);
+		protobuf_c_message_pack(out, buf);
+		*resp = buf;
+		*resp_len = len;
+	}
+	size_t nd = tf_diags_count(ctx->diags);
+	if (nd > 0)
+		tflog_kv(tf_diags_has_errors(ctx->diags) ? TFLOG_DEBUG : TFLOG_TRACE, TF_LOG_MODULE, "Served request",
+			"tf_rpc", m->name, "tf_resource_type", type_name ? type_name : "", "diagnostics",
+			fy_arena_sprintf(arena, "%zu", nd), "first_summary", tf_diags_summary(ctx->diags, 0), (char *)NULL);
+	else
+		tflog_kv(TFLOG_TRACE, TF_LOG_MODULE, "Served request", "tf_rpc", m->name, "tf_resource_type",
+			type_name ? type_name : "", (char *)NULL);
+	return status;
+}
+
+/* ------------------------------------------------------------------ lifecycle */
+
+static int build_schema_response(struct tf_server *srv)
+{
+	fy_arena *a = NULL;
+	if (fy_arena_new(&a) != 0)
+		return fy_error_set(FY_ENOMEM, "out of memory");
+	Tfplugin6__GetProviderSchema__Response resp;
+	tfplugin6__get_provider_schema__response__init(&resp);
+	/* Every Schema has a block, provider_meta is never sent (notes 1.4, 4.2). */
+	resp.provider = tf_schema_to_proto(a, srv->pschema);
+	resp.n_resource_schemas = srv->nres;
+	resp.resource_schemas = fy_arena_alloc(a, (srv->nres + 1) * sizeof(*resp.resource_schemas));
+	for (size_t i = 0; i < srv->nres; i++) {
+		Tfplugin6__GetProviderSchema__Response__ResourceSchemasEntry *en = fy_arena_alloc(a, sizeof(*en));
+		tfplugin6__get_provider_schema__response__resource_schemas_entry__init(en);
+		en->key = (char *)srv->res[i].r->type_name;
+		en->value = tf_schema_to_proto(a, srv->res[i].s);
+		resp.resource_schemas[i] = en;
+	}
+	resp.n_data_source_schemas = srv->nds;
+	resp.data_source_schemas = fy_arena_alloc(a, (srv->nds + 1) * sizeof(*resp.data_source_schemas));
+	for (size_t i = 0; i < srv->nds; i++) {
+		Tfplugin6__GetProviderSchema__Response__DataSourceSchemasEntry *en = fy_arena_alloc(a, sizeof(*en));
+		tfplugin6__get_provider_schema__response__data_source_schemas_entry__init(en);
+		en->key = (char *)srv->ds[i].d->type_name;
+		en->value = tf_schema_to_proto(a, srv->ds[i].s);
+		resp.data_source_schemas[i] = en;
+	}
+	resp.server_capabilities = capabilities(a);
+	size_t len = protobuf_c_message_get_packed_size(&resp.base);
+	srv->schema_resp = malloc(len ? len : 1);
+	if (srv->schema_resp == NULL)
+		fy_oom();
+	srv->schema_resp_len = protobuf_c_message_pack(&resp.base, srv->schema_resp);
+	fy_arena_free(a);
+	return FY_OK;
+}
+
+int tf_server_new(tf_server **out, const tf_provider *provider)
+{
+	if (provider == NULL)
+		return fy_error_set(FY_EINVALID, "tf_server_new: no provider");
+	struct tf_server *srv = calloc(1, sizeof(*srv));
+	if (srv == NULL)
+		return fy_error_set(FY_ENOMEM, "out of memory");
+	srv->p = provider;
+	pthread_rwlock_init(&srv->data_lock, NULL);
+	pthread_mutex_init(&srv->version_lock, NULL);
+	atomic_init(&srv->stop_gen, 0);
+	int rc = fy_arena_new(&srv->arena);
+	if (rc != 0) {
+		tf_server_free(srv);
+		return fy_error_set(FY_ENOMEM, "out of memory");
+	}
+	fy_arena *a = srv->arena;
+	rc = tf_schema_compile(&srv->pschema, a, provider->schema ? provider->schema : &tf_empty_block, 1,
+		fy_arena_sprintf(a, "provider \"%s\"", provider->name ? provider->name : ""));
+	while (rc == 0 && provider->resources != NULL && provider->resources[srv->nres] != NULL)
+		srv->nres++;
+	while (rc == 0 && provider->data_sources != NULL && provider->data_sources[srv->nds] != NULL)
+		srv->nds++;
+	srv->res = fy_arena_alloc(a, (srv->nres + 1) * sizeof(*srv->res));
+	srv->ds = fy_arena_alloc(a, (srv->nds + 1) * sizeof(*srv->ds));
+	for (size_t i = 0; rc == 0 && i < srv->nres; i++) {
+		const tf_resource *r = provider->resources[i];
+		srv->res[i].r = r;
+		if (!r->type_name || find_resource(srv, r->type_name) != &srv->res[i]) {
+			rc = fy_error_set(FY_EINVALID, "resource #%zu: missing or duplicate type name", i);
+			break;
+		}
+		rc = tf_schema_compile(&srv->res[i].s, a, r->schema,
+			1, fy_arena_sprintf(a, "resource \"%s\"", r->type_name));
+	}
+	for (size_t i = 0; rc == 0 && i < srv->nds; i++) {
+		const tf_data_source *d = provider->data_sources[i];
+		srv->ds[i].d = d;
+		if (!d->type_name || find_data_source(srv, d->type_name) != &srv->ds[i]) {
+			rc = fy_error_set(FY_EINVALID, "data source #%zu: missing or duplicate type name", i);
+			break;
+		}
+		rc = tf_schema_compile(&srv->ds[i].s, a, d->schema, 1,
+			fy_arena_sprintf(a, "data source \"%s\"", d->type_name));
+	}
+	if (rc == 0)
+		rc = build_schema_response(srv);
+	if (rc != 0) {
+		/* Keep the message: tf_server_free must not overwrite it. */
+		tf_server_free(srv);
+		return rc;
+	}
+	srv->bindings = fy_arena_alloc(a, TF_NMETHODS * sizeof(*srv->bindings));
+	for (size_t i = 0; i < TF_NMETHODS; i++) {
+		srv->bindings[i].srv = srv;
+		srv->bindings[i].m = &tf_methods[i];
+	}
+	*out = srv;
+	return FY_OK;
+}
+
+void tf_server_free(tf_server *srv)
+{
+	if (srv == NULL)
+		return;
+	if (srv->data != NULL && srv->p->data_free != NULL)
+		srv->p->data_free(srv->data);
+	tf_schema_release(srv->pschema);
+	for (size_t i = 0; srv->res != NULL && i < srv->nres; i++)
+		tf_schema_release(srv->res[i].s);
+	for (size_t i = 0; srv->ds != NULL && i < srv->nds; i++)
+		tf_schema_release(srv->ds[i].s);
+	free(srv->schema_resp);
+	free(srv->tf_version);
+	pthread_rwlock_destroy(&srv->data_lock);
+	pthread_mutex_destroy(&srv->version_lock);
+	fy_arena_free(srv->arena);
+	free(srv);
+}
+
+int tf_server_register(tf_server *srv, struct rpc_registry *reg)
+{
+	char path[128];
+	for (size_t i = 0; i < TF_NMETHODS; i++) {
+		snprintf(path, sizeof(path), "/tfplugin6.Provider/%s", tf_methods[i].name);
+		int rc = rpc_register_unary(reg, path, tf_dispatch, &srv->bindings[i]);
+		if (rc != 0)
+			return rc;
+	}
+	return FY_OK;
+}
