@@ -230,11 +230,20 @@ static int ends_with_ci(const char *s, const char *suffix)
 	return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+static const char *one_of(const char *s, const char *const *allowed)
+{
+	for (; s && *allowed; allowed++)
+		if (strcmp(s, *allowed) == 0)
+			return s;
+	return NULL;
+}
+
 static void gc_validate(tf_ctx *ctx, const cty_value *config)
 {
 	fy_arena *a = tf_ctx_arena(ctx);
-	const char *category = cty_get_string(config, "category");
-	const char *auth_type = cty_get_string(config, "auth_type");
+	/* Values the table's one_of already rejected are not judged again (one error per mistake). */
+	const char *category = one_of(cty_get_string(config, "category"), categories);
+	const char *auth_type = one_of(cty_get_string(config, "auth_type"), auth_types);
 
 	/* Category / auth type combinations (notes 2.2). */
 	if (category && auth_type) {
