@@ -94,9 +94,15 @@ BEARER = re.compile(r"Bearer\s+([^\s\"'\\,}]+)")
 ACCESS_TOKEN = re.compile(r"(?i)\\?\"(?:access_token|accessToken)\\?\"\s*:\s*\\?\"([^\"\\]+)")
 
 
+# The emulator's access tokens are "emu." + 43 url-safe characters (emulator/armemu.py issue_token).
+EMULATOR_TOKEN = re.compile(r"emu\.[A-Za-z0-9_-]{20,}")
+
+
 def find_tokens(text):
-    """Token-looking values after `Bearer ` or in an access_token field that are not redaction markers."""
+    """Token-looking values after `Bearer ` or in an access_token field that are not redaction markers, and
+    anything shaped like an access token the emulator issues."""
     found = [m.group(1) for m in BEARER.finditer(text)] + [m.group(1) for m in ACCESS_TOKEN.finditer(text)]
+    found += EMULATOR_TOKEN.findall(text)
     return sorted({v for v in found if not REDACTED.match(v) and len(v) >= 8 and "{" not in v})
 
 
