@@ -675,6 +675,8 @@ class Emulator:
             assert p is not None
             return self.arm.not_found(p, headers)
         status = rule.status if rule.status is not None else 429
+        if rule.body is None and status < 400:  # an injected success carries no error envelope
+            return Response(status, b"" if status in (204, 304) else b"{}", headers)
         if rule.body is None:
             code = DEFAULT_ERROR_CODES.get(status, "InjectedFault")
             return arm_error(status, code, f"Injected fault (rule {rule.id}): {status}.", headers)
@@ -1322,6 +1324,7 @@ class ControlApi:
 class EmulatorServer(ThreadingHTTPServer):
     """Threaded HTTP/1.1 server carrying the emulator; loopback only."""
     daemon_threads = True
+    block_on_close = False  # shutdown must not wait for idle keep-alive connections
     request_queue_size = 64
 
     def __init__(self, port: int, emu: Emulator) -> None:

@@ -617,6 +617,11 @@ class FaultTest(Base):
         self.assertGreaterEqual(time.monotonic() - start, 0.2)
         self.assertArmError(r, 503, "ServiceUnavailable")
 
+    def test_injected_success_has_no_envelope(self) -> None:
+        self.emu.control("POST", "faults", {"path_regex": "connections", "status": 200})
+        r = self.emu.arm("GET", CONNS)  # no token: the fault answers before ARM would
+        self.assertEqual((r.status, r.json()), (200, {}))
+
     def test_hang_until_cleared_then_served(self) -> None:
         self.emu.control("POST", "faults", {"path_regex": "connections", "action": "hang"})
         out: dict[str, Reply] = {}
@@ -806,8 +811,11 @@ class ProcessTest(unittest.TestCase):
             self.assertEqual(emu.token_reply().status, 400)  # default client not seeded
             r = emu.token_reply(client_id="55555555-5555-5555-5555-555555555555", client_secret="s3cret")
             self.assertEqual((r.status, r.json()["expires_in"]), (200, 120))
+            idle = emu.connect()  # an idle keep-alive connection must not delay shutdown
+            self.assertEqual(emu.request("GET", "/_emulator/health", conn=idle).status, 200)
         finally:
             self.assertEqual(emu.stop(), 0)
+            idle.close()
 
     def test_bad_seed_exits_nonzero(self) -> None:
         seed = os.path.join(self.tmp, "seed.json")
