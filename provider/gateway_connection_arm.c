@@ -557,11 +557,15 @@ fail:
 
 /* ------------------------------------------------------------------ from_arm */
 
-/* metadata[key], matched exactly first, then ignoring case (ARM may change key case, notes 5.3.2). */
-static const cJSON *md_get(const cJSON *md, const char *key)
+/*
+ * metadata[key], matched exactly first, then ignoring case (ARM may change key case, notes 5.3.2) but only
+ * for a key we sent (`sent`): the service adds keys of its own, e.g. "DeploymentApiVersion" (notes 0.7),
+ * that differ from our "deploymentAPIVersion" only in case and must not read as our value.
+ */
+static const cJSON *md_get(const cJSON *md, const char *key, int sent)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(md, key);
-	if (it || !cJSON_IsObject(md))
+	if (it || !sent || !cJSON_IsObject(md))
 		return it;
 	cJSON_ArrayForEach(it, md)
 	{
@@ -677,7 +681,8 @@ int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type
 
 	/* deploymentInPath: "True"/"true"/"TRUE" alike (notes 5.3.4). Absent keeps the prior value; the deleted
 	 * key then shows as drift on `metadata`, which the plan recomputes from configuration. */
-	const cJSON *dip = md_get(md, "deploymentInPath");
+	/* Always sent, so always matched ignoring case. */
+	const cJSON *dip = md_get(md, "deploymentInPath", 1);
 	cty_value *pdip = attr(pv, "deployment_in_path");
 	int dip_val = is_null(pdip) || is_unknown(pdip) ? 0 : cty_as_bool(pdip);
 	if (dip) {
@@ -702,9 +707,9 @@ int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type
 	static const char *const str_keys[][2] = {{"inferenceAPIVersion", "inference_api_version"},
 		{"deploymentAPIVersion", "deployment_api_version"}};
 	for (size_t i = 0; i < 2; i++) {
-		const cJSON *it = md_get(md, str_keys[i][0]);
-		const char *s = cJSON_IsString(it) ? it->valuestring : NULL;
 		cty_value *p = attr(pv, str_keys[i][1]);
+		const cJSON *it = md_get(md, str_keys[i][0], !is_null(p));
+		const char *s = cJSON_IsString(it) ? it->valuestring : NULL;
 		const char *ps = is_null(p) || is_unknown(p) ? NULL : cty_as_string(p, NULL);
 		if ((!s || !*s) && (!ps || !*ps))
 			set_if(st, str_keys[i][1], ps ? p : NULL); /* prior "" stays "", prior null stays null */
@@ -721,7 +726,7 @@ int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type
 	/* JSON-string keys: compared by meaning with what the prior state sends; real drift decodes into the
 	 * typed attribute so the plan shows it at its path (models[1].model_version). */
 	for (const json_attr *ja = json_attrs; ja->key; ja++) {
-		const cJSON *it = md_get(md, ja->key);
+		const cJSON *it = md_get(md, ja->key, !is_null(attr(pv, ja->attr)));
 		const cty_type *t = cty_type_attr(type, ja->attr);
 		if (!it || (cJSON_IsString(it) && it->valuestring[0] == '\0'))
 			continue; /* absent: the typed attribute is null, a diff when configuration sets it */
@@ -767,7 +772,7 @@ int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type
 		cty_value **vals = fy_arena_alloc(a, (n ? n : 1) * sizeof *vals);
 		for (size_t i = 0; i < n; i++) {
 			const char *key = cty_map_key(pe, i);
-			const cJSON *it = md_get(md, key);
+			const cJSON *it = md_get(md, key, 1);
 			const char *ps = cty_as_string(cty_index(pe, i), NULL);
 			if (cJSON_IsString(it)) {
 				keys[k] = key;
@@ -798,7 +803,8 @@ int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type
 				include = 0;
 		if (mk && include) {
 			int is_ver = strcmp(mk->key, "inferenceAPIVersion") == 0 || strcmp(mk->key, "deploymentAPIVersion") == 0;
-			include = md_get(md, mk->key) != NULL || (is_ver && c->valuestring[0] == '\0');
+			/* c is in canon, so the state has the attribute: we sent the key. */
+			include = md_get(md, mk->key, 1) != NULL || (is_ver && c->valuestring[0] == '\0');
 		}
 		if (include) {
 			keys[k] = fy_arena_strdup(a, c->string);

@@ -116,6 +116,15 @@ static cty_value *project(fy_arena *a, const cty_value *v, const cty_type *t)
 	}
 }
 
+/* Exact spelling only: the service's own keys (e.g. "DeploymentApiVersion") are not ours. */
+static int managed_exact(const char *key)
+{
+	for (const foundry_gc_managed_key *k = foundry_gc_managed_keys; k->key; k++)
+		if (strcmp(k->key, key) == 0)
+			return 1;
+	return 0;
+}
+
 static cty_value *string_map_filtered(fy_arena *a, const cJSON *md, int unmanaged_only)
 {
 	size_t n = (size_t)cJSON_GetArraySize(md), k = 0;
@@ -124,7 +133,7 @@ static cty_value *string_map_filtered(fy_arena *a, const cJSON *md, int unmanage
 	const cJSON *it;
 	cJSON_ArrayForEach(it, md)
 	{
-		if (!cJSON_IsString(it) || (unmanaged_only && foundry_gc_managed_key_find(it->string)))
+		if (!cJSON_IsString(it) || (unmanaged_only && managed_exact(it->string)))
 			continue;
 		keys[k] = it->string;
 		vals[k++] = cty_string(a, it->valuestring);

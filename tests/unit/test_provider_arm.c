@@ -174,7 +174,7 @@ START_TEST(import_decodes_everything_but_secrets)
 	/* OAuth2 body: token_url/scopes decoded, client id/secret null (credentials never returned). */
 	cJSON *b = cJSON_Parse(fixture("modelgateway_oauth2.body.json"));
 	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(b, "properties"), "credentials");
-	cJSON_AddStringToObject(b, "id", ACCOUNT "/connections/gw");
+	cJSON_AddStringToObject(b, "id", ACCOUNT "/connections/gw1");
 	char *p = cJSON_PrintUnformatted(b);
 	st = from_arm(p, NULL, NULL);
 	cJSON_free(p);

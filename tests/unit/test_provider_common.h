@@ -25,20 +25,20 @@ static fy_arena *A;
 static const cty_type *T; /* the resource's implied type */
 static tf_ctx *CTX;       /* a detached context for the resource schema */
 
-static void setup(void)
+static __attribute__((unused)) void setup(void)
 {
 	ck_assert_int_eq(fy_arena_new(&A), 0);
 	ck_assert_int_eq(tf_block_implied_type(&T, A, &foundry_gc_schema), 0);
 	ck_assert_int_eq(tf_ctx_new_detached(&CTX, A, &foundry_gc_schema, NULL), 0);
 }
 
-static void teardown(void)
+static __attribute__((unused)) void teardown(void)
 {
 	fy_arena_free(A);
 	A = NULL;
 }
 
-static char *fixture(const char *name)
+static __attribute__((unused)) char *fixture(const char *name)
 {
 	char *path = fy_arena_sprintf(A, "%s/tests/unit/fixtures/provider/%s", FY_SOURCE_DIR, name);
 	FILE *f = fopen(path, "rb");
@@ -53,7 +53,7 @@ static char *fixture(const char *name)
 }
 
 /* A resource value from JSON (missing attributes are null). */
-static cty_value *val(const char *json)
+static __attribute__((unused)) cty_value *val(const char *json)
 {
 	cty_value *v = NULL;
 	int rc = cty_json_decode(&v, A, T, json, strlen(json));
@@ -61,7 +61,7 @@ static cty_value *val(const char *json)
 	return v;
 }
 
-static char *enc_attr(const cty_value *v, const char *attr)
+static __attribute__((unused)) char *enc_attr(const cty_value *v, const char *attr)
 {
 	char *s = NULL;
 	int rc = cty_json_encode(&s, A, cty_get_attr(v, attr), cty_type_attr(T, attr));
@@ -69,7 +69,7 @@ static char *enc_attr(const cty_value *v, const char *attr)
 	return s;
 }
 
-static void assert_json_eq_(const char *got, const char *want, const char *what)
+static __attribute__((unused)) void assert_json_eq_(const char *got, const char *want, const char *what)
 {
 	cJSON *g = cJSON_Parse(got), *w = cJSON_Parse(want);
 	ck_assert_msg(g && w, "%s: not JSON (got %s, want %s)", what, got, want);
@@ -81,13 +81,13 @@ static void assert_json_eq_(const char *got, const char *want, const char *what)
 #define assert_json_eq(got, want) assert_json_eq_((got), (want), #got)
 
 /* The attribute `attr` of v, as JSON, equals `want`. */
-static void assert_attr_(const cty_value *v, const char *attr, const char *want)
+static __attribute__((unused)) void assert_attr_(const cty_value *v, const char *attr, const char *want)
 {
 	assert_json_eq_(enc_attr(v, attr), want, attr);
 }
 #define assert_attr(v, attr, want) assert_attr_((v), (attr), (want))
 
-static char *body_text(const cty_value *planned, const cty_value *config)
+static __attribute__((unused)) char *body_text(const cty_value *planned, const cty_value *config)
 {
 	cJSON *b = NULL;
 	int rc = foundry_gc_to_arm(&b, planned, config);
@@ -100,7 +100,7 @@ static char *body_text(const cty_value *planned, const cty_value *config)
 }
 
 /* What ARM stores and answers for a PUT of `body`: no credentials, plus id/name/type/systemData/group. */
-static char *service_echo(const char *body, const char *id, const char *name)
+static __attribute__((unused)) char *service_echo(const char *body, const char *id, const char *name)
 {
 	cJSON *b = cJSON_Parse(body);
 	cJSON *props = cJSON_GetObjectItemCaseSensitive(b, "properties");
@@ -117,7 +117,7 @@ static char *service_echo(const char *body, const char *id, const char *name)
 	return s;
 }
 
-static cty_value *from_arm(const char *body, const cty_value *prior, tf_diags *d)
+static __attribute__((unused)) cty_value *from_arm(const char *body, const cty_value *prior, tf_diags *d)
 {
 	cJSON *b = cJSON_Parse(body);
 	ck_assert_msg(b != NULL, "body is JSON: %s", body);
@@ -129,7 +129,7 @@ static cty_value *from_arm(const char *body, const cty_value *prior, tf_diags *d
 }
 
 /* The plan for config over prior (NULL = create). */
-static cty_value *plan(const cty_value *config, const cty_value *prior, cty_path ***replace, size_t *nreplace)
+static __attribute__((unused)) cty_value *plan(const cty_value *config, const cty_value *prior, cty_path ***replace, size_t *nreplace)
 {
 	cty_value *planned = NULL;
 	cty_path **rp = NULL;
@@ -146,7 +146,7 @@ static cty_value *plan(const cty_value *config, const cty_value *prior, cty_path
 }
 
 /* Apply as the resource would: PUT body from the plan, the service's echo is the new state. */
-static cty_value *apply(const cty_value *config, const cty_value *prior)
+static __attribute__((unused)) cty_value *apply(const cty_value *config, const cty_value *prior)
 {
 	cty_value *planned = plan(config, prior, NULL, NULL);
 	const char *parent = cty_get_string(planned, "parent_id");
@@ -156,7 +156,7 @@ static cty_value *apply(const cty_value *config, const cty_value *prior)
 }
 
 /* The diagnostics text, for failure messages. */
-static char *diags_text(tf_diags *d)
+static __attribute__((unused)) char *diags_text(tf_diags *d)
 {
 	char *s = fy_arena_strdup(A, "");
 	for (size_t i = 0; i < tf_diags_count(d); i++) {
