@@ -111,7 +111,7 @@ static int set_str(char **dst, const char *src)
 static int tenant_is_valid(const char *t)
 {
 	size_t n = strlen(t);
-	if (n == 0 || n > 256)
+	if (n == 0 || n > 256 || !isalnum((unsigned char)t[0]))
 		return 0;
 	for (const char *p = t; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.' && *p != '_')
@@ -276,6 +276,12 @@ int auth_credential_new(auth_credential **out, const auth_options *opts)
 		}
 		break;
 	case AUTH_M_CLI:
+		/* The tenant becomes an argv element of az: only tenant ids and domain names. */
+		if (opts->tenant_id && !tenant_is_valid(opts->tenant_id)) {
+			rc = fy_error_set(FY_EAUTH, "Azure CLI: tenant_id %s is not a tenant id or domain name",
+				opts->tenant_id);
+			goto fail;
+		}
 		break;
 	}
 	if (set_str(&c->client_id, opts->client_id) || set_str(&c->tenant_id, opts->tenant_id)) {

@@ -15,6 +15,7 @@
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,15 @@ static int load_pem(X509 **cert, EVP_PKEY **key, const unsigned char *buf, size_
 	return (*cert && *key) ? 0 : -1;
 }
 
+/* Loaded at most once per process and kept (a provider handle is process-wide state). */
+static pthread_once_t g_legacy_once = PTHREAD_ONCE_INIT;
+static OSSL_PROVIDER *g_legacy;
+
+static void load_legacy(void)
+{
+	g_legacy = OSSL_PROVIDER_try_load(NULL, "legacy", 1);
+}
+
 static int load_p12(X509 **cert, EVP_PKEY **key, const unsigned char *buf, size_t len, const char *password)
 {
 	for (int round = 0; round < 2; round++) {
@@ -116,7 +126,8 @@ static int load_p12(X509 **cert, EVP_PKEY **key, const unsigned char *buf, size_
 		/* .pfx files exported by Windows or older OpenSSL use RC2/3DES, which OpenSSL 3 keeps in the legacy
 		 * provider: load it (with the default one) and try once more. */
 		if (round == 0 && !OSSL_PROVIDER_available(NULL, "legacy")) {
-			if (!OSSL_PROVIDER_try_load(NULL, "legacy", 1))
+			pthread_once(&g_legacy_once, load_legacy);
+			if (!g_legacy)
 				return -1;
 		} else {
 			return -1;

@@ -254,7 +254,7 @@ static int oidc_request(char **out, auth_credential *c, unsigned long gen)
 	}
 	const char *headers[] = {authz, "Accept: application/json", NULL};
 	http_request req = {.method = "GET", .url = url, .headers = headers, .timeout_ms = AUTH_HTTP_TIMEOUT_MS,
-		.log_module = "foundry.auth"};
+		.log_module = "foundry.auth", .redact_response_body = 1};
 	http_response *r = NULL;
 	rc = auth_http(&r, c, gen, &req, 0);
 	free(authz);
@@ -405,8 +405,13 @@ static time_t parse_local_time(const char *s)
 
 int auth_fetch_cli(auth_token *t, auth_credential *c, unsigned long gen)
 {
-	/* argv, no shell; az found on PATH by posix_spawnp. */
-	char *const argv[] = {"az", "account", "get-access-token", "--resource", c->audience, "-o", "json", NULL};
+	/* argv, no shell; az found on PATH by posix_spawnp. With a tenant_id, ask for that tenant (as azidentity's
+	 * AzureCLICredential does). */
+	char *argv[] = {"az", "account", "get-access-token", "--resource", c->audience, "-o", "json", NULL, NULL, NULL};
+	if (c->tenant_id) {
+		argv[7] = "--tenant";
+		argv[8] = c->tenant_id;
+	}
 	int out_p[2] = {-1, -1}, err_p[2] = {-1, -1};
 	if (pipe2(out_p, O_CLOEXEC) || pipe2(err_p, O_CLOEXEC)) {
 		int e = errno;

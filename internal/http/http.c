@@ -605,7 +605,8 @@ static void log_response(const char *module, const http_request *req, const http
 	int is_form = ct && strstr(ct, "x-www-form-urlencoded");
 	tflog_kv(TFLOG_DEBUG, module, "HTTP response", "method", req->method, "url", tflog_redact(a, req->url),
 		"status", fy_arena_sprintf(a, "%ld", r->status), "duration_ms", fy_arena_sprintf(a, "%ld", ms),
-		"headers", tflog_redact(a, hdrs), "body", log_body(a, r->body, r->body_len, is_form), NULL);
+		"headers", tflog_redact(a, hdrs),
+		"body", req->redact_response_body ? "[REDACTED]" : log_body(a, r->body, r->body_len, is_form), NULL);
 	fy_arena_free(a);
 }
 

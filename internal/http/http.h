@@ -49,6 +49,8 @@ typedef struct http_request {
 	size_t body_len;
 	long timeout_ms;              /* whole transfer; 0 = 5 min */
 	const char *log_module;       /* tflog module, e.g. "foundry.arm"; NULL = "foundry.http" */
+	int redact_response_body;     /* addition: the body is a credential under a key tflog does not know (an OIDC
+	                               * ID token response {"value": ...}); log it as "[REDACTED]" */
 } http_request;
 
 typedef struct http_response {
