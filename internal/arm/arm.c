@@ -509,16 +509,16 @@ static int exchange(http_response **out, arm_op *o, const char *method, const ch
 		} else if ((rc == FY_EIO || rc == FY_ETIMEOUT) && idempotent) {
 			char msg[sizeof(o->last)];
 			snprintf(msg, sizeof(msg), "%s", fy_error_last()->message);
-			if (rc == FY_ETIMEOUT && now_ms() >= o->deadline) {
-				if (o->last[0])
-					return op_fail(FY_ETIMEOUT, o, msg);
-				return fy_error_set(FY_ETIMEOUT, "%s (after %d attempt%s)", msg, o->attempts,
+			if (o->attempts >= c->max_attempts || now_ms() + wait >= o->deadline) {
+				/* This failure is the answer; an earlier different one (say a 503 before a hang) is
+				 * kept alongside so nothing is lost. */
+				if (o->last[0] && strcmp(o->last, msg) != 0)
+					return fy_error_set(rc, "%s (after %d attempts); previous error: %s", msg,
+						o->attempts, o->last);
+				return fy_error_set(rc, "%s (after %d attempt%s)", msg, o->attempts,
 					o->attempts == 1 ? "" : "s");
 			}
 			snprintf(o->last, sizeof(o->last), "%s", msg);
-			if (o->attempts >= c->max_attempts || now_ms() + wait >= o->deadline)
-				return fy_error_set(rc, "%s (after %d attempt%s)", o->last, o->attempts,
-					o->attempts == 1 ? "" : "s");
 		} else {
 			return rc; /* refused URL, non-idempotent transport failure, OOM: message already set */
 		}
