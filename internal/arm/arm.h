@@ -61,6 +61,10 @@ typedef struct arm_result {
  * allowed for list calls; or a full URL (nextLink). body may be NULL.
  * Returns 0 when ARM answered (any status: the caller decides what 404 means), or a negative FY_E* code
  * (FY_ECANCELED, FY_ETIMEOUT, FY_EIO, FY_EAUTH) with a message naming the last real error.
+ * A long-running operation that ends Failed/Canceled returns FY_ERROR with ARM's code and message, request and
+ * correlation ids; a polling or nextLink URL on another host than the endpoint is refused with FY_EINVALID (the
+ * bearer token would go with it). Connection failures are retried for GET, PUT and DELETE only (libcurl itself
+ * replays any request once when a reused keep-alive connection turns out dead before answering).
  */
 int arm_do(arm_result **out, arm_client *c, const char *method, const char *resource_id, const char *api_version,
 	const char *body);

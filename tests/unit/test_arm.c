@@ -12,6 +12,7 @@
 
 #include "helpers/emu.h"
 #include "internal/arm/arm.h"
+#include "internal/log/tflog.h"
 
 #define CONN_BODY                                                                                              \
 	"{\"properties\":{\"category\":\"ApiManagement\",\"target\":\"https://apim.example.com/openai\","       \
@@ -580,6 +581,42 @@ START_TEST(cancel_wakes_retry_sleep)
 }
 END_TEST
 
+/* TRACE logging of a whole create/read/delete: requests and responses are there, no secret is. */
+START_TEST(trace_log_has_no_secrets)
+{
+	char *log_path = strdup(emu_path(&g_emu, "arm-trace.log"));
+	FILE *f = fopen(log_path, "w+");
+	ck_assert_ptr_nonnull(f);
+	tflog_set_output(f, TFLOG_TRACE);
+	put_conn("logged");
+	fault("{\"method\":\"GET\",\"path_regex\":\"/connections/logged$\",\"status\":429,\"retry_after\":\"0\"}");
+	arm_result *r = must_do("GET", conn_id("logged"), NULL);
+	ck_assert_int_eq(r->status, 200);
+	arm_result_free(r);
+	char *token = NULL;
+	ck_assert_int_eq(auth_credential_token(&token, g_cred), 0);
+	tflog_set_output(NULL, TFLOG_OFF);
+
+	fflush(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	char *text = calloc(1, (size_t)n + 1);
+	ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "/connections/logged"));
+	ck_assert_ptr_nonnull(strstr(text, "retrying")); /* the 429 retry is visible */
+	ck_assert_ptr_nonnull(strstr(text, "ApiManagement")); /* bodies are logged... */
+	ck_assert_ptr_null(strstr(text, "k-123456"));          /* ...without the credential */
+	ck_assert_ptr_null(strstr(text, EMU_CLIENT_SECRET));
+	ck_assert_ptr_null(strstr(text, token));
+	free(token);
+	free(text);
+	unlink(log_path);
+	free(log_path);
+}
+END_TEST
+
 static Suite *arm_suite(void)
 {
 	Suite *s = suite_create("arm");
@@ -603,6 +640,7 @@ static Suite *arm_suite(void)
 	tcase_add_test(tc, writes_in_one_account_are_serialised);
 	tcase_add_test(tc, cancel_aborts_hanging_request);
 	tcase_add_test(tc, cancel_wakes_retry_sleep);
+	tcase_add_test(tc, trace_log_has_no_secrets);
 	suite_add_tcase(s, tc);
 	return s;
 }
