@@ -623,7 +623,9 @@ static int setup_easy(CURL *e, http_client *c, const http_request *req, xfer *x,
 	rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L); /* never replay Authorization to another host */
 	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);       /* threads */
 	rc |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	rc |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L); /* prefer multiplexing on an existing h2 connection */
+	/* No CURLOPT_PIPEWAIT: a transfer waiting for another transfer's connection to learn whether it multiplexes
+	 * goes "pending" in its own multi handle, and only that handle's completions wake it; with one multi per
+	 * http_do (connections shared through the CURLSH) nothing would. Sequential requests reuse the connection. */
 	rc |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
 	rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
