@@ -8,6 +8,17 @@
  * while they are being built; nothing else shares them.
  *
  * Wire rules: notes/tfplugin6.md section 3 (msgpack 3.1-3.4, JSON 3.5, raw state 3.7).
+ *
+ * Numbers are exact decimals. A number made from a double (cty_number_double, a msgpack float) is that
+ * double's exact binary value, so cty_number_double(0.1) is not equal to cty_number_parse("0.1"), just as
+ * Terraform's float64 0.1 differs from its 512-bit decimal 0.1. Text longer than ~1100 zeros of padding
+ * ("1e2000") is refused.
+ *
+ * Decoding choices (documented in cty_msgpack.c / cty_json.c): a 0-entry msgpack map for an object type
+ * with attributes decodes as that object with every attribute null; strings must be valid UTF-8 (no NFC
+ * normalisation); map keys may not contain NUL; JSON strings may not contain \u0000; trailing bytes are
+ * an error. Errors are FY_EINVALID with the path in Terraform's spelling, e.g. ".models[2].name: expected
+ * string, got integer". Nesting is bounded (64 levels; msgpack-c itself stops at 32 nested containers).
  */
 #ifndef CTY_H
 #define CTY_H
@@ -113,8 +124,9 @@ int cty_get_bool(const cty_value *obj, const char *name, int dflt);
 /* Raw equality: same type, same null/unknown markers, same contents (numbers by value, sets order-free). */
 int cty_equal(const cty_value *a, const cty_value *b);
 cty_value *cty_copy(fy_arena *a, const cty_value *v);
-/* Convert a value to `t` where cty would (e.g. null of dynamic to null of t); FY_EINVALID when not conformant. */
-int cty_conform(const cty_value *v, const cty_type *t); /* 0 when v conforms to t */
+/* 0 when v conforms to t: dynamic accepts anything, a null/unknown of dynamic type fits any position (cty
+ * converts it), known values are checked all the way down. FY_EINVALID with the offending path otherwise. */
+int cty_conform(const cty_value *v, const cty_type *t);
 
 /* ---------------------------------------------------------------- paths */
 
