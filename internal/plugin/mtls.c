@@ -196,6 +196,22 @@ const unsigned char *plugin_cert_der(const plugin_cert *c, size_t *len)
 	return c->der;
 }
 
+int plugin_check_client_cert(const char *pem)
+{
+	if (pem == NULL || pem[0] == '\0')
+		return fy_error_set(FY_EINVALID, "PLUGIN_CLIENT_CERT is empty");
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	if (b == NULL)
+		return fy_error_set(FY_ENOMEM, "out of memory");
+	X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	BIO_free(b);
+	ERR_clear_error();
+	if (x == NULL)
+		return fy_error_set(FY_EINVALID, "PLUGIN_CLIENT_CERT holds no PEM certificate");
+	X509_free(x);
+	return FY_OK;
+}
+
 int plugin_base64_raw(char **out, const unsigned char *data, size_t len)
 {
 	if (len > (size_t)(INT32_MAX / 4 * 3 - 3))

@@ -58,6 +58,9 @@ void plugin_cert_free(plugin_cert *c);
 const char *plugin_cert_pem(const plugin_cert *c);
 const char *plugin_cert_key_pem(const plugin_cert *c);
 const unsigned char *plugin_cert_der(const plugin_cert *c, size_t *len);
+/* FY_OK when `pem` (PLUGIN_CLIENT_CERT) holds at least one PEM certificate. go-plugin only logs a bad one and
+ * serves a server no client can reach; gRPC would refuse the credentials anyway, so say what is wrong. */
+int plugin_check_client_cert(const char *pem);
 /* Standard base64 alphabet without '=' padding (Go's base64.RawStdEncoding); malloc'd. */
 int plugin_base64_raw(char **out, const unsigned char *data, size_t len);
 

@@ -155,6 +155,10 @@ int plugin_serve(const tf_provider *provider, const char *source_address, int ar
 		client_cert = NULL;
 	if (client_cert != NULL) {
 		size_t der_len;
+		if (plugin_check_client_cert(client_cert) != FY_OK) {
+			rc = startup_error(1, "AutoMTLS");
+			goto out;
+		}
 		if (plugin_cert_generate(&cert) != FY_OK) {
 			rc = startup_error(1, "AutoMTLS");
 			goto out;

@@ -350,6 +350,12 @@ START_TEST(test_cert)
 	const unsigned char *der2 = plugin_cert_der(c2, &der2_len);
 	ck_assert(der2_len != der_len || memcmp(der2, der, der_len) != 0);
 	ck_assert_str_ne(plugin_cert_key_pem(c), plugin_cert_key_pem(c2));
+	ck_assert_int_eq(plugin_check_client_cert(plugin_cert_pem(c2)), FY_OK);
+	ck_assert_int_eq(plugin_check_client_cert("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"),
+		FY_EINVALID);
+	ck_assert_int_eq(plugin_check_client_cert("x"), FY_EINVALID);
+	ck_assert_int_eq(plugin_check_client_cert(""), FY_EINVALID);
+	ck_assert_int_eq(plugin_check_client_cert(NULL), FY_EINVALID);
 	plugin_cert_free(c2);
 	plugin_cert_free(c);
 	plugin_cert_free(NULL);

@@ -975,6 +975,26 @@ START_TEST(test_serve_refuses_protocol_5)
 }
 END_TEST
 
+START_TEST(test_serve_refuses_bad_client_cert)
+{
+	child c;
+	const char *env[] = {cookie_env, sockdir_env, "PLUGIN_PROTOCOL_VERSIONS=5,6", "PLUGIN_CLIENT_CERT=garbage",
+		NULL};
+	spawn(&c, NULL, env);
+	char *out = read_all(c.out);
+	char *err = read_all(c.err);
+	int st = wait_exit(&c);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 1);
+	ck_assert_ptr_nonnull(strstr(out, "PLUGIN_CLIENT_CERT"));
+	ck_assert_int_ne(strncmp(out, "1|", 2), 0);
+	free(out);
+	free(err);
+	close(c.out);
+	close(c.err);
+}
+END_TEST
+
 START_TEST(test_serve_plaintext_shutdown)
 {
 	child c;
@@ -1016,6 +1036,43 @@ START_TEST(test_serve_plaintext_shutdown)
 	ck_assert_int_eq(access(sock, F_OK), -1); /* socket and its directory removed */
 	ck_assert_int_eq(access(dir, F_OK), -1);
 	free(dir);
+	free(rest);
+	free(err);
+	free(cert);
+	free(line);
+	close(c.out);
+	close(c.err);
+}
+END_TEST
+
+START_TEST(test_serve_socket_group)
+{
+	/* PLUGIN_UNIX_SOCKET_GROUP (go-plugin's setGroupWritable): that group may connect. Our own gid, so the
+	 * chgrp is allowed without privileges. */
+	char group_env[64];
+	snprintf(group_env, sizeof(group_env), "PLUGIN_UNIX_SOCKET_GROUP=%d", (int)getgid());
+	child c;
+	const char *env[] = {cookie_env, sockdir_env, "PLUGIN_PROTOCOL_VERSIONS=6", group_env, NULL};
+	spawn(&c, NULL, env);
+	char *line = read_line(c.out);
+	char *cert = parse_handshake(line);
+	struct stat st;
+	ck_assert_int_eq(stat(sock, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0660);
+	ck_assert_int_eq(st.st_gid, getgid());
+	char *dir = strdup(sock);
+	*strrchr(dir, '/') = '\0';
+	ck_assert_int_eq(stat(dir, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0710);
+	free(dir);
+	grpc_channel *ch = dial(NULL);
+	check_schema(ch);
+	call_shutdown(ch);
+	grpc_channel_destroy(ch);
+	int status = wait_exit(&c);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	char *rest = read_all(c.out);
+	char *err = read_all(c.err);
 	free(rest);
 	free(err);
 	free(cert);
@@ -1266,8 +1323,10 @@ int main(int argc, char **argv)
 	tcase_add_checked_fixture(ts, serve_setup, serve_teardown);
 	tcase_add_test(ts, test_serve_refuses_without_cookie);
 	tcase_add_test(ts, test_serve_refuses_protocol_5);
+	tcase_add_test(ts, test_serve_refuses_bad_client_cert);
 	tcase_add_test(ts, test_serve_plaintext_shutdown);
 	tcase_add_test(ts, test_serve_automtls_sigterm);
+	tcase_add_test(ts, test_serve_socket_group);
 	tcase_add_test(ts, test_serve_debug_mode);
 	tcase_add_test(ts, test_serve_version_and_usage);
 	tcase_add_test(ts, test_serve_exits_when_orphaned);
