@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -640,6 +641,56 @@ START_TEST(azure_cli)
 }
 END_TEST
 
+/* An older CLI prints only "expiresOn" (local time): still cached until then. The argv is az's documented one. */
+START_TEST(azure_cli_expires_on_fallback)
+{
+	char dir[400];
+	snprintf(dir, sizeof(dir), "%s", emu_path(&g_emu, "oldcli"));
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	char when[64];
+	time_t t = time(NULL) + 3600;
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S.000000", &tm);
+	char script[1024], name[64];
+	snprintf(script, sizeof(script),
+		"#!/bin/sh\necho \"$@\" >> \"%s/argv\"\n"
+		"echo '{\"accessToken\": \"old-cli-token-1234\", \"expiresOn\": \"%s\", \"tokenType\": \"Bearer\"}'\n",
+		dir, when);
+	snprintf(name, sizeof(name), "oldcli/az");
+	const char *az = emu_write_file(&g_emu, name, script);
+	ck_assert_ptr_nonnull(az);
+	ck_assert_int_eq(chmod(az, 0700), 0);
+	char *old_path = strdup(getenv("PATH"));
+	with_fake_az_path(dir);
+
+	auth_options o = opts();
+	o.use_cli = 1;
+	o.tenant_id = EMU_TENANT;
+	auth_credential *c;
+	ck_assert_int_eq(auth_credential_new(&c, &o), 0);
+	char *t1 = must_token(c), *t2 = must_token(c);
+	ck_assert_str_eq(t1, "old-cli-token-1234");
+	ck_assert_str_eq(t2, t1);
+	ck_assert_int_eq(auth_credential_tokens_fetched(c), 1); /* expiresOn parsed: cached */
+	free(t1);
+	free(t2);
+	auth_credential_free(c);
+	setenv("PATH", old_path, 1);
+	free(old_path);
+
+	char argv_path[512];
+	snprintf(argv_path, sizeof(argv_path), "%s/argv", dir);
+	FILE *f = fopen(argv_path, "r");
+	ck_assert_ptr_nonnull(f);
+	char line[512] = "";
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	ck_assert_str_eq(line, "account get-access-token --resource https://management.core.windows.net/ -o json --tenant "
+			       EMU_TENANT "\n");
+}
+END_TEST
+
 /* ------------------------------------------------------------------ cache, refresh, concurrency, cancel */
 
 START_TEST(refresh_before_expiry)
@@ -840,6 +891,7 @@ static Suite *auth_suite(void)
 	tcase_add_test(tc, oidc_request_url);
 	tcase_add_test(tc, managed_identity);
 	tcase_add_test(tc, azure_cli);
+	tcase_add_test(tc, azure_cli_expires_on_fallback);
 	tcase_add_test(tc, refresh_before_expiry);
 	tcase_add_test(tc, concurrent_single_refresh);
 	tcase_add_test(tc, cancel_token_request);
