@@ -139,6 +139,15 @@ START_TEST(number_encodings)
 	ck_assert_str_eq(enc_hex(v, N), "cb 43 e0 00 00 00 00 00 00");
 	ck_assert_int_eq(cty_number_parse(&v, A, "18446744073709551615", 20), 0);
 	ck_assert_str_eq(enc_hex(v, N), "b4 31 38 34 34 36 37 34 34 30 37 33 37 30 39 35 35 31 36 31 35");
+	/* big integers that are exactly doubles go as float64 too (checked against go-cty 1.12 output) */
+	ck_assert_int_eq(cty_number_parse(&v, A, "1e21", 4), 0);
+	ck_assert_str_eq(enc_hex(v, N), "cb 44 4b 1a e4 d6 e2 ef 50");
+	ck_assert_int_eq(cty_number_parse(&v, A, "1267650600228229401496703205376", 31), 0); /* 2^100 */
+	ck_assert_str_eq(enc_hex(v, N), "cb 46 30 00 00 00 00 00 00");
+	/* strings of 32..255 bytes use str8 (d9), as the Go encoder does */
+	ck_assert_str_eq(enc_hex(cty_string(A, "0123456789012345678901234567890123456789"), cty_type_string()),
+		"d9 28 30 31 32 33 34 35 36 37 38 39 30 31 32 33 34 35 36 37 38 39 30 31 32 33 34 35 36 37 38 39 30 31 "
+		"32 33 34 35 36 37 38 39");
 }
 END_TEST
 
