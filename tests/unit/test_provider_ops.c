@@ -256,6 +256,14 @@ START_TEST(import_and_data_source)
 	ck_assert_ptr_null(cty_get_attr(ds, "api_key"));
 	ck_assert_uint_eq(cty_length(cty_get_attr(ds, "extra_metadata")), 0);
 
+	/* Keys the service adds are other metadata for a data source, never our deployment_api_version. */
+	ck_assert_int_eq(emu_config(&E, "{\"add_service_metadata\":true}"), 0);
+	ck_assert_int_eq(tf_ctx_new_detached(&dctx, A, &foundry_gc_data_schema, DATA), 0);
+	ck_assert_int_eq(foundry_gc_data_source.read(&ds, dctx, dcfg), 0);
+	ck_assert_ptr_nonnull(cty_map_get(cty_get_attr(ds, "extra_metadata"), "DeploymentApiVersion"));
+	ck_assert_ptr_nonnull(cty_map_get(cty_get_attr(ds, "metadata"), "ApiVersion"));
+	ck_assert(cty_is_null(cty_get_attr(ds, "deployment_api_version")));
+
 	/* Not found is an error for a data source. */
 	json = fy_arena_sprintf(A, "{\"parent_id\":\"%s\",\"name\":\"nope1\"}", PROJECT);
 	ck_assert_int_eq(cty_json_decode(&dcfg, A, dt, json, strlen(json)), 0);
