@@ -310,3 +310,6 @@ func ReadVarsFromEnv(raw map[string]*RawVariable) {
 }
 
 var _ sync.Mutex
+
+// ParseProviderKey parses provider["host/ns/type"](.alias).
+func ParseProviderKey(s string) (ProviderKey, error) { return parseProviderConfigString(s) }

@@ -163,6 +163,16 @@ func (w *walker) planResource(m *config.Module, r *config.Resource, addr ResAddr
 				continue
 			}
 			diags = diags.Append(w.planOrphanInstance(addr.Instance(inst.Key), pk, p, sch, r))
+			reason := "delete_because_each_key"
+			if _, isInt := inst.Key.(int); isInt {
+				reason = "delete_because_count_index"
+			}
+			if inst.Key == nil {
+				reason = "delete_because_no_resource_config"
+			}
+			if c := w.planChangeFor(addr.Instance(inst.Key)); c != nil {
+				c.ActionReason = reason
+			}
 		}
 	}
 	w.vals.setRes(m.Path, r.Key(), resourceValue(each, reps, vals))
@@ -452,7 +462,7 @@ func (w *walker) planManagedInstance(m *config.Module, r *config.Resource, addr 
 		ch.ImportedPrivate = importedPrivate
 	}
 	w.addChange(ch)
-	return ch.After, diags
+	return markValue(ch.After, sch, nil), diags
 }
 
 // importInstance: ImportResourceState then ReadResource (notes 4.8).
@@ -607,7 +617,9 @@ func (w *walker) planChange(p provider.Interface, pk ProviderKey, addr InstAddr,
 	default:
 		action = Update
 	}
-	plannedMarked := markValue(planned, sch, cfgPaths)
+	// The change carries the configuration's marks only; schema sensitivity is added when the value
+	// is referenced (TF evaluator) and when rendering.
+	plannedMarked := planned.MarkWithPaths(cfgPaths)
 	if action.IsReplace() {
 		// Plan again from a null prior, with the first plan's planned_private (notes 4.2 "Replace").
 		nullPrior := cty.NullVal(ty)
@@ -626,7 +638,7 @@ func (w *walker) planChange(p provider.Interface, pk ProviderKey, addr InstAddr,
 			return nil, diags
 		}
 		_, origPaths := cfg.UnmarkDeepWithPaths()
-		plannedMarked = markValue(planned, sch, origPaths)
+		plannedMarked = planned.MarkWithPaths(origPaths)
 	}
 	if prev != nil && prev.Action.IsReplace() && action == Create {
 		action = prev.Action
@@ -908,9 +920,19 @@ func (w *walker) planOrphan(sr *state.Resource, addr ResAddr, pk ProviderKey) di
 		return ds
 	}
 	for _, inst := range sr.SortedInstances() {
-		diags = diags.Append(w.planOrphanInstance(addr.Instance(inst.Key), pk, p, sch, nil))
+		ia := addr.Instance(inst.Key)
+		diags = diags.Append(w.planOrphanInstance(ia, pk, p, sch, nil))
+		if c := w.planChangeFor(ia); c != nil && w.op != opPlanDestroy {
+			c.ActionReason = "delete_because_no_resource_config"
+		}
 	}
 	return diags
+}
+
+func (w *walker) planChangeFor(addr InstAddr) *Change {
+	w.planMu.Lock()
+	defer w.planMu.Unlock()
+	return w.plan.change(addr, "")
 }
 
 // planOrphanInstance refreshes an object that has no configuration any more and plans its

@@ -1,0 +1,5 @@
+package render
+
+import "tfconform/schema"
+
+func sensitiveMarkKey() interface{} { return schema.Sensitive }
