@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Render the registry docs (docs/resources, docs/data-sources) from the provider's own schema.
+
+The schema comes from the built provider over the plugin protocol (`tfconform providers schema -json`), so
+descriptions live in one place: the schema tables in provider/. Hand-written prose lives in
+docs/templates/**.md.tmpl, with these placeholders:
+  {{schema}}   the attribute reference (Required / Optional / Read-Only, nested schemas), like tfplugindocs
+  {{example}}  the registry-layout example file for the resource or data source
+  {{import}}   examples/resources/<type>/import.sh
+
+Usage: gendocs.py --tfconform BIN --provider BIN [--out DIR] [--check]
+--check renders into a temporary directory and fails when docs/ differs (the docs.uptodate test).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SOURCE = "registry.terraform.io/foundry-labs/foundry"
+
+
+def load_schema(tfconform: str, provider: str) -> dict:
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "main.tf"), "w") as f:
+            f.write('terraform {\n  required_providers {\n    foundry = { source = "%s" }\n  }\n}\n' % SOURCE)
+        env = dict(os.environ, TFCONFORM_PROVIDER_BINARY=provider)
+        out = subprocess.run([tfconform, "-chdir=" + d, "providers", "schema", "-json"], env=env,
+                             check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["provider_schemas"][SOURCE]
+
+
+def type_name(t) -> str:
+    if isinstance(t, str):
+        return {"string": "String", "number": "Number", "bool": "Boolean", "dynamic": "Dynamic"}[t]
+    kind, inner = t[0], t[1]
+    if kind in ("list", "set", "map"):
+        return "%s of %s" % (kind.capitalize(), type_name(inner))
+    return kind.capitalize()
+
+
+def attr_kind(a: dict) -> str:
+    if a.get("required"):
+        return "Required"
+    if a.get("optional"):
+        return "Optional"
+    return "Read-Only"
+
+
+def render_attrs(attrs: dict, anchor: str, nested: list) -> str:
+    groups = {"Required": [], "Optional": [], "Read-Only": []}
+    for name in sorted(attrs):
+        a = attrs[name]
+        notes = []
+        if "nested_type" in a:
+            nt = a["nested_type"]
+            mode = nt.get("nesting_mode", "single")
+            tn = {"single": "Attributes", "list": "Attributes List", "set": "Attributes Set",
+                  "map": "Attributes Map"}.get(mode, "Attributes")
+            sub = "%s--%s" % (anchor, name)
+            nested.append((sub, "%s.%s" % (anchor.replace("nestedatt--", ""), name) if anchor else name, nt["attributes"]))
+            desc = "(%s) %s (see [below for nested schema](#%s))" % (tn, a.get("description", ""), "nestedatt--" + sub.lstrip("-"))
+        else:
+            desc = "(%s) %s" % (type_name(a["type"]), a.get("description", ""))
+        if a.get("sensitive"):
+            notes.append("Sensitive")
+        if a.get("write_only"):
+            notes.append("Write-only")
+        if a.get("deprecated"):
+            notes.append("Deprecated")
+        if notes:
+            desc += " " + " ".join("*%s.*" % n for n in notes)
+        groups[attr_kind(a)].append("- `%s` %s" % (name, desc.strip()))
+    out = []
+    for g in ("Required", "Optional", "Read-Only"):
+        if groups[g]:
+            out.append("### %s\n\n%s\n" % (g, "\n".join(groups[g])))
+    return "\n".join(out)
+
+
+def render_schema(block: dict) -> str:
+    nested = []
+    text = [render_attrs(block.get("attributes", {}), "", nested)]
+    while nested:
+        anchor, path, attrs = nested.pop(0)
+        more = []
+        text.append('<a id="nestedatt--%s"></a>\n### Nested Schema for `%s`\n\n' % (anchor.lstrip("-"), path)
+                    + render_attrs(attrs, anchor, more).replace("### ", "#### "))
+        nested.extend(more)
+    return "## Schema\n\n" + "\n".join(text).rstrip() + "\n"
+
+
+def read(path: str) -> str:
+    with open(os.path.join(ROOT, path)) as f:
+        return f.read().rstrip() + "\n"
+
+
+def render(schema: dict, out: str) -> list:
+    written = []
+    for kind, key, exfile in (("resources", "resource_schemas", "resource.tf"),
+                              ("data-sources", "data_source_schemas", "data-source.tf")):
+        for tname, s in sorted(schema.get(key, {}).items()):
+            short = tname.split("_", 1)[1]
+            tmpl = read("docs/templates/%s/%s.md.tmpl" % (kind, short))
+            doc = tmpl.replace("{{schema}}", render_schema(s["block"]).rstrip())
+            doc = doc.replace("{{example}}", "```terraform\n%s```" % read("examples/%s/%s/%s" % (kind, tname, exfile)))
+            if "{{import}}" in doc:
+                doc = doc.replace("{{import}}", "```shell\n%s```" % read("examples/resources/%s/import.sh" % tname))
+            dest = os.path.join(out, kind, short + ".md")
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            with open(dest, "w") as f:
+                f.write(doc)
+            written.append(os.path.join(kind, short + ".md"))
+    return written
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tfconform", required=True)
+    ap.add_argument("--provider", required=True)
+    ap.add_argument("--out", default=os.path.join(ROOT, "docs"))
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    schema = load_schema(os.path.abspath(args.tfconform), os.path.abspath(args.provider))
+    if not args.check:
+        for w in render(schema, args.out):
+            print("gendocs: wrote docs/" + w)
+        return 0
+    with tempfile.TemporaryDirectory() as d:
+        stale = [w for w in render(schema, d)
+                 if not os.path.exists(os.path.join(ROOT, "docs", w))
+                 or read("docs/" + w) != open(os.path.join(d, w)).read().rstrip() + "\n"]
+    if stale:
+        print("docs out of date (run scripts/gendocs.py): " + ", ".join(stale))
+        print("0 passed, 1 failed")
+        return 1
+    print("1 passed, 0 failed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
