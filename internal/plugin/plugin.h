@@ -92,6 +92,10 @@ int plugin_server_stop_fd(const plugin_server *s);
 int plugin_server_stop(plugin_server *s, int grace_ms);
 /* After a clean stop (or if never started). Calls grpc_shutdown. */
 void plugin_server_free(plugin_server *s);
+/* The same without grpc_shutdown, for a process about to exit: after large messages, libgrpc 1.51's
+ * grpc_shutdown can wait ~10 s joining an executor thread that sits in a timed poll, and Terraform SIGKILLs a
+ * plugin 2 s after Shutdown (notes 2.5). */
+void plugin_server_free_for_exit(plugin_server *s);
 
 /* The go-plugin side services: GRPCController/Shutdown (requests a stop of `s` after replying),
  * grpc.health.v1.Health/Check ("plugin" and "" are SERVING). GRPCBroker is left unregistered (UNIMPLEMENTED). */

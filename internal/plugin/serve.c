@@ -255,7 +255,7 @@ stop:
 		_exit(rc);
 	}
 out:
-	plugin_server_free(srv);
+	plugin_server_free_for_exit(srv);
 	tf_server_free(tfs);
 	rpc_registry_free(reg);
 	plugin_cert_free(cert);

@@ -556,7 +556,7 @@ int plugin_server_stop(plugin_server *s, int grace_ms)
 	return FY_OK;
 }
 
-void plugin_server_free(plugin_server *s)
+static void server_free(plugin_server *s, int shutdown_grpc)
 {
 	if (s == NULL)
 		return;
@@ -584,7 +584,8 @@ void plugin_server_free(plugin_server *s)
 			GRPC_QUEUE_SHUTDOWN)
 			;
 		grpc_completion_queue_destroy(s->shutdown_cq);
-		grpc_shutdown();
+		if (shutdown_grpc)
+			grpc_shutdown();
 	}
 	for (size_t i = 0; s->held != NULL && i < s->nheld; i++)
 		free(s->held[i]);
@@ -596,4 +597,14 @@ void plugin_server_free(plugin_server *s)
 		close(s->stop_pipe[1]);
 	pthread_mutex_destroy(&s->streams_mu);
 	free(s);
+}
+
+void plugin_server_free(plugin_server *s)
+{
+	server_free(s, 1);
+}
+
+void plugin_server_free_for_exit(plugin_server *s)
+{
+	server_free(s, 0);
 }

@@ -732,7 +732,8 @@ static int standin_schema(void *data, fy_arena *arena, const uint8_t *req, size_
 
 int tf_server_register(tf_server *srv, struct rpc_registry *r)
 {
-	return rpc_register_unary(r, "/tfplugin6.Provider/GetProviderSchema", standin_schema, srv);
+	int rc = rpc_register_unary(r, "/tfplugin6.Provider/GetProviderSchema", standin_schema, srv);
+	return rc == FY_OK ? rpc_register_unary(r, "/standin.S/Echo", h_echo, NULL) : rc;
 }
 
 static const tf_provider standin_provider = {.name = "standin", .version = "0.0.1"};
@@ -1021,6 +1022,18 @@ START_TEST(test_serve_plaintext_shutdown)
 	/* SIGINT is Terraform's to handle (it calls StopProvider): the plugin keeps serving. */
 	kill(c.pid, SIGINT);
 	check_schema(ch);
+	/* A large message through the process (and the exit after it stays clean). */
+	size_t big_len = 12 * 1024 * 1024;
+	uint8_t *big = malloc(big_len);
+	for (size_t i = 0; i < big_len; i++)
+		big[i] = (uint8_t)(i % 251);
+	result r;
+	call(&r, ch, "/standin.S/Echo", big, big_len);
+	ck_assert_int_eq(r.status, GRPC_STATUS_OK);
+	ck_assert_uint_eq(r.resp_len, big_len);
+	ck_assert_int_eq(memcmp(r.resp, big, big_len), 0);
+	result_free(&r);
+	free(big);
 	/* go-plugin's Close: Shutdown, then close the connection (GP grpc_client.go). */
 	call_shutdown(ch);
 	grpc_channel_destroy(ch);
@@ -1302,6 +1315,10 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--serve") == 0)
 		return plugin_serve(&standin_provider, "registry.terraform.io/test/standin", argc - 1, argv + 1);
+	/* One gRPC initialisation for the whole run, never shut down: the per-test init/shutdown pairs nest inside
+	 * it. A full grpc_shutdown after large messages can sit ~10 s joining gRPC's executor (libgrpc 1.51; the
+	 * reason plugin_serve exits through plugin_server_free_for_exit). */
+	grpc_init();
 	Suite *s = suite_create("plugin_server");
 	TCase *tc = tcase_create("server");
 	tcase_set_timeout(tc, 120);
