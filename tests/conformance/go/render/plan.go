@@ -303,13 +303,13 @@ func outputChangesText(p *core.Plan, width int) string {
 		switch oc.Action {
 		case core.Create:
 			a = aCreate
-			text = d.single(markIf(oc.After, oc.Sensitive), 2, aCreate)
+			text = d.single(markIf(oc.After, oc.Sensitive), 4, aCreate)
 		case core.Delete:
 			a = aDelete
-			text = d.single(markIf(oc.Before, oc.Sensitive), 2, aDelete) + " -> null"
+			text = d.single(markIf(oc.Before, oc.Sensitive), 4, aDelete) + " -> null"
 		default:
 			a = aUpdate
-			text = d.value(markIf(oc.Before, oc.Sensitive), markIf(oc.After, oc.Sensitive), 2, nil, aUpdate)
+			text = d.value(markIf(oc.Before, oc.Sensitive), markIf(oc.After, oc.Sensitive), 4, nil, aUpdate)
 		}
 		fmt.Fprintf(&b, "  %s %-*s = %s\n", sym(a), w, oc.Name, text)
 	}

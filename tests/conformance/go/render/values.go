@@ -98,10 +98,8 @@ func ValueString(v cty.Value, indent int) string {
 		width := 0
 		names := map[string]string{}
 		for _, k := range keys {
-			n := k
-			if ty.IsMapType() || !validIdent(k) {
-				n = strconv.Quote(k)
-			}
+			// Terraform's value formatting quotes every key, map or object (repl.FormatValue).
+			n := strconv.Quote(k)
 			names[k] = n
 			if len(n) > width {
 				width = len(n)

@@ -315,7 +315,10 @@ func (s *server) ApplyResourceChange(ctx context.Context, req *tfplugin6.ApplyRe
 		if prior.IsNull() && mode("partial-create") {
 			nv := setAttr(planned, "id", cty.StringVal("partial"))
 			nv = setAttr(nv, "computed_val", cty.StringVal("partial"))
-			resp.NewState = enc(cty.UnknownAsNull(nv), thingTy)
+			nv = cty.UnknownAsNull(nv)
+			st.put("partial", nv)
+			st.save()
+			resp.NewState = enc(nv, thingTy)
 			return resp, nil
 		}
 		resp.NewState = enc(prior, thingTy)
