@@ -232,6 +232,18 @@ def normalise_properties(props: dict) -> dict:
     return p
 
 
+def wire_properties(props: dict) -> dict:
+    """Expected `properties` (metadata JSON values as Python objects) turned into what goes on the wire:
+    metadata JSON values serialised into strings (notes 0.3)."""
+    p = copy.deepcopy(props)
+    md = p.get("metadata")
+    if isinstance(md, dict):
+        for k, v in md.items():
+            if not isinstance(v, str):
+                md[k] = json.dumps(v, separators=(",", ":"))
+    return p
+
+
 def expected_properties(props: dict) -> dict:
     """Expected `properties` written with metadata JSON values as Python objects (same normal form)."""
     return normalise_properties(props)
@@ -389,6 +401,25 @@ class Workspace:
                     addr += f'["{k}"]' if isinstance(k, str) else f"[{k}]"
                 out[addr] = inst
         return out
+
+
+def write_registry_layout(ws: "Workspace") -> None:
+    """examples/provider/provider.tf + resources/.../resource.tf + data-sources/.../data-source.tf in one
+    directory. The data source gets `depends_on` the resource: its arguments are all known at plan time, so
+    without it Terraform reads it during plan, before the create (Terraform defers a data read only for
+    unknown arguments or a depends_on with pending changes, `forcePlanReadData`)."""
+    parts = {"provider.tf": ("provider", "provider.tf"),
+             "resource.tf": ("resources", RESOURCE_TYPE, "resource.tf"),
+             "data-source.tf": ("data-sources", RESOURCE_TYPE, "data-source.tf")}
+    for dst, src in parts.items():
+        with open(os.path.join(EXAMPLES_DIR, *src)) as f:
+            text = f.read()
+        if dst == "data-source.tf":
+            anchor = '  name      = "apim-gateway"\n'
+            if anchor not in text:
+                raise AssertionError("examples/data-sources changed shape; update write_registry_layout")
+            text = text.replace(anchor, anchor + f"\n  depends_on = [{RESOURCE_TYPE}.apim]\n")
+        ws.write(dst, text)
 
 
 def parse_plan_json(text: str) -> dict:

@@ -8,10 +8,10 @@ notes/arm-connections.md 2.4, with the values the example files choose.
 """
 
 import json
-import os
 import unittest
 
-from harness import (ACCOUNT_ID, EXAMPLES_DIR, PROJECT_ID, E2ETestCase, connection_id, normalise_properties)
+from harness import (ACCOUNT_ID, PROJECT_ID, E2ETestCase, connection_id, normalise_properties,
+                     write_registry_layout)
 
 APIM_KEY = "e2e-apim-subscription-key-5b7c"
 GATEWAY_KEY = "e2e-litellm-gateway-key-93d1"
@@ -247,18 +247,10 @@ class ExamplesTest(E2ETestCase):
 
     def test_registry_layout_resource_and_data_source(self):
         """examples/provider + resources/.../resource.tf + data-sources/.../data-source.tf in one directory.
-        The data source is made to read the connection the resource creates (a reference, so Terraform defers
-        the read to apply, after the create), as a user reusing the models would write it."""
+        The data source reads the connection the resource creates (depends_on, so Terraform reads it during
+        apply, after the create)."""
         ws = self.workspace(None, env=SECRETS_ENV, subdir="registry")
-        with open(os.path.join(EXAMPLES_DIR, "provider", "provider.tf")) as f:
-            ws.write("provider.tf", f.read())
-        with open(os.path.join(EXAMPLES_DIR, "resources", "foundry_gateway_connection", "resource.tf")) as f:
-            ws.write("resource.tf", f.read())
-        with open(os.path.join(EXAMPLES_DIR, "data-sources", "foundry_gateway_connection", "data-source.tf")) as f:
-            ds = f.read()
-        self.assertIn('name      = "apim-gateway"', ds, "the data source example changed; update this test")
-        ws.write("data-source.tf", ds.replace('name      = "apim-gateway"',
-                                              "name      = foundry_gateway_connection.apim.name"))
+        write_registry_layout(ws)
         rid = connection_id(PROJECT_ID, "apim-gateway")
         self.ok(ws, "init", "-no-color")
         self.apply(ws)

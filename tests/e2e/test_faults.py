@@ -4,10 +4,9 @@ Retry-After values are 0-1 s so that the suite stays fast; the provider's own ba
 """
 
 import json
-import os
 import unittest
 
-from harness import (EXAMPLES_DIR, PROJECT_ID, RESOURCE_TYPE, E2ETestCase, connection_id)
+from harness import PROJECT_ID, RESOURCE_TYPE, E2ETestCase, connection_id, write_registry_layout
 from test_examples import APIM_STATIC_PROPERTIES, QUICKSTART_PROPERTIES, REGISTRY_PROPERTIES
 
 APIM_KEY = "e2e-faults-apim-key-2d9b"
@@ -78,13 +77,7 @@ class FaultsTest(E2ETestCase):
         """The data source reads the connection the same apply has just created while ARM still answers
         404 for it (replication lag): the provider retries the read and the apply succeeds."""
         ws = self.workspace(None, env=ENV, subdir="registry")
-        for src, dst in ((("provider", "provider.tf"), "provider.tf"),
-                         (("resources", "foundry_gateway_connection", "resource.tf"), "resource.tf"),
-                         (("data-sources", "foundry_gateway_connection", "data-source.tf"), "data-source.tf")):
-            with open(os.path.join(EXAMPLES_DIR, *src)) as f:
-                text = f.read()
-            ws.write(dst, text.replace('name      = "apim-gateway"',
-                                       "name      = foundry_gateway_connection.apim.name"))
+        write_registry_layout(ws)
         self.emulator.config(read_after_create_404=2)
         self.apply(ws)
         rid = connection_id(PROJECT_ID, "apim-gateway")

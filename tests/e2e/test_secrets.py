@@ -89,6 +89,12 @@ ENV = {"TF_VAR_api_key": API_KEY, "TF_VAR_wo_key": WO_KEY, "TF_VAR_oauth2_secret
 SECRETS = {"api_key": API_KEY, "api_key_wo": WO_KEY, "oauth2.client_secret": OAUTH2_SECRET,
            "ARM client secret": CLIENT_SECRET}
 
+def excerpt(line, value):
+    """Where a secret sits in a line, with the secret itself masked (the report should not repeat it)."""
+    i = line.find(value)
+    return (line[max(0, i - 160):i] + "<SECRET>" + line[i + len(value):i + len(value) + 80]).strip()
+
+
 REDACTED = re.compile(r"(?i)^(<?redacted>?|\[redacted\]|\*+|<hidden>|\(sensitive value\)|\.\.\.|x+)$")
 BEARER = re.compile(r"Bearer\s+([^\s\"'\\,}]+)")
 ACCESS_TOKEN = re.compile(r"(?i)\\?\"(?:access_token|accessToken)\\?\"\s*:\s*\\?\"([^\"\\]+)")
@@ -127,8 +133,11 @@ class SecretsTest(E2ETestCase):
         self.assertTrue(os.path.exists(log), "TF_LOG_PATH was not written")
         with open(log, encoding="utf-8", errors="replace") as f:
             log_text = f.read()
-        # The provider's own lines (hclog JSON) must be in the log, else this test scans nothing.
-        self.assertIn("@level", log_text, "no provider log line reached TF_LOG_PATH at TRACE")
+        # The provider's own lines must be in the log (tfconform writes them like Terraform does, under the
+        # `provider.terraform-provider-foundry` logger), and at TRACE, else this test scans nothing.
+        self.assertTrue(re.search(r"\[TRACE\] provider\.terraform-provider-foundry", log_text),
+                        f"no provider TRACE line reached TF_LOG_PATH ({len(log_text)} bytes)")
+        self.assertIn("HTTP request", log_text, "the provider logged no HTTP exchange at TRACE")
         print(f"\n[e2e.secrets] scanned {len(log_text.splitlines())} log lines, "
               f"{sum(len(r.output) for r in results)} bytes of tfconform output")
 
@@ -140,7 +149,7 @@ class SecretsTest(E2ETestCase):
             for what, value in SECRETS.items():
                 for line in text.splitlines():
                     if value in line:
-                        leaks.append(f"{what} in {place}: {line.strip()[:300]}")
+                        leaks.append(f"{what} in {place}: ...{excerpt(line, value)}...")
                         break
             for tok in find_tokens(text):
                 leaks.append(f"a bearer/access token value in {place}: {tok[:12]}...")
@@ -148,7 +157,7 @@ class SecretsTest(E2ETestCase):
         for st in ("terraform.tfstate", "terraform.tfstate.backup"):
             if WO_KEY in ws.state_text(st):
                 leaks.append(f"api_key_wo in {st}")
-        self.assertEqual(leaks, [], "secrets leaked:\n" + "\n".join(leaks))
+        self.assertFalse(leaks, "secrets leaked:\n" + "\n".join(leaks))
 
 
     def test_sensitive_custom_header_not_printed(self):
@@ -181,11 +190,11 @@ resource "foundry_gateway_connection" "hdr" {{
         results = [self.apply(ws, env=env), self.plan_exit(ws, 0, env=env)]
         md = self.emulator.stored(connection_id(PROJECT_ID, "secret-header"))["resource"]["properties"]["metadata"]
         self.assertIn(HEADER_SECRET, md.get("customHeaders", ""), "the header was not sent")
-        leaks = [f"tfconform {' '.join(r.args)}: {line.strip()[:300]}" for r in results
+        leaks = [f"tfconform {' '.join(r.args)}: ...{excerpt(line, HEADER_SECRET)}..." for r in results
                  for line in r.output.splitlines() if HEADER_SECRET in line]
         with open(log, encoding="utf-8", errors="replace") as f:
-            leaks += [f"TF_LOG_PATH: {line.strip()[:300]}" for line in f if HEADER_SECRET in line]
-        self.assertEqual(leaks, [], "the sensitive custom header value was printed or logged:\n" + "\n".join(leaks))
+            leaks += [f"TF_LOG_PATH: ...{excerpt(line, HEADER_SECRET)}..." for line in f if HEADER_SECRET in line]
+        self.assertFalse(leaks, "the sensitive custom header value was printed or logged:\n" + "\n".join(leaks))
 
 
 if __name__ == "__main__":

@@ -52,12 +52,23 @@ def config(**overrides):
 
 
 SNIPPET_LINE = re.compile(r"^\s*\d+:\s")
+ON_LINE = re.compile(r"on main\.tf line (\d+)")
 
 
 def diagnostic_text(output):
     """tfconform's output without the source snippet lines Terraform prints under a diagnostic (they would
     contain the attribute name whatever the diagnostic says)."""
     return "\n".join(line for line in output.splitlines() if not SNIPPET_LINE.match(line))
+
+
+def names_attribute(output, cfg, name):
+    """Terraform names the attribute of a diagnostic in two ways: in its text, or by pointing at the
+    attribute's own line (`on main.tf line N` is the attribute's line when the diagnostic carries an attribute
+    path, tfdiags.AttributeValue; without a path it is the resource block's line)."""
+    if name in diagnostic_text(output):
+        return True
+    lines = cfg.splitlines()
+    return any(name in lines[int(n) - 1] for n in ON_LINE.findall(output) if 0 < int(n) <= len(lines))
 
 
 class ValidationTest(E2ETestCase):
@@ -68,8 +79,10 @@ class ValidationTest(E2ETestCase):
         self.assertEqual(r.rc, 1, r.describe())
         text = diagnostic_text(r.output)
         self.assertIn("Error", text, r.describe())
+        self.assertIn("foundry_gateway_connection.x", text, r.describe())
         for name in attribute_names:
-            self.assertIn(name, text, f"the diagnostic does not name {name}\n{r.describe()}")
+            self.assertTrue(names_attribute(r.output, cfg, name),
+                            f"the diagnostic names {name} neither in its text nor by its line\n{r.describe()}")
         for pattern in also:
             self.assertRegex(text, pattern, r.describe())
         self.assertNoPut()
