@@ -88,6 +88,40 @@ func Functions(baseDir string, planning bool) map[string]function.Function {
 			return v.Length(), nil
 		},
 	})
+	// Terraform's coalesce also skips empty strings (cty's only skips nulls).
+	fs["coalesce"] = function.New(&function.Spec{
+		VarParam: &function.Parameter{Name: "vals", Type: cty.DynamicPseudoType, AllowUnknown: true, AllowDynamicType: true, AllowNull: true},
+		Type: func(args []cty.Value) (cty.Type, error) {
+			var tys []cty.Type
+			for _, a := range args {
+				tys = append(tys, a.Type())
+			}
+			ret, _ := convert.UnifyUnsafe(tys)
+			if ret == cty.NilType {
+				return cty.NilType, fmt.Errorf("all arguments must have the same type")
+			}
+			return ret, nil
+		},
+		Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+			for _, a := range args {
+				if !a.IsKnown() {
+					return cty.UnknownVal(retType), nil
+				}
+				if a.IsNull() {
+					continue
+				}
+				v, err := convert.Convert(a, retType)
+				if err != nil {
+					return cty.UnknownVal(retType), err
+				}
+				if v.Type() == cty.String && v.AsString() == "" {
+					continue
+				}
+				return v, nil
+			}
+			return cty.NilVal, fmt.Errorf("no non-null, non-empty-string arguments")
+		},
+	})
 	fs["replace"] = function.New(&function.Spec{
 		Params: []function.Parameter{{Name: "str", Type: cty.String}, {Name: "substr", Type: cty.String}, {Name: "replace", Type: cty.String}},
 		Type:   function.StaticReturnType(cty.String),

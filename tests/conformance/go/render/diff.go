@@ -145,11 +145,26 @@ func (d *differ) block(s *schema.Block, before, after cty.Value, indent int, pat
 		fmt.Fprintf(d.b, "%s    # (%d unchanged %s hidden)\n", pad, hidden, word)
 	}
 	hiddenBlocks := 0
+	// Terraform separates the attributes from the nested blocks with an empty line.
+	lead := len(lines) > 0 || hidden > 0
 	for _, name := range schema.SortedKeys(s.BlockTypes) {
 		nb := s.BlockTypes[name]
 		bv, av := get(before, name), get(after, name)
 		p := appendPath(path, cty.GetAttrStep{Name: name})
-		hiddenBlocks += d.nestedBlocks(name, nb, bv, av, indent, p)
+		mark := d.b.Len()
+		if lead {
+			d.b.WriteString("\n")
+		}
+		n := d.nestedBlocks(name, nb, bv, av, indent, p)
+		hiddenBlocks += n
+		if d.b.Len() == mark+1 && lead {
+			// nothing was printed for this block type: drop the separator again
+			s := d.b.String()[:mark]
+			d.b.Reset()
+			d.b.WriteString(s)
+		} else if d.b.Len() > mark {
+			lead = true
+		}
 	}
 	if hiddenBlocks > 0 {
 		word := "blocks"
@@ -296,6 +311,9 @@ func pairSet(bs, as []cty.Value, ty cty.Type) [][2]cty.Value {
 // value renders the right-hand side of an attribute line.
 func (d *differ) value(before, after cty.Value, indent int, path cty.Path, a act) string {
 	if isSensitive(before) || isSensitive(after) {
+		if a == aDelete {
+			return sensitiveText + " -> null"
+		}
 		return sensitiveText
 	}
 	before, _ = before.Unmark()
