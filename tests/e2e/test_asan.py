@@ -40,6 +40,10 @@ class AsanTest(E2ETestCase):
         results.append(self.destroy(ws))
         self.assertStoreEmpty()
 
+        # The sanitized binary really served these runs (TFCONFORM_PROVIDER_BINARY honoured).
+        with open(log, errors="replace") as f:
+            self.assertIn(f"path={PROVIDER_ASAN_BIN}", f.read(), "the ASan provider was not the one launched")
+
         found = []
         for path in sorted(glob.glob(os.path.join(reports, "*"))):
             with open(path, errors="replace") as f:

@@ -68,10 +68,9 @@ class FaultsTest(E2ETestCase):
         self.emulator.add_fault(method="GET", path_regex="/connections/apim-quickstart", times=1, action="reset")
         self.plan_exit(ws, 0)
         gets = self.emulator.arm_requests("GET", "apim-quickstart")
-        self.assertIn(200, statuses(gets), json.dumps(gets, indent=1)[:4000])
-        # The reset was consumed by the refresh (a later GET is answered normally).
-        status, _ = self.emulator.arm("GET", QS_RID)
-        self.assertEqual(status, 200)
+        # The refresh met the reset (logged with the fault's id) and retried to a 200.
+        self.assertTrue(any(r.get("fault") is not None for r in gets), json.dumps(gets, indent=1)[:4000])
+        self.assertEqual(statuses(gets)[-1], 200, json.dumps(gets, indent=1)[:4000])
 
     def test_read_after_create_404_in_same_apply(self):
         """The data source reads the connection the same apply has just created while ARM still answers
@@ -100,6 +99,7 @@ class FaultsTest(E2ETestCase):
         self.assertEqual(status, 200, body)
         ws = self.workspace("apim-static-models", env=ENV)
         r = ws.run("import", "-no-color", addr, rid)
+        print(f"\n[e2e.faults] import during read-after-create lag: first attempt exit {r.rc}")
         if r.rc != 0:
             self.assertEqual(r.rc, 1, r.describe())
             self.assertRegex(r.output, r"(?i)non-existent|does not exist|not found", r.describe())
