@@ -64,6 +64,7 @@ func Run(args []string) int {
 		return 1
 	}
 	m := newMeta()
+	m.handleInterrupts()
 	cmd, rest := args[0], args[1:]
 	var code int
 	switch cmd {

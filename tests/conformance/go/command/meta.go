@@ -4,6 +4,8 @@ package command
 
 import (
 	"bufio"
+	"os/signal"
+	"syscall"
 	"flag"
 	"fmt"
 	"io"
@@ -41,8 +43,9 @@ type Meta struct {
 	cliCfg    *cliconfig.Config
 	overrides map[provider.Addr]string
 
-	mu      sync.Mutex
-	clients []*plugin.Client
+	mu        sync.Mutex
+	clients   []*plugin.Client
+	providers []provider.Interface
 }
 
 type varArg struct {
@@ -216,13 +219,35 @@ func (m *Meta) factories(addrs []provider.Addr) map[provider.Addr]core.Factory {
 			if err != nil {
 				return nil, err
 			}
+			gp := provider.NewGRPC(addr, c)
 			m.mu.Lock()
 			m.clients = append(m.clients, c)
+			m.providers = append(m.providers, gp)
 			m.mu.Unlock()
-			return provider.NewGRPC(addr, c), nil
+			return gp, nil
 		}
 	}
 	return fs
+}
+
+// handleInterrupts mirrors Terraform on Ctrl-C: the first interrupt calls StopProvider on every
+// live provider (advisory, notes 2.5) and lets the operation finish; the second exits at once.
+func (m *Meta) handleInterrupts() {
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ch
+		fmt.Fprintln(m.Stderr, "\nInterrupt received.\nPlease wait for Terraform to exit or data loss may occur.\nGracefully shutting down...")
+		m.mu.Lock()
+		ps := append([]provider.Interface(nil), m.providers...)
+		m.mu.Unlock()
+		for _, p := range ps {
+			go p.StopProvider()
+		}
+		<-ch
+		fmt.Fprintln(m.Stderr, "\nTwo interrupts received. Exiting immediately. Note that data loss may have occurred.")
+		os.Exit(1)
+	}()
 }
 
 // finish prints plugin crash output and, in strict mode, the strict findings; returns the exit

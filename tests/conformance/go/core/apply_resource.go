@@ -46,22 +46,18 @@ func (w *walker) applyResource(m *config.Module, r *config.Resource, addr ResAdd
 	if ds.HasErrors() {
 		return diags.Append(ds)
 	}
-	vals := map[string]cty.Value{}
-	for _, rep := range reps {
+	vals, ds := w.forEachInstance(reps, func(rep instanceRep) (cty.Value, diag.Diagnostics) {
 		ia := addr.Instance(rep.key)
 		ch := w.plan.change(ia, "")
-		var v cty.Value
 		switch {
 		case r.Mode == config.DataMode && ch != nil && ch.Action == Read:
-			v, ds = w.applyDataRead(m, r, ia, pk, p, sch, rep.kd, each)
+			return w.applyDataRead(m, r, ia, pk, p, sch, rep.kd, each)
 		case r.Mode == config.DataMode, ch == nil, ch.Action == Delete:
-			v, ds = w.valueFromState(ia, sch), nil
-		default:
-			v, ds = w.applyManagedInstance(m, r, ia, pk, p, sch, rep.kd, ch, each)
+			return w.valueFromState(ia, sch), nil
 		}
-		diags = diags.Append(ds)
-		vals[state.KeyString(rep.key)] = v
-	}
+		return w.applyManagedInstance(m, r, ia, pk, p, sch, rep.kd, ch, each)
+	})
+	diags = diags.Append(ds)
 	w.vals.setRes(m.Path, r.Key(), resourceValue(each, reps, vals))
 	return diags
 }

@@ -125,15 +125,12 @@ func displayNode(id string) string {
 	return id
 }
 
-// walk runs every node, at most `parallelism` heavy nodes at once.
-func (g *graph) walk(parallelism int) diag.Diagnostics {
+// walk runs every node; heavy nodes (provider calls) take a slot of sem, the walk's
+// -parallelism semaphore, which resource nodes also use per instance.
+func (g *graph) walk(sem chan struct{}) diag.Diagnostics {
 	if err := g.cycles(); err != nil {
 		return diag.Diagnostics{diag.Sourceless(diag.Error, err.Error(), "")}
 	}
-	if parallelism < 1 {
-		parallelism = 10
-	}
-	sem := make(chan struct{}, parallelism)
 	type result struct {
 		done chan struct{}
 		ok   bool

@@ -75,8 +75,17 @@ func (c *Context) Validate() diag.Diagnostics {
 	for _, im := range c.Config.Imports {
 		diags = diags.Append(w.checkImportTarget(im))
 	}
-	diags = diags.Append(g.walk(c.Parallelism))
+	w.sem = c.newSem()
+	diags = diags.Append(g.walk(w.sem))
 	return diags
+}
+
+func (c *Context) newSem() chan struct{} {
+	n := c.Parallelism
+	if n < 1 {
+		n = 10
+	}
+	return make(chan struct{}, n)
 }
 
 func checkRequiredVersion(cfg *config.Module) diag.Diagnostics {
@@ -201,6 +210,7 @@ func (c *Context) Plan(prior *state.State, opts PlanOpts) *Plan {
 
 // run builds and walks the graph, then closes the walk's provider processes.
 func (w *walker) run() diag.Diagnostics {
+	w.sem = w.ctx.newSem()
 	defer w.closeProviders()
 	g, diags := w.buildGraph()
 	if diags.HasErrors() {
@@ -213,7 +223,7 @@ func (w *walker) run() diag.Diagnostics {
 			return diags
 		}
 	}
-	return diags.Append(g.walk(w.ctx.Parallelism))
+	return diags.Append(g.walk(w.sem))
 }
 
 // planOutputs compares root output values with the previous state's.

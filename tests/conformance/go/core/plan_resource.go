@@ -128,10 +128,14 @@ func (w *walker) planResource(m *config.Module, r *config.Resource, addr ResAddr
 		if ds.HasErrors() {
 			return ds
 		}
+		reps := []instanceRep{}
 		for _, inst := range sr.SortedInstances() {
-			diags = diags.Append(w.planOrphanInstance(addr.Instance(inst.Key), pk, p, sch, r))
+			reps = append(reps, instanceRep{key: inst.Key})
 		}
-		return diags
+		_, ds = w.forEachInstance(reps, func(rep instanceRep) (cty.Value, diag.Diagnostics) {
+			return cty.DynamicVal, w.planOrphanInstance(addr.Instance(rep.key), pk, p, sch, r)
+		})
+		return diags.Append(ds)
 	}
 	reps, each, ds := w.expand(m, r)
 	diags = diags.Append(ds)
@@ -143,26 +147,23 @@ func (w *walker) planResource(m *config.Module, r *config.Resource, addr ResAddr
 	if ds.HasErrors() {
 		return diags.Append(ds)
 	}
-	vals := map[string]cty.Value{}
-	for _, rep := range reps {
+	vals, ds := w.forEachInstance(reps, func(rep instanceRep) (cty.Value, diag.Diagnostics) {
 		ia := addr.Instance(rep.key)
-		var v cty.Value
-		var ds diag.Diagnostics
 		if r.Mode == config.DataMode {
-			v, ds = w.planDataInstance(m, r, ia, pk, p, sch, rep.kd, each)
-		} else {
-			v, ds = w.planManagedInstance(m, r, ia, pk, p, sch, rep.kd, each)
+			return w.planDataInstance(m, r, ia, pk, p, sch, rep.kd, each)
 		}
-		diags = diags.Append(ds)
-		vals[state.KeyString(rep.key)] = v
-	}
+		return w.planManagedInstance(m, r, ia, pk, p, sch, rep.kd, each)
+	})
+	diags = diags.Append(ds)
 	// Instances in state that the expansion no longer has are orphans: destroyed.
 	if sr := w.stateResource(addr); sr != nil {
 		for _, inst := range sr.SortedInstances() {
 			if _, ok := vals[state.KeyString(inst.Key)]; ok {
 				continue
 			}
+			w.sem <- struct{}{}
 			diags = diags.Append(w.planOrphanInstance(addr.Instance(inst.Key), pk, p, sch, r))
+			<-w.sem
 			reason := "delete_because_each_key"
 			if _, isInt := inst.Key.(int); isInt {
 				reason = "delete_because_count_index"

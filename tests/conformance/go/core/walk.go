@@ -65,6 +65,34 @@ type walker struct {
 
 	importTarget *InstAddr
 	importID     string
+
+	// sem limits concurrent provider operations to -parallelism (Terraform's default 10).
+	sem chan struct{}
+}
+
+// forEachInstance runs f for every instance concurrently, each holding a parallelism slot, and
+// returns the diagnostics in instance order.
+func (w *walker) forEachInstance(reps []instanceRep, f func(rep instanceRep) (cty.Value, diag.Diagnostics)) (map[string]cty.Value, diag.Diagnostics) {
+	vals := make([]cty.Value, len(reps))
+	dss := make([]diag.Diagnostics, len(reps))
+	var wg sync.WaitGroup
+	for i, rep := range reps {
+		wg.Add(1)
+		go func(i int, rep instanceRep) {
+			defer wg.Done()
+			w.sem <- struct{}{}
+			defer func() { <-w.sem }()
+			vals[i], dss[i] = f(rep)
+		}(i, rep)
+	}
+	wg.Wait()
+	out := map[string]cty.Value{}
+	var diags diag.Diagnostics
+	for i, rep := range reps {
+		out[state.KeyString(rep.key)] = vals[i]
+		diags = append(diags, dss[i]...)
+	}
+	return out, diags
 }
 
 // ApplyCounts is what "Apply complete! Resources: ..." reports.
@@ -566,13 +594,15 @@ func (w *walker) addResourceNode(g *graph, m *config.Module, r *config.Resource,
 	}
 	filtered = append(filtered, "provider|"+pk.String())
 	addr := ResAddr{Module: m.Path, Mode: r.Mode, Type: r.Type, Name: r.Name}
-	n := &node{id: self, deps: filtered, heavy: true}
+	n := &node{id: self, deps: filtered}
 	switch w.op {
 	case opValidate:
+		n.heavy = true
 		n.run = func() diag.Diagnostics { return w.validateResource(m, r, pk, sch) }
 	case opApply:
 		n.run = func() diag.Diagnostics { return w.applyResource(m, r, addr, pk, sch) }
 	case opImport:
+		n.heavy = true
 		n.run = func() diag.Diagnostics { return w.importResource(m, r, addr, pk, sch) }
 	default:
 		n.run = func() diag.Diagnostics { return w.planResource(m, r, addr, pk, sch) }

@@ -226,13 +226,17 @@ func FormatErrorPrefixed(err error, prefix string) string {
 	return fmt.Sprintf("%s%s: %s", prefix, FormatCtyPath(perr.Path), perr.Error())
 }
 
-// Sort orders diagnostics as Terraform prints them: by file, then line (sourceless last,
-// stable otherwise).
+// Sort orders diagnostics deterministically (walks run concurrently): sourceless ones first in
+// their original order, then by file and position.
 func (ds Diagnostics) Sort() {
 	sort.SliceStable(ds, func(i, j int) bool {
 		a, b := ds[i].Subject, ds[j].Subject
 		switch {
-		case a == nil || b == nil:
+		case a == nil && b == nil:
+			return false
+		case a == nil:
+			return true
+		case b == nil:
 			return false
 		case a.Filename != b.Filename:
 			return a.Filename < b.Filename
