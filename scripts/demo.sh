@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FOUNDRY_BUILD_DIR:-$root/build}
 
 "$root/scripts/setup.sh"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFOUNDRY_SANITIZE=OFF >/dev/null
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target terraform-provider-foundry tfconform
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/foundry-demo.XXXXXX")

@@ -8,7 +8,7 @@ build=${FOUNDRY_BUILD_DIR:-$root/build}
 jobs=${FOUNDRY_JOBS:-$(nproc)}
 
 "$root/scripts/setup.sh"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFOUNDRY_SANITIZE=ON -DFOUNDRY_TESTS=ON >/dev/null
 cmake --build "$build" -j"$jobs"
 # Tests start emulator/provider processes of their own; 2 in parallel suits CI's 2 cores.
 exec ctest --test-dir "$build" --output-on-failure -j"${FOUNDRY_TEST_JOBS:-2}" "$@"

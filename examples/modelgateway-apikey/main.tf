@@ -57,6 +57,8 @@ resource "foundry_gateway_connection" "litellm" {
   ]
 }
 
+# metadata holds custom_headers, so Terraform requires the output to be marked sensitive.
 output "metadata" {
-  value = foundry_gateway_connection.litellm.metadata
+  value     = foundry_gateway_connection.litellm.metadata
+  sensitive = true
 }

@@ -146,6 +146,68 @@ static const tf_dentry *need_data_source(tf_call *c, const char *name)
 	return e;
 }
 
+/* Every string under a value (a secret attribute may be a string, a map of strings, or an object). */
+static void register_secret_leaves(const cty_value *v)
+{
+	if (v == NULL || !cty_is_known(v) || cty_is_null(v))
+		return;
+	switch (cty_type_kind(cty_value_type(v))) {
+	case CTY_STRING:
+		tflog_add_secret(cty_as_string(v, NULL));
+		return;
+	case CTY_LIST:
+	case CTY_SET:
+	case CTY_MAP:
+	case CTY_OBJECT:
+	case CTY_TUPLE:
+		for (size_t i = 0; i < cty_length(v); i++)
+			register_secret_leaves(cty_index(v, i));
+		return;
+	default:
+		return;
+	}
+}
+
+/*
+ * Secrets are never logged, by any route (a request body echoed at DEBUG, an ARM error message quoting
+ * a header): every value the user gives a sensitive or write-only attribute is registered with tflog's
+ * redaction as soon as it is decoded. Computed-only sensitive attributes (values the provider derives,
+ * such as a metadata map that also holds "true") are left out: their secret parts come from user-set
+ * attributes already, and registering "true" would redact half of every log line.
+ */
+static void register_secrets(const tf_cobj *o, const cty_value *obj)
+{
+	if (o == NULL || obj == NULL || !cty_is_known(obj) || cty_is_null(obj))
+		return;
+	for (size_t i = 0; i < o->nattrs; i++) {
+		const tf_cattr *at = &o->attrs[i];
+		const cty_value *v = cty_get_attr(obj, at->name);
+		if (v == NULL || !cty_is_known(v) || cty_is_null(v))
+			continue;
+		if ((at->flags & (TF_SENSITIVE | TF_WRITE_ONLY)) && (at->flags & (TF_OPTIONAL | TF_REQUIRED))) {
+			register_secret_leaves(v);
+			continue;
+		}
+		if (at->nested == NULL)
+			continue;
+		if (at->nesting == TF_NEST_SINGLE)
+			register_secrets(at->nested, v);
+		else
+			for (size_t k = 0; k < cty_length(v); k++)
+				register_secrets(at->nested, cty_index(v, k));
+	}
+	for (size_t i = 0; i < o->nblocks; i++) {
+		const cty_value *v = cty_get_attr(obj, o->blocks[i].name);
+		if (v == NULL || !cty_is_known(v) || cty_is_null(v))
+			continue;
+		if (o->blocks[i].nesting == TF_NEST_SINGLE)
+			register_secrets(o->blocks[i].obj, v);
+		else
+			for (size_t k = 0; k < cty_length(v); k++)
+				register_secrets(o->blocks[i].obj, cty_index(v, k));
+	}
+}
+
 /* DynamicValue (notes 3.1): msgpack if non-empty, else JSON if non-empty, else null. */
 static int dv_decode(tf_call *c, cty_value **out, const tf_schema *s, const Tfplugin6__DynamicValue *dv,
 	const char *what)
@@ -162,7 +224,9 @@ static int dv_decode(tf_call *c, cty_value **out, const tf_schema *s, const Tfpl
 		tf_error(c->ctx, NULL, "Invalid value", "The %s value sent by Terraform could not be decoded: %s", what,
 			fy_error_last()->message);
 		*out = NULL;
+		return rc;
 	}
+	register_secrets(s->root, *out);
 	return rc;
 }
 

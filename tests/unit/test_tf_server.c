@@ -736,6 +736,35 @@ START_TEST(logs_never_carry_values)
 }
 END_TEST
 
+/* Values of sensitive and write-only attributes are registered with tflog's redaction when decoded, so a
+ * later log line that quotes them by another route (an ARM body at DEBUG) never prints them. */
+START_TEST(decoded_secrets_are_redacted_everywhere)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	cty_value *cfg = J(T, "{" BASE_CONFIG ",\"secret\":\"SEKRIT-sensitive-value\",\"api_key_wo\":\"SEKRIT-wo-value\","
+			      "\"header\":[]}");
+	Tfplugin6__ClientCapabilities caps = TFPLUGIN6__CLIENT_CAPABILITIES__INIT;
+	caps.write_only_attributes_allowed = 1;
+	Tfplugin6__ValidateResourceConfig__Request vq = TFPLUGIN6__VALIDATE_RESOURCE_CONFIG__REQUEST__INIT;
+	vq.type_name = "fake_connection";
+	vq.config = dv(cfg, T);
+	vq.client_capabilities = &caps;
+	call("ValidateResourceConfig", &vq, &tfplugin6__validate_resource_config__response__descriptor);
+
+	tflog_set_output(f, TFLOG_TRACE);
+	tflog(TFLOG_DEBUG, "test", "body {\"x\":\"SEKRIT-sensitive-value\",\"y\":\"pre-SEKRIT-wo-value-post\"}");
+	tflog_set_output(NULL, TFLOG_OFF);
+	fclose(f);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_msg(strstr(buf, "SEKRIT") == NULL, "secret logged: %s", buf);
+	ck_assert(strstr(buf, "pre-") != NULL);
+	free(buf);
+}
+END_TEST
+
 typedef struct worker {
 	int failures;
 } worker;
@@ -834,6 +863,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, upgrade_resource_state);
 	tcase_add_test(tc, identity_functions_and_unsupported);
 	tcase_add_test(tc, logs_never_carry_values);
+	tcase_add_test(tc, decoded_secrets_are_redacted_everywhere);
 	tcase_add_test(tc, concurrent_calls);
 	tcase_add_test(tc, bad_provider_table);
 	suite_add_tcase(s, tc);
