@@ -179,11 +179,14 @@ char *tflog_redact(fy_arena *a, const char *s)
 }
 
 /* Keys whose values are credentials (notes/arm-connections.md 1.4: x-ms-secret fields; OAuth2 token
- * responses; HTTP auth headers). Matched case-insensitively, so "clientsecret" covers "clientSecret". */
+ * responses; HTTP auth headers). Matched case-insensitively, so "clientsecret" covers "clientSecret".
+ * "customHeaders" is connection metadata that gateways use for keys (notes 2.2, KARPIKPL puts an APIM key
+ * there) and that GET returns in clear: a refresh or an import logs it before any value is known. */
 static const char *const secret_keys[] = {"key", "keys", "clientSecret", "client_secret", "access_token",
 	"accessToken", "refresh_token", "refreshToken", "id_token", "password", "client_assertion", "assertion",
 	"api-key", "api_key", "apiKey", "x-api-key", "Authorization", "Ocp-Apim-Subscription-Key", "developerToken",
-	"securityToken", "secretAccessKey", "pat", "sas", "primaryKey", "secondaryKey", "secret", "token", NULL};
+	"securityToken", "secretAccessKey", "pat", "sas", "primaryKey", "secondaryKey", "secret", "token",
+	"customHeaders", NULL};
 
 int tflog_is_secret_key(const char *key)
 {
