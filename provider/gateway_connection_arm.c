@@ -703,7 +703,10 @@ int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type
 	}
 	cty_object_set(st, "deployment_in_path", cty_bool(a, dip_val));
 
-	/* Plain string keys: "" and absent alike (notes 5.3.5). */
+	/* Plain string keys: "" and absent alike (notes 5.3.5): a prior "" or null is kept when the service has ""
+	 * or nothing. An import (or data source) stub has no prior values, only parent_id/name: a real state
+	 * always has a category. */
+	int import_stub = !pv || is_null(attr(pv, "category"));
 	static const char *const str_keys[][2] = {{"inferenceAPIVersion", "inference_api_version"},
 		{"deploymentAPIVersion", "deployment_api_version"}};
 	for (size_t i = 0; i < 2; i++) {
@@ -711,7 +714,11 @@ int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type
 		const cJSON *it = md_get(md, str_keys[i][0], !is_null(p));
 		const char *s = cJSON_IsString(it) ? it->valuestring : NULL;
 		const char *ps = is_null(p) || is_unknown(p) ? NULL : cty_as_string(p, NULL);
-		if ((!s || !*s) && (!ps || !*ps))
+		if (import_stub) {
+			/* Nothing to normalise against: the service's value as it is ("" included). */
+			if (s)
+				cty_object_set(st, str_keys[i][1], cty_string(a, s));
+		} else if ((!s || !*s) && (!ps || !*ps))
 			set_if(st, str_keys[i][1], ps ? p : NULL); /* prior "" stays "", prior null stays null */
 		else if (s)
 			cty_object_set(st, str_keys[i][1], cty_string(a, s));

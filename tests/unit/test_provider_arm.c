@@ -183,8 +183,8 @@ START_TEST(import_decodes_everything_but_secrets)
 	assert_attr(st, "oauth2", "{\"client_id\":null,\"client_secret\":null,\"token_url\":\"https://idp.example.com/oauth2/token\",\"scopes\":[\"gateway.read\"]}");
 	assert_attr(st, "model_discovery",
 		"{\"list_models_endpoint\":\"/models\",\"get_model_endpoint\":\"/models/{deploymentName}\",\"deployment_provider\":\"OpenAI\"}");
-	/* Service "" with no prior value: "" and absent alike -> null. */
-	assert_attr(st, "inference_api_version", "null");
+	/* Import: the service's "" as it is, so a config with "" plans no change to it. */
+	assert_attr(st, "inference_api_version", "\"\"");
 }
 END_TEST
 
@@ -210,8 +210,8 @@ START_TEST(empty_string_and_absent_alike)
 	/* Prior "" + service absent -> ""; prior null + service "" -> null; prior "" + service "" -> "". */
 	const char *body_absent = "{\"properties\":{\"metadata\":{\"deploymentInPath\":\"false\"}}}";
 	const char *body_empty = "{\"properties\":{\"metadata\":{\"deploymentInPath\":\"false\",\"inferenceAPIVersion\":\"\",\"deploymentAPIVersion\":\"\"}}}";
-	cty_value *pe = val("{\"parent_id\":\"" PROJECT "\",\"name\":\"c01\",\"inference_api_version\":\"\"}");
-	cty_value *pn = val("{\"parent_id\":\"" PROJECT "\",\"name\":\"c01\"}");
+	cty_value *pe = val("{\"parent_id\":\"" PROJECT "\",\"name\":\"c01\",\"category\":\"ApiManagement\",\"inference_api_version\":\"\"}");
+	cty_value *pn = val("{\"parent_id\":\"" PROJECT "\",\"name\":\"c01\",\"category\":\"ApiManagement\"}");
 
 	cty_value *st = from_arm(body_absent, pe, NULL);
 	assert_attr(st, "inference_api_version", "\"\"");
