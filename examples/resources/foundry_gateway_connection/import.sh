@@ -1,4 +1,5 @@
 # A connection is imported by its ARM id (project- or account-level).
-# Secrets (api_key, oauth2.client_secret, custom_headers) are never returned by ARM and stay null after import.
+# Credentials (api_key, oauth2.client_id, oauth2.client_secret) are never returned by ARM and stay null after
+# import; custom_headers is metadata, which ARM returns, so it is imported.
 terraform import foundry_gateway_connection.apim \
   "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-foundry/providers/Microsoft.CognitiveServices/accounts/foundry-acct/projects/proj-main/connections/apim-gateway"
