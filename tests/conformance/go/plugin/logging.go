@@ -61,7 +61,13 @@ func NewLoggerFromEnv() *Logger {
 		l.provider = parseLevel(v)
 	}
 	l.w = os.Stderr
-	if p := os.Getenv("TF_LOG_PATH"); p != "" && (l.core != LevelOff || l.provider != LevelOff) {
+	path := os.Getenv("TF_LOG_PATH")
+	if path != "" && l.core == LevelOff && l.provider == LevelOff {
+		// Terraform logs nothing without a level; tfconform still keeps the provider's stderr in
+		// TF_LOG_PATH so a failing script has the provider's side of the story.
+		l.provider = LevelTrace
+	}
+	if p := path; p != "" && (l.core != LevelOff || l.provider != LevelOff) {
 		if f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
 			l.w = f
 		}

@@ -117,7 +117,7 @@ func ResourceChange(c *core.Change, drift bool) string {
 		b.Reset()
 		fmt.Fprintf(&b, "  # %s\n", head)
 		fmt.Fprintf(&b, "    resource %q %q {\n", c.Addr.Res.Type, c.Addr.Res.Name)
-		d2 := &differ{b: &b}
+		d2 := &differ{b: &b, showAll: true} // Terraform shows the whole object being imported
 		d2.block(c.Schema.Block, before, after, 4, nil)
 	}
 	b.WriteString("    }\n")

@@ -351,7 +351,7 @@ func TestProvidersSchemaJSON(t *testing.T) {
 func TestReattach(t *testing.T) {
 	e := newEnv(t, map[string]string{"main.tf": oneTF})
 	cmd := exec.Command(filepath.Join(binDir, "terraform-provider-fake"), "-debug")
-	cmd.Env = append(os.Environ(), "FAKE_CALLLOG="+filepath.Join(e.dir, "calls.log"), "FAKE_STORE="+filepath.Join(e.dir, "store.json"))
+	cmd.Env = append(os.Environ(), "FAKE_CALLLOG="+filepath.Join(e.dir, "calls.log"), "FAKE_STORE="+filepath.Join(e.dir, "store.json"), "TMPDIR="+e.dir)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -390,7 +390,8 @@ func TestReattach(t *testing.T) {
 
 func TestProtocolSuiteAgainstTestProvider(t *testing.T) {
 	cmd := exec.Command(tfconformBin, "protocol-test", filepath.Join(binDir, "terraform-provider-fake"))
-	cmd.Env = append(os.Environ(), "TFCONFORM_STRICT=1", "FAKE_MODE=")
+	tmp := t.TempDir()
+	cmd.Env = append(os.Environ(), "TFCONFORM_STRICT=1", "FAKE_MODE=", "TMPDIR="+tmp)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("protocol-test failed against the Go test provider: %s\n%s", err, out)
@@ -400,7 +401,7 @@ func TestProtocolSuiteAgainstTestProvider(t *testing.T) {
 	}
 	// A provider that keeps running after Shutdown fails the suite.
 	cmd = exec.Command(tfconformBin, "protocol-test", filepath.Join(binDir, "terraform-provider-fake"))
-	cmd.Env = append(os.Environ(), "TFCONFORM_STRICT=1", "FAKE_MODE=stdout-noise")
+	cmd.Env = append(os.Environ(), "TFCONFORM_STRICT=1", "FAKE_MODE=stdout-noise", "TMPDIR="+tmp)
 	out, err = cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "wrote to stdout after the handshake") {
 		t.Errorf("protocol-test accepted a provider writing to stdout:\n%s", out)

@@ -90,7 +90,9 @@ func (e *env) run(args ...string) result {
 		"FAKE_CALLLOG="+filepath.Join(e.dir, "calls.log"),
 		"FAKE_MODE="+e.modes,
 		"TFCONFORM_STRICT=1",
-		"TF_LOG=", "TF_LOG_PROVIDER=", "TF_REATTACH_PROVIDERS=", "TFCONFORM_PROVIDER_BINARY=", "TFCONFORM_STATE=",
+		"TF_LOG=", "TF_LOG_PROVIDER=", "TF_LOG_PATH=", "TF_REATTACH_PROVIDERS=", "TFCONFORM_PROVIDER_BINARY=", "TFCONFORM_STATE=",
+		// the provider's socket directories go under the test's own temporary directory
+		"TMPDIR="+e.dir,
 	)
 	cmd.Env = append(cmd.Env, e.extra...)
 	var out, errb bytes.Buffer
