@@ -359,6 +359,18 @@ static void gc_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value
 	if (!planned || !cty_is_known(planned) || cty_is_null(planned))
 		return;
 
+	/* ARM ids and names are case-insensitive: a configured spelling that differs from the prior one only in
+	 * case is the same connection, so keep the prior spelling rather than plan a replacement. */
+	if (prior != NULL) {
+		static const char *const ci_attrs[] = {"parent_id", "name"};
+		for (size_t i = 0; i < sizeof(ci_attrs) / sizeof(ci_attrs[0]); i++) {
+			const char *want = cty_get_string(planned, ci_attrs[i]);
+			const char *had = cty_get_string(prior, ci_attrs[i]);
+			if (want && had && strcmp(want, had) != 0 && strcasecmp(want, had) == 0)
+				cty_object_set(planned, ci_attrs[i], cty_string(a, had));
+		}
+	}
+
 	/* id is {parent_id}/connections/{name}: known as soon as both are. */
 	const char *parent = cty_get_string(planned, "parent_id");
 	const char *name = cty_get_string(planned, "name");

@@ -154,7 +154,9 @@ typedef struct tf_resource {
 	/* Cross-attribute checks; config may hold unknowns (judge only what is known). Table validators already ran. */
 	void (*validate)(tf_ctx *ctx, const cty_value *config);
 	/* After the plumbing built the plan (defaults, unknown marking): fill computed values known at plan time.
-	 * prior is NULL on create. `planned` may be changed in place (computed attributes only). */
+	 * prior is NULL on create. `planned` may be changed in place: computed attributes, or a configured top-level
+	 * attribute set back to its prior value when the two are functionally equal (an ARM id in other casing);
+	 * any other change to a configured value is undone by the plumbing (notes 4.3). */
 	void (*modify_plan)(tf_ctx *ctx, const cty_value *config, const cty_value *prior, cty_value *planned);
 	int (*create)(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *config);
 	/* *out_state = NULL or a null value: the object is gone. */

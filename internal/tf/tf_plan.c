@@ -314,6 +314,7 @@ typedef struct walk {
 	tf_ctx *ctx;
 	const char *type_name;
 	int prior_exists;
+	const cty_value *prior; /* prior state object (plan), for fn_restore's "functionally equal" rule */
 } walk;
 
 /* Called for each object of a nested collection with the correlated objects of up to two companion values
@@ -599,6 +600,12 @@ static cty_value *fn_restore(walk *w, const tf_cobj *o, cty_value *obj, const ct
 			continue;
 		if (cty_equal(cur, prev))
 			continue;
+		/* Terraform accepts the prior value in place of a functionally equal configured one, e.g. an ARM id
+		 * in other casing (plan_valid.go assertPlannedValueValid: planned == prior, both non-null). Only
+		 * top-level attributes are correlated with the prior state here. */
+		if (path == NULL && w->prior != NULL && !tf_is_null(cv) && known_nonnull(cur) &&
+			cty_equal(cur, cty_get_attr(w->prior, name)))
+			continue;
 		const cty_path *p = cty_path_attr(w->a, path, name);
 		if (inner != NULL && known_nonnull(cur) && known_nonnull(prev) &&
 			(nesting == TF_NEST_SINGLE || cty_length(cur) == cty_length(prev))) {
@@ -782,6 +789,7 @@ int tf_resource_plan(cty_value **out_planned, cty_path ***out_replace, size_t *o
 		planned = fn_unknown(&w, s->root, planned, config, NULL, NULL);
 	if (r->modify_plan != NULL) {
 		cty_value *before = cty_copy(a, planned);
+		w.prior = create ? NULL : prior;
 		r->modify_plan(ctx, config, create ? NULL : prior, planned);
 		planned = fn_restore(&w, s->root, planned, config, before, NULL);
 		planned = fn_write_only(&w, s->root, planned, NULL, NULL, NULL);

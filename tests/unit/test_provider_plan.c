@@ -210,6 +210,25 @@ START_TEST(no_diff_after_unchanged_read)
 }
 END_TEST
 
+/* ARM ids are case-insensitive: the same parent or name in other casing is the same connection, not a
+ * replacement, and the plan keeps the spelling in state (Terraform accepts the prior value for a functionally
+ * equal configured one). A real rename still replaces. */
+START_TEST(id_case_change_is_not_a_replacement)
+{
+	cty_value *config = val(fixture(APIM));
+	cty_value *st = applied_and_refreshed(config);
+	cty_path **rp;
+	size_t nr;
+	const char *upper = "\"/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/resourcegroups/RG-FOUNDRY/providers/"
+			    "microsoft.cognitiveservices/accounts/FOUNDRY-ACCT/projects/PROJ-MAIN\"";
+	cty_value *p = plan(with(with(config, "parent_id", upper), "name", "\"APIM-STATIC\""), st, &rp, &nr);
+	ck_assert(!replaces(rp, nr, "parent_id") && !replaces(rp, nr, "name"));
+	ck_assert_msg(cty_equal(p, st), "a case-only change plans no change");
+	plan(with(config, "name", "\"apim-static2\""), st, &rp, &nr);
+	ck_assert(replaces(rp, nr, "name"));
+}
+END_TEST
+
 START_TEST(destroy_plans_null)
 {
 	cty_value *st = applied_and_refreshed(val(fixture(APIM)));
@@ -233,6 +252,7 @@ int main(void)
 	tcase_add_test(tc, auth_config_type_default);
 	tcase_add_test(tc, write_only_key_never_planned);
 	tcase_add_test(tc, replacement_paths);
+	tcase_add_test(tc, id_case_change_is_not_a_replacement);
 	tcase_add_test(tc, no_diff_after_unchanged_read);
 	tcase_add_test(tc, destroy_plans_null);
 	suite_add_tcase(s, tc);
