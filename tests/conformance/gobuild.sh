@@ -44,6 +44,8 @@ build)
 	out=$6
 	go vet $pkgs
 	go build -o "$out" tfconform/cmd/tfconform
+	# the go-plugin 1.0.1 probe lives next to tfconform (protocol-test runs it)
+	go build -o "$(dirname "$out")/tfconform-goplugin-probe" tfconform/cmd/tfconform-goplugin-probe
 	;;
 test)
 	# -p 1: the self-tests start provider processes; keep within the 2 cores CI has.

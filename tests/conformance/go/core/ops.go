@@ -416,6 +416,14 @@ func (w *walker) addDestroyNodes(g *graph) diag.Diagnostics {
 		}
 		if in.ctd {
 			n.deps = append(n.deps, resID(in.addr))
+			// The deposed object goes only after its dependents moved to the replacement.
+			for other := range deps {
+				if deps[other][k] {
+					if _, ok := g.nodes["res|"+otherModKey(other)]; ok {
+						n.deps = append(n.deps, "res|"+otherModKey(other))
+					}
+				}
+			}
 		}
 		// Destroy dependents first.
 		for other, oin := range byRes {

@@ -2,6 +2,7 @@ package protocoltest
 
 import (
 	"bufio"
+	"os/exec"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -69,6 +70,25 @@ var tests = []testCase{
 	{"lifecycle/sigint-ignored", testSigint},
 	{"lifecycle/shutdown-exits-within-2s", testShutdown},
 	{"debug/reattach", testDebugReattach},
+	{"goplugin/real-client-1.0.1", testGoPluginClient},
+}
+
+// testGoPluginClient runs tfconform-goplugin-probe (built next to tfconform): the provider
+// launched through the real go-plugin client library configured as Terraform configures it.
+func testGoPluginClient(t *T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatalf("%s", err)
+	}
+	probe := filepath.Join(filepath.Dir(self), "tfconform-goplugin-probe")
+	if _, err := os.Stat(probe); err != nil {
+		t.Fatalf("%s not found next to tfconform (cmake --build ... --target tfconform builds it)", probe)
+	}
+	cmd := exec.Command(probe, t.bin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Errorf("%s", strings.TrimSpace(string(out)))
+	}
 }
 
 // Run executes the suite against one binary and prints go-test-like lines; 0 when all pass.

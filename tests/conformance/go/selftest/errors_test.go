@@ -396,7 +396,7 @@ func TestProtocolSuiteAgainstTestProvider(t *testing.T) {
 	if err != nil {
 		t.Fatalf("protocol-test failed against the Go test provider: %s\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "PASS (16 protocol tests") {
+	if !strings.Contains(string(out), "PASS (17 protocol tests") {
 		t.Errorf("unexpected output:\n%s", out)
 	}
 	// A provider that keeps running after Shutdown fails the suite.

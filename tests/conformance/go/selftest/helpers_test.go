@@ -25,7 +25,9 @@ func TestMain(m *testing.M) {
 	binDir = filepath.Join(dir, "bin")
 	os.MkdirAll(binDir, 0o755)
 	tfconformBin = filepath.Join(dir, "tfconform")
-	for _, b := range [][2]string{{tfconformBin, "tfconform/cmd/tfconform"}, {filepath.Join(binDir, "terraform-provider-fake"), "tfconform/testprovider"}} {
+	for _, b := range [][2]string{{tfconformBin, "tfconform/cmd/tfconform"},
+		{filepath.Join(dir, "tfconform-goplugin-probe"), "tfconform/cmd/tfconform-goplugin-probe"},
+		{filepath.Join(binDir, "terraform-provider-fake"), "tfconform/testprovider"}} {
 		cmd := exec.Command("go", "build", "-o", b[0], b[1])
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
