@@ -161,6 +161,19 @@ func (w *walker) applyManagedInstance(m *config.Module, r *config.Resource, addr
 	if final.Action == NoOp {
 		return w.valueFromState(addr, sch), diags
 	}
+	if final.Action == Update && obj != nil {
+		// Only the sensitivity changed: record it without calling the provider (TF apply()).
+		ub, pb := final.Before.UnmarkDeepWithPaths()
+		ua, pa := final.After.UnmarkDeepWithPaths()
+		if eq := ub.Equals(ua); eq.IsKnown() && eq.True() && !marksEqual(pb, pa) {
+			nobj := *obj
+			if err := nobj.Encode(final.After, ty); err == nil {
+				w.setObject(addr, pk, each, &nobj)
+			}
+			w.countApplied(Update)
+			return markValue(final.After, sch, nil), diags
+		}
+	}
 	nv, ds := w.apply(p, pk, addr, sch, r, cfg, final, prior, obj, each, deposed)
 	diags = diags.Append(ds)
 	return nv, diags

@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -166,7 +167,7 @@ func (g *graph) walk(sem chan struct{}) diag.Diagnostics {
 			if n.heavy {
 				sem <- struct{}{}
 			}
-			ds := n.run()
+			ds := safeRun(n.id, n.run)
 			if n.heavy {
 				<-sem
 			}
@@ -178,4 +179,16 @@ func (g *graph) walk(sem chan struct{}) diag.Diagnostics {
 	}
 	wg.Wait()
 	return diags
+}
+
+// safeRun turns a panic in a node into an error diagnostic, so one bad value cannot take the
+// whole run (and the state it must save) down.
+func safeRun(id string, f func() diag.Diagnostics) (ds diag.Diagnostics) {
+	defer func() {
+		if r := recover(); r != nil {
+			ds = diag.Diagnostics{diag.Sourceless(diag.Error, "tfconform internal error",
+				fmt.Sprintf("Evaluating %s panicked: %v\n\n%s", displayNode(id), r, debug.Stack()))}
+		}
+	}()
+	return f()
 }

@@ -538,7 +538,7 @@ func (w *walker) planChange(p provider.Interface, pk ProviderKey, addr InstAddr,
 	}
 	cfgIgnored := processIgnoreChanges(r, sch, prior, cfg)
 	unmarkedCfg, cfgPaths := cfgIgnored.UnmarkDeepWithPaths()
-	unmarkedPrior, _ := prior.UnmarkDeepWithPaths()
+	unmarkedPrior, priorPaths := prior.UnmarkDeepWithPaths()
 	proposed := objchange.ProposedNew(sch.Block, unmarkedPrior, unmarkedCfg)
 	resp := p.PlanResourceChange(provider.PlanResourceChangeRequest{TypeName: addr.Res.Type, Config: unmarkedCfg,
 		PriorState: unmarkedPrior, ProposedNewState: proposed, PriorPrivate: priorPrivate})
@@ -640,6 +640,10 @@ func (w *walker) planChange(p provider.Interface, pk ProviderKey, addr InstAddr,
 		}
 		_, origPaths := cfg.UnmarkDeepWithPaths()
 		plannedMarked = planned.MarkWithPaths(origPaths)
+	}
+	// Only the sensitivity changed: still an update, so the state records it (TF marksEqual).
+	if action == NoOp && !marksEqual(cfgPaths, priorPaths) {
+		action = Update
 	}
 	if prev != nil && prev.Action.IsReplace() && action == Create {
 		action = prev.Action
@@ -1014,3 +1018,26 @@ func (w *walker) planDestroy(p provider.Interface, pk ProviderKey, addr InstAddr
 }
 
 var _ = sort.Strings
+
+// marksEqual compares the sensitive paths of two values.
+func marksEqual(a, b []cty.PathValueMarks) bool {
+	set := func(pvm []cty.PathValueMarks) map[string]bool {
+		m := map[string]bool{}
+		for _, pm := range pvm {
+			if _, ok := pm.Marks[schema.Sensitive]; ok {
+				m[fmt.Sprintf("%#v", pm.Path)] = true
+			}
+		}
+		return m
+	}
+	sa, sb := set(a), set(b)
+	if len(sa) != len(sb) {
+		return false
+	}
+	for k := range sa {
+		if !sb[k] {
+			return false
+		}
+	}
+	return true
+}

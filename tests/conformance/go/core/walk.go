@@ -82,7 +82,12 @@ func (w *walker) forEachInstance(reps []instanceRep, f func(rep instanceRep) (ct
 			defer wg.Done()
 			w.sem <- struct{}{}
 			defer func() { <-w.sem }()
-			vals[i], dss[i] = f(rep)
+			vals[i] = cty.DynamicVal
+			dss[i] = safeRun("instance", func() diag.Diagnostics {
+				var ds diag.Diagnostics
+				vals[i], ds = f(rep)
+				return ds
+			})
 		}(i, rep)
 	}
 	wg.Wait()

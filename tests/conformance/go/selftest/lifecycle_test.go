@@ -88,3 +88,40 @@ func TestParallelismOne(t *testing.T) {
 	r = e.mustRun("destroy", "-auto-approve", "-no-color", "-parallelism=1")
 	expectContains(t, r.stdout, "Destroy complete! Resources: 3 destroyed.")
 }
+
+// Only the sensitivity of a value changes: an update that touches the state, not the provider.
+func TestSensitivityOnlyChange(t *testing.T) {
+	tf := header + `
+variable "v" {
+  type      = string
+  default   = "same"
+  sensitive = false
+}
+resource "fake_thing" "x" {
+  name  = "x"
+  value = var.v
+}
+`
+	e := newEnv(t, map[string]string{"main.tf": tf})
+	e.mustRun("apply", "-auto-approve", "-no-color")
+	e.write("main.tf", strings.Replace(tf, "sensitive = false", "sensitive = true", 1))
+	r := e.run("plan", "-no-color", "-detailed-exitcode")
+	if r.code != 2 {
+		t.Fatalf("a change of sensitivity alone must be planned as an update: exit %d\n%s", r.code, r.all())
+	}
+	expectContains(t, r.stdout, "# fake_thing.x will be updated in-place", "~ value = (sensitive value)")
+	e.calls()
+	r = e.mustRun("apply", "-auto-approve", "-no-color")
+	for _, p := range e.calls() {
+		if strings.Contains(strings.Join(p, " "), "ApplyResourceChange") {
+			t.Errorf("a sensitivity-only update must not call ApplyResourceChange: %v", p)
+		}
+	}
+	if !strings.Contains(e.read("terraform.tfstate"), `"value": "value"`) {
+		t.Errorf("sensitive_attributes should now list value:\n%s", e.read("terraform.tfstate"))
+	}
+	r = e.run("plan", "-no-color", "-detailed-exitcode")
+	if r.code != 0 {
+		t.Errorf("second plan: %d\n%s", r.code, r.all())
+	}
+}
