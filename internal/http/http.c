@@ -30,6 +30,9 @@
 #define HTTP_MAX_BODY (64u * 1024u * 1024u) /* no ARM or token response is anywhere near this */
 #define HTTP_POLL_SLICE_MS 100              /* cancellation latency bound */
 #define HTTP_LOG_BODY_MAX 16384             /* keep DEBUG lines readable */
+/* Connections the shared pool may hold (busy + idle). Above the provider's concurrency (Terraform's
+ * -parallelism, 10 by default, plus token requests), so a finished transfer never has to evict one. */
+#define HTTP_POOL_MAX_CONNECTIONS 64L
 
 struct http_client {
 	CURLSH *share;
@@ -704,6 +707,15 @@ static int do_transfer(http_response **out, http_client *c, const http_request *
 	char errbuf[CURL_ERROR_SIZE] = "";
 	if (!e || !m) {
 		rc = fy_error_set(FY_ENOMEM, "%s %s: out of memory", method, req->url);
+		goto done;
+	}
+	/* The pool limit is read from the multi handle of the transfer that finishes with a connection, and it is
+	 * compared with the size of the whole shared cache: curl 7.88 defaults it to 4 x the easy handles in that
+	 * multi (Curl_conncache_return_conn), which is 4 here. With more than 4 transfers in flight on other
+	 * threads every finished transfer closed the oldest idle connection, usually its own, so concurrent
+	 * requests opened a connection each. */
+	if (curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, HTTP_POOL_MAX_CONNECTIONS) != CURLM_OK) {
+		rc = fy_error_set(FY_ERROR, "%s %s: configuring the transfer failed", method, req->url);
 		goto done;
 	}
 	if ((rc = setup_easy(e, c, req, &x, &hdrs, loopback)) != 0) {

@@ -235,6 +235,74 @@ START_TEST(connection_reuse)
 }
 END_TEST
 
+/* Concurrent transfers share the pool too: 8 threads x 10 GETs need about one connection per thread, not one per
+ * request. Each http_do runs a private multi handle whose default connection limit (4 per easy handle in curl
+ * 7.88) used to close pooled connections whenever more than 4 were open in the share. The bound is generous
+ * (a thread may briefly find every pooled connection busy), the old behaviour opened several dozen. */
+#define POOL_THREADS 8
+#define POOL_GETS 10
+
+typedef struct pool_job {
+	const char *url;
+	pthread_barrier_t *start;
+	int failures;
+} pool_job;
+
+static void *pool_thread(void *arg)
+{
+	pool_job *j = arg;
+	pthread_barrier_wait(j->start);
+	for (int i = 0; i < POOL_GETS; i++) {
+		http_request req = {.method = "GET", .url = j->url};
+		http_response *r = NULL;
+		if (http_do(&r, g_http, &req) != 0 || r->status != 401)
+			j->failures++;
+		http_response_free(r);
+	}
+	return NULL;
+}
+
+START_TEST(concurrent_connection_reuse)
+{
+	char *u = url_of("/subscriptions/" EMU_SUBSCRIPTION "/resourceGroups/rg-foundry/providers/"
+			 "Microsoft.CognitiveServices/accounts/foundry-acct/projects/proj-main/connections"
+			 "?api-version=" EMU_API_VERSION);
+	pthread_barrier_t start;
+	ck_assert_int_eq(pthread_barrier_init(&start, NULL, POOL_THREADS), 0);
+	pool_job jobs[POOL_THREADS];
+	pthread_t t[POOL_THREADS];
+	long before = http_client_connections_opened(g_http);
+	for (int i = 0; i < POOL_THREADS; i++) {
+		jobs[i] = (pool_job){.url = u, .start = &start};
+		ck_assert_int_eq(pthread_create(&t[i], NULL, pool_thread, &jobs[i]), 0);
+	}
+	for (int i = 0; i < POOL_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(jobs[i].failures, 0);
+	}
+	pthread_barrier_destroy(&start);
+	long opened = http_client_connections_opened(g_http) - before;
+	long seen = emu_stat(&g_emu, "connections_opened");
+	ck_assert_int_eq(emu_stat(&g_emu, "requests"), POOL_THREADS * POOL_GETS);
+	ck_assert_int_ge(opened, 1);
+	ck_assert_int_le(opened, 12);
+	ck_assert_int_ge(seen, 1);
+	ck_assert_int_le(seen, 12);
+
+	/* Once they are idle, the pool keeps them: another round opens nothing new. */
+	before = http_client_connections_opened(g_http);
+	for (int i = 0; i < POOL_GETS; i++) {
+		http_request req = {.method = "GET", .url = u};
+		http_response *r;
+		ck_assert_int_eq(http_do(&r, g_http, &req), 0);
+		http_response_free(r);
+	}
+	ck_assert_int_eq(http_client_connections_opened(g_http) - before, 0);
+	ck_assert_int_eq(emu_stat(&g_emu, "connections_opened"), seen);
+	free(u);
+}
+END_TEST
+
 START_TEST(connection_reset_is_eio)
 {
 	ck_assert_int_eq(emu_fault(&g_emu, "{\"method\":\"GET\",\"path_regex\":\"/reset-me$\",\"action\":\"reset\"}"), 0);
@@ -393,6 +461,7 @@ static Suite *http_suite(void)
 	tcase_add_test(live, get_and_headers);
 	tcase_add_test(live, post_form_body);
 	tcase_add_test(live, connection_reuse);
+	tcase_add_test(live, concurrent_connection_reuse);
 	tcase_add_test(live, connection_reset_is_eio);
 	tcase_add_test(live, cancel_aborts_hanging_request);
 	tcase_add_test(live, timeout_is_etimeout);
