@@ -420,8 +420,19 @@ func (d *differ) listDiff(bs, as []cty.Value, indent int, path cty.Path) string 
 	var b strings.Builder
 	b.WriteString("[\n")
 	hidden := 0
-	ops := lcsDiff(bs, as)
-	for _, op := range ops {
+	flush := func() {
+		if hidden == 0 {
+			return
+		}
+		word := "elements"
+		if hidden == 1 {
+			word = "element"
+		}
+		fmt.Fprintf(&b, "%s    # (%d unchanged %s hidden)\n", pad, hidden, word)
+		hidden = 0
+	}
+	// Unchanged elements are collapsed where they are, as Terraform's list renderer does.
+	for _, op := range lcsDiff(bs, as) {
 		switch {
 		case op.b != cty.NilVal && op.a != cty.NilVal:
 			ac := valueAct(op.b, op.a)
@@ -429,20 +440,17 @@ func (d *differ) listDiff(bs, as []cty.Value, indent int, path cty.Path) string 
 				hidden++
 				continue
 			}
+			flush()
 			fmt.Fprintf(&b, "%s  %s %s,\n", pad, sym(ac), d.value(op.b, op.a, indent+4, path, ac))
 		case op.a != cty.NilVal:
+			flush()
 			fmt.Fprintf(&b, "%s  + %s,\n", pad, d.single(op.a, indent+4, aCreate))
 		default:
+			flush()
 			fmt.Fprintf(&b, "%s  - %s,\n", pad, d.single(op.b, indent+4, aDelete))
 		}
 	}
-	if hidden > 0 {
-		word := "elements"
-		if hidden == 1 {
-			word = "element"
-		}
-		fmt.Fprintf(&b, "%s    # (%d unchanged %s hidden)\n", pad, hidden, word)
-	}
+	flush()
 	fmt.Fprintf(&b, "%s]", pad)
 	return b.String()
 }
