@@ -69,12 +69,13 @@ type Local struct {
 }
 
 type Output struct {
-	Name        string
-	Description string
-	Expr        hcl.Expression
-	Sensitive   bool
-	DependsOn   []hcl.Traversal
-	DeclRange   hcl.Range
+	Name          string
+	Description   string
+	Expr          hcl.Expression
+	Sensitive     bool
+	DependsOn     []hcl.Traversal
+	Preconditions []*CheckRule
+	DeclRange     hcl.Range
 }
 
 type ProviderRef struct {

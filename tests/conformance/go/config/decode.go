@@ -254,6 +254,15 @@ func decodeOutput(mod *Module, b *hcl.Block) diag.Diagnostics {
 		diags = diags.Append(hd)
 		o.DependsOn = deps
 	}
+	for _, pb := range content.Blocks {
+		c, hd := pb.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+			{Name: "condition", Required: true}, {Name: "error_message", Required: true}}})
+		diags = diags.Append(hd)
+		if c != nil && !hd.HasErrors() {
+			o.Preconditions = append(o.Preconditions, &CheckRule{Condition: c.Attributes["condition"].Expr,
+				ErrorMessage: c.Attributes["error_message"].Expr, DeclRange: pb.DefRange})
+		}
+	}
 	if prev, dup := mod.Outputs[name]; dup {
 		return diags.Append(&diag.Diagnostic{Severity: diag.Error, Summary: "Duplicate output definition",
 			Detail:  fmt.Sprintf("An output named %q was already defined at %s. Output names must be unique within a module.", name, prev.DeclRange),

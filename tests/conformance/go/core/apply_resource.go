@@ -128,6 +128,10 @@ func (w *walker) applyManagedInstance(m *config.Module, r *config.Resource, addr
 	if planned.Action == DeleteThenCreate {
 		prior, priorPrivate = cty.NullVal(ty), nil
 	}
+	if ds := w.checkRules(m, r.Preconditions, kd, "Resource precondition", addr.String()); ds.HasErrors() {
+		w.restoreDeposed(addr, pk, deposed)
+		return cty.DynamicVal, diags.Append(ds)
+	}
 	cfg, ds := w.evalResourceConfig(m, r, sch, kd)
 	diags = diags.Append(ds)
 	if ds.HasErrors() {
@@ -176,6 +180,11 @@ func (w *walker) applyManagedInstance(m *config.Module, r *config.Resource, addr
 	}
 	nv, ds := w.apply(p, pk, addr, sch, r, cfg, final, prior, obj, each, deposed)
 	diags = diags.Append(ds)
+	if !ds.HasErrors() {
+		post := kd
+		post.self = nv
+		diags = diags.Append(w.checkRules(m, r.Postconditions, post, "Resource postcondition", addr.String()))
+	}
 	return nv, diags
 }
 

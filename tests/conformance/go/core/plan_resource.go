@@ -414,6 +414,9 @@ func (w *walker) planManagedInstance(m *config.Module, r *config.Resource, addr 
 		}
 		return markValue(prior, sch, nil), diags
 	}
+	if ds := w.checkRules(m, r.Preconditions, kd, "Resource precondition", addr.String()); ds.HasErrors() {
+		return cty.DynamicVal, diags.Append(ds)
+	}
 	cfg, ds := w.evalResourceConfig(m, r, sch, kd)
 	diags = diags.Append(ds)
 	if ds.HasErrors() {
@@ -463,6 +466,9 @@ func (w *walker) planManagedInstance(m *config.Module, r *config.Resource, addr 
 		ch.ImportedPrivate = importedPrivate
 	}
 	w.addChange(ch)
+	post := kd
+	post.self = markValue(ch.After, sch, nil)
+	diags = diags.Append(w.checkRules(m, r.Postconditions, post, "Resource postcondition", addr.String()))
 	return markValue(ch.After, sch, nil), diags
 }
 
@@ -797,6 +803,9 @@ func (w *walker) planDataInstance(m *config.Module, r *config.Resource, addr Ins
 	if ds.HasErrors() {
 		return cty.DynamicVal, diags
 	}
+	if ds := w.checkRules(m, r.Preconditions, kd, "Resource precondition", addr.String()); ds.HasErrors() {
+		return cty.DynamicVal, diags.Append(ds)
+	}
 	unmarked, cfgPaths := cfg.UnmarkDeepWithPaths()
 	pending := w.dependenciesHavePendingChanges(m, r)
 	if !unmarked.IsWhollyKnown() || pending {
@@ -823,6 +832,9 @@ func (w *walker) planDataInstance(m *config.Module, r *config.Resource, addr Ins
 		return cty.DynamicVal, diags.Append(diag.Errorf("failed to encode %s in state: %s", addr, err))
 	}
 	w.setObject(addr, pk, each, obj)
+	post := kd
+	post.self = markValue(nv, sch, nil)
+	diags = diags.Append(w.checkRules(m, r.Postconditions, post, "Resource postcondition", addr.String()))
 	return markValue(nv, sch, nil), diags
 }
 

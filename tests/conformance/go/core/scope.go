@@ -84,6 +84,7 @@ type keyData struct {
 	countIndex cty.Value
 	eachKey    cty.Value
 	eachValue  cty.Value
+	self       cty.Value // postconditions only
 }
 
 // scope evaluates expressions of one module.
@@ -168,6 +169,9 @@ func (s *scope) ctx() *hcl.EvalContext {
 	}
 	if s.keys.eachKey != cty.NilVal {
 		root["each"] = cty.ObjectVal(map[string]cty.Value{"key": s.keys.eachKey, "value": s.keys.eachValue})
+	}
+	if s.keys.self != cty.NilVal {
+		root["self"] = s.keys.self
 	}
 	return &hcl.EvalContext{Variables: root, Functions: w.funcs}
 }

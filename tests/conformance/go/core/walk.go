@@ -408,7 +408,12 @@ func (w *walker) checkVariableValidations(m *config.Module, v *config.Variable, 
 func (w *walker) addOutputNode(g *graph, m *config.Module, name string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	o := m.Outputs[name]
-	deps, d := refsOf(m, o.Expr.Variables(), false, false)
+	trav := o.Expr.Variables()
+	for _, rule := range o.Preconditions {
+		trav = append(trav, rule.Condition.Variables()...)
+		trav = append(trav, rule.ErrorMessage.Variables()...)
+	}
+	deps, d := refsOf(m, trav, false, false)
 	diags = diags.Append(d)
 	dd, d := dependsOnRefs(m, o.DependsOn)
 	diags = diags.Append(d)
@@ -416,6 +421,9 @@ func (w *walker) addOutputNode(g *graph, m *config.Module, name string) diag.Dia
 	g.add(&node{id: "output|" + modKey(m.Path) + "|" + name, deps: deps, run: func() diag.Diagnostics {
 		if w.op == opPlanDestroy || w.op == opImport || (w.op == opApply && w.plan.Mode == DestroyMode) {
 			return nil // outputs are not evaluated when everything is being destroyed / imported
+		}
+		if ds := w.checkRules(m, o.Preconditions, keyData{}, "Module output value precondition", ""); ds.HasErrors() {
+			return ds
 		}
 		s := &scope{w: w, mod: m}
 		v, ds := s.eval(o.Expr, cty.DynamicPseudoType)

@@ -125,3 +125,44 @@ resource "fake_thing" "x" {
 		t.Errorf("second plan: %d\n%s", r.code, r.all())
 	}
 }
+
+func TestConditions(t *testing.T) {
+	e := newEnv(t, map[string]string{"main.tf": header + `
+variable "name" {
+  type    = string
+  default = "ok"
+  validation {
+    condition     = length(var.name) > 1
+    error_message = "The name must be longer than one character."
+  }
+}
+resource "fake_thing" "x" {
+  name = var.name
+  lifecycle {
+    precondition {
+      condition     = var.name != "bad"
+      error_message = "The name must not be bad."
+    }
+    postcondition {
+      condition     = self.computed_val == "c-${var.name}"
+      error_message = "computed_val is wrong."
+    }
+  }
+}
+output "id" {
+  value = fake_thing.x.id
+  precondition {
+    condition     = fake_thing.x.name != "nope"
+    error_message = "Output precondition."
+  }
+}
+`})
+	r := e.mustRun("apply", "-auto-approve", "-no-color")
+	expectContains(t, r.stdout, "Apply complete! Resources: 1 added")
+	r = e.run("plan", "-no-color", "-var", "name=bad")
+	expectContains(t, r.stderr, "Error: Resource precondition failed", "The name must not be bad.", "with fake_thing.x,")
+	r = e.run("plan", "-no-color", "-var", "name=x")
+	expectContains(t, r.stderr, "Error: Invalid value for variable", "The name must be longer than one character.")
+	r = e.run("plan", "-no-color", "-var", "name=nope")
+	expectContains(t, r.stderr, "Error: Module output value precondition failed", "Output precondition.")
+}
