@@ -35,7 +35,7 @@ if [ ! -f "$stamp" ] || [ -n "$(find "$proto" -name '*.proto' -newer "$stamp")" 
 	touch "$stamp"
 fi
 
-export GO111MODULE=off GOPATH="$gp:/usr/share/gocode" GOCACHE="$work/gocache" GOPROXY=off GOFLAGS= \
+export GO111MODULE=off GOPATH="$gp:/usr/share/gocode" GOCACHE="$work/gocache" GOPROXY=off GOFLAGS= GOENV=off \
 	CGO_ENABLED=0 GOTMPDIR="$work/tmp"
 # "./..." patterns do not follow the GOPATH symlink: list the packages explicitly.
 pkgs=$(cd "$src/go" && find . -name '*.go' -printf '%h\n' | sort -u | sed 's#^\.#tfconform#')
