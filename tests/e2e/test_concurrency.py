@@ -93,7 +93,10 @@ class ConcurrencyTest(E2ETestCase):
         conns = len({r.get("conn") for r in reqs})
         print(f"[e2e.concurrency] destroy of {N} (refresh process + apply process): {len(reqs)} requests over "
               f"{conns} TCP connection(s)")
-        self.assertLessEqual(conns, max(4, len(reqs) // 4), "connection reuse during destroy")
+        # The refresh process reads with Terraform's parallelism (10), so it may need up to 10 connections at
+        # once; the apply process writes one at a time (serialised per account) over one. More than that means
+        # connections are not going back to the pool (see unit.test_http concurrent_connection_reuse).
+        self.assertLessEqual(conns, 10 + 2, "connection reuse during destroy")
 
 
 if __name__ == "__main__":
