@@ -55,6 +55,10 @@ void fy_arena_free(fy_arena *a)
 
 void *fy_arena_alloc(fy_arena *a, size_t size)
 {
+	/* Rounding up and the chunk header must not wrap: a wrapped size would hand back a tiny block for a huge
+	 * request (a length taken from input times an element size). No such request can succeed anyway. */
+	if (size > SIZE_MAX - sizeof(fy_chunk) - FY_ARENA_ALIGN)
+		fy_oom();
 	size_t need = (size + FY_ARENA_ALIGN - 1) & ~(size_t)(FY_ARENA_ALIGN - 1);
 	if (need == 0)
 		need = FY_ARENA_ALIGN;
@@ -99,6 +103,8 @@ void *fy_arena_realloc(fy_arena *a, void *ptr, size_t old_size, size_t new_size)
 
 char *fy_arena_strndup(fy_arena *a, const char *s, size_t n)
 {
+	if (n == SIZE_MAX)
+		fy_oom(); /* n + 1 would wrap to 0 */
 	char *p = fy_arena_alloc(a, n + 1);
 	if (n > 0)
 		memcpy(p, s, n);

@@ -2,9 +2,13 @@
  * paths, and the JSON codec (raw state). */
 #include <check.h>
 #include <math.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "internal/cty/cty.h"
 
@@ -612,6 +616,32 @@ START_TEST(json_malformed)
 }
 END_TEST
 
+/* fy_arena (internal/common): a size whose rounding would wrap must not come back as a tiny block. The
+ * request is fatal (fy_oom aborts), so it runs in a child (ctest sets CK_FORK=no). */
+static int dies_of_abort(int which)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (which == 0)
+			fy_arena_alloc(A, SIZE_MAX - 3);
+		else
+			fy_arena_strndup(A, "x", SIZE_MAX);
+		_exit(0); /* returned: the bug */
+	}
+	int st = 0;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+
+START_TEST(arena_huge_requests_abort)
+{
+	ck_assert(dies_of_abort(0));
+	ck_assert(dies_of_abort(1));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cty");
@@ -633,6 +663,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, json_dynamic);
 	tcase_add_test(tc, json_encode_rules);
 	tcase_add_test(tc, json_malformed);
+	tcase_add_test(tc, arena_huge_requests_abort);
 	suite_add_tcase(s, tc);
 	return s;
 }
