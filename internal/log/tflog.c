@@ -82,7 +82,8 @@ void tflog_set_output(FILE *f, tflog_level level)
 
 int tflog_enabled(tflog_level level)
 {
-	return level != TFLOG_OFF && (int)level >= atomic_load(&g_level);
+	/* Out-of-range levels are never enabled: emit() indexes level_names with them. */
+	return (unsigned)level < (unsigned)TFLOG_OFF && (int)level >= atomic_load(&g_level);
 }
 
 /* --------------------------------------------------------------- redaction */

@@ -139,6 +139,15 @@ START_TEST(test_level_filter)
 	out = cap_stop();
 	ck_assert(out == NULL || out[0] == '\0');
 	free(out);
+
+	/* A level outside the enum is never enabled (emit would index its name table with it). */
+	cap_start(TFLOG_TRACE);
+	ck_assert(!tflog_enabled((tflog_level)42));
+	ck_assert(!tflog_enabled((tflog_level)-1));
+	tflog((tflog_level)42, NULL, "out of range");
+	out = cap_stop();
+	ck_assert(out == NULL || out[0] == '\0');
+	free(out);
 }
 END_TEST
 
