@@ -217,6 +217,13 @@ static void redact_tree(cJSON *node)
 			cJSON_ReplaceItemViaPointer(node, child, r);
 		} else if (cJSON_IsObject(child) || cJSON_IsArray(child)) {
 			redact_tree(child);
+		} else if (cJSON_IsString(child)) {
+			/* Registered values are matched before printing: printed JSON escapes '"', '\\' and control
+			 * characters, so a secret holding one would not be found in the text afterwards. */
+			char *r = redact_dup(child->valuestring);
+			if (r != NULL && cJSON_SetValuestring(child, r) == NULL)
+				fy_oom();
+			free(r);
 		}
 		child = next;
 	}

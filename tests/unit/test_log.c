@@ -311,6 +311,11 @@ START_TEST(test_redact_json_keys)
 				   "\"deploymentInPath\":\"true\"}}}");
 	ck_assert_msg(strstr(out, "hdr-val") == NULL, "%s", out);
 	ck_assert(strstr(out, "deploymentInPath") != NULL);
+	/* A registered value with characters JSON escapes ('"', '\\') is still found inside a JSON string. */
+	tflog_add_secret("q\"uo\\te-secret");
+	out = tflog_redact_json(a, "{\"note\":\"x q\\\"uo\\\\te-secret y\",\"list\":[\"q\\\"uo\\\\te-secret\"]}");
+	ck_assert_msg(strstr(out, "te-secret") == NULL, "%s", out);
+	ck_assert_str_eq(out, "{\"note\":\"x [REDACTED] y\",\"list\":[\"[REDACTED]\"]}");
 	fy_arena_free(a);
 }
 END_TEST
