@@ -385,10 +385,14 @@ static void describe_response(char *dst, size_t n, const http_response *r)
 	free(msg);
 }
 
-static int status_retryable(long s)
+/* azapi's provider-level set (notes 4.3) for idempotent methods. A POST or PATCH answered 408 or 5xx may have
+ * been carried out, so sending it again could apply it twice: only 429 (throttled, refused before any work) is
+ * retried for them. */
+static int status_retryable(long s, int idempotent)
 {
-	/* azapi's provider-level set (notes 4.3). */
-	return s == 408 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
+	if (s == 429)
+		return 1;
+	return idempotent && (s == 408 || s == 500 || s == 502 || s == 503 || s == 504);
 }
 
 static int method_idempotent(const char *m)
@@ -416,8 +420,8 @@ static int op_fail(int code, arm_op *o, const char *what)
 }
 
 /*
- * Sends method+url until a final answer: retries statuses 408/429/5xx (any method: the request was not
- * processed or the service asks for a retry) and connection failures (idempotent methods only), honouring
+ * Sends method+url until a final answer: retries 429 (any method: ARM refused it unprocessed), statuses 408/5xx
+ * and connection failures (idempotent methods only), honouring
  * Retry-After, capped exponential back-off with jitter, within max_attempts and the op deadline. A 401 gets one
  * fresh token and an immediate retry. raw_key: a GET of a resource this process wrote recently, whose 404/403
  * is replication lag (azapi DefaultRetryableReadAfterCreateStatusCodes) and retried within the window.
@@ -490,7 +494,7 @@ static int exchange(http_response **out, arm_op *o, const char *method, const ch
 				if (lag && wait > left)
 					wait = left;
 			}
-			if (!status_retryable(s) && !lag) {
+			if (!status_retryable(s, idempotent) && !lag) {
 				*out = r;
 				return 0;
 			}

@@ -3,9 +3,9 @@
  *
  * - api-version on every request; `x-ms-correlation-request-id` and a User-Agent naming the provider and
  *   Terraform versions; ARM's `x-ms-request-id` kept for diagnostics.
- * - Retries for 408, 429, 500, 502, 503, 504 and connection failures of idempotent calls (GET, PUT, DELETE),
- *   honouring Retry-After, capped exponential backoff with jitter, bounded by the operation timeout; the last
- *   real error is reported, never "deadline exceeded".
+ * - Retries for 408, 429, 500, 502, 503, 504 and connection failures of idempotent calls (GET, PUT, DELETE);
+ *   POST and PATCH are retried only after a 429. Retry-After is honoured, otherwise capped exponential backoff
+ *   with jitter, bounded by the operation timeout; the last real error is reported, never "deadline exceeded".
  * - A GET answering 404/403 shortly after this process wrote the same resource is retried briefly
  *   (replication lag, azapi DefaultRetryableReadAfterCreateStatusCodes).
  * - Long-running operations: 201/202 with Azure-AsyncOperation or Location are polled to a terminal state.

@@ -336,6 +336,27 @@ START_TEST(connection_reset_get_and_put)
 }
 END_TEST
 
+/* A PATCH (or POST) answered 503 may have been applied: it is reported, not sent again; 429 is retried. */
+START_TEST(non_idempotent_status_not_replayed)
+{
+	put_conn("patchy");
+	const char *patch = "{\"properties\":{\"target\":\"https://apim2.example.com\"}}";
+	fault("{\"method\":\"PATCH\",\"path_regex\":\"/connections/patchy$\",\"status\":503,\"times\":1}");
+	arm_result *r = must_do("PATCH", conn_id("patchy"), patch);
+	ck_assert_int_eq(r->status, 503);
+	ck_assert_int_eq(r->attempts, 1);
+	arm_result_free(r);
+	ck_assert_int_eq(count_requests("PATCH", "/connections/patchy"), 1);
+
+	fault("{\"method\":\"PATCH\",\"path_regex\":\"/connections/patchy$\",\"status\":429,\"retry_after\":\"0\","
+	      "\"times\":1}");
+	r = must_do("PATCH", conn_id("patchy"), patch);
+	ck_assert_int_eq(r->status, 200);
+	ck_assert_int_eq(r->attempts, 2);
+	arm_result_free(r);
+}
+END_TEST
+
 START_TEST(read_after_create_lag)
 {
 	ck_assert_int_eq(emu_config(&g_emu, "{\"read_after_create_404\":2}"), 0);
@@ -632,6 +653,7 @@ static Suite *arm_suite(void)
 	tcase_add_test(tc, storm_503_exhausts_budget);
 	tcase_add_test(tc, deadline_reports_last_real_error);
 	tcase_add_test(tc, connection_reset_get_and_put);
+	tcase_add_test(tc, non_idempotent_status_not_replayed);
 	tcase_add_test(tc, read_after_create_lag);
 	tcase_add_test(tc, unauthorized_refreshes_token_once);
 	tcase_add_test(tc, auth_failure_is_eauth);
