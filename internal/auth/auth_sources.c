@@ -73,19 +73,39 @@ static const char *json_str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
 }
 
-/* A JSON number or a numeric string (IMDS and App Service send epoch strings); -1 when absent. */
+/* Token lifetimes beyond this are not believed (Entra ID, IMDS and the CLI issue hours, not weeks); the bound also
+ * keeps `now + expires_in` and the double-to-integer conversion of a hostile value defined. */
+#define AUTH_MAX_LIFETIME_S (7L * 24L * 3600L)
+#define AUTH_MAX_EPOCH 32503680000LL /* year 3000 */
+
+/* A JSON number or a numeric string (IMDS and App Service send epoch strings), saturated at AUTH_MAX_EPOCH;
+ * -1 when absent or negative. */
 static long long json_int(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (cJSON_IsNumber(v))
-		return (long long)v->valuedouble;
+	if (cJSON_IsNumber(v)) {
+		if (!(v->valuedouble >= 0)) /* negative or NaN */
+			return -1;
+		return v->valuedouble < (double)AUTH_MAX_EPOCH ? (long long)v->valuedouble : AUTH_MAX_EPOCH;
+	}
 	if (cJSON_IsString(v) && v->valuestring && *v->valuestring) {
 		char *end;
-		long long r = strtoll(v->valuestring, &end, 10);
-		if (*end == '\0')
-			return r;
+		long long r = strtoll(v->valuestring, &end, 10); /* saturates at LLONG_MAX */
+		if (*end == '\0' && r >= 0)
+			return r < AUTH_MAX_EPOCH ? r : AUTH_MAX_EPOCH;
 	}
 	return -1;
+}
+
+/* expires_on (epoch) or expires_in (seconds) -> when the token expires, at most AUTH_MAX_LIFETIME_S from now. */
+static time_t token_expiry(long long on, long long in)
+{
+	time_t now = time(NULL);
+	if (on > 0)
+		return on < (long long)now + AUTH_MAX_LIFETIME_S ? (time_t)on : now + AUTH_MAX_LIFETIME_S;
+	if (in > 0)
+		return now + (time_t)(in < AUTH_MAX_LIFETIME_S ? in : AUTH_MAX_LIFETIME_S);
+	return now + 300; /* no lifetime given: assume a short one, it is refreshed on 401 anyway */
 }
 
 /* "HTTP 401 invalid_client: AADSTS7000215: ..." from an Entra ID / IMDS error body. */
@@ -154,14 +174,7 @@ static int parse_token_response(auth_token *t, const auth_credential *c, const h
 		return fy_error_set(FY_EAUTH, "%s: %s answered %ld without an access_token", auth_method_name(c), url,
 			r->status);
 	}
-	time_t now = time(NULL);
-	long long on = json_int(j, "expires_on"), in = json_int(j, "expires_in");
-	if (on > 0)
-		t->expires_at = (time_t)on;
-	else if (in > 0)
-		t->expires_at = now + (time_t)in;
-	else
-		t->expires_at = now + 300; /* no lifetime given: assume a short one, it is refreshed on 401 anyway */
+	t->expires_at = token_expiry(json_int(j, "expires_on"), json_int(j, "expires_in"));
 	t->token = strdup(tok);
 	cJSON_Delete(j);
 	if (!t->token)
@@ -504,11 +517,12 @@ int auth_fetch_cli(auth_token *t, auth_credential *c, unsigned long gen)
 		} else {
 			long long on = json_int(j, "expires_on");
 			const char *eon = json_str(j, "expiresOn");
-			time_t exp = on > 0 ? (time_t)on : (eon ? parse_local_time(eon) : (time_t)-1);
-			if (exp == (time_t)-1)
-				exp = time(NULL) + 300;
+			if (on <= 0 && eon) {
+				time_t local = parse_local_time(eon);
+				on = local == (time_t)-1 ? -1 : (long long)local;
+			}
 			t->token = strdup(tok);
-			t->expires_at = exp;
+			t->expires_at = token_expiry(on, -1);
 			if (!t->token)
 				rc = fy_error_set(FY_ENOMEM, "out of memory");
 			else

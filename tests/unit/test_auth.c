@@ -715,6 +715,35 @@ START_TEST(refresh_before_expiry)
 }
 END_TEST
 
+/* Absurd lifetimes from a token endpoint are bounded: no overflow of now + expires_in, the token is cached. */
+START_TEST(huge_token_lifetime)
+{
+	static const char *const bodies[] = {
+		"{\"token_type\":\"Bearer\",\"access_token\":\"huge-lifetime-token-1\",\"expires_in\":9223372036000000000}",
+		"{\"token_type\":\"Bearer\",\"access_token\":\"huge-lifetime-token-2\",\"expires_on\":1e300,\"expires_in\":3600}",
+		"{\"token_type\":\"Bearer\",\"access_token\":\"huge-lifetime-token-3\",\"expires_on\":\"99999999999999999999\","
+		"\"expires_in\":3600}",
+		NULL};
+	for (int i = 0; bodies[i]; i++) {
+		char *rule;
+		ck_assert_int_ge(asprintf(&rule, "{\"method\":\"POST\",\"path_regex\":\"/oauth2/v2.0/token$\",\"status\":200,"
+					      "\"times\":1,\"body\":%s}", bodies[i]),
+			0);
+		ck_assert_int_eq(emu_fault(&g_emu, rule), 0);
+		free(rule);
+		auth_options o = secret_opts();
+		auth_credential *c;
+		ck_assert_int_eq(auth_credential_new(&c, &o), 0);
+		char *t1 = must_token(c), *t2 = must_token(c);
+		ck_assert_str_eq(t1, t2);
+		ck_assert_int_eq(auth_credential_tokens_fetched(c), 1);
+		free(t1);
+		free(t2);
+		auth_credential_free(c);
+	}
+}
+END_TEST
+
 typedef struct tok_job {
 	auth_credential *c;
 	pthread_barrier_t *start;
@@ -893,6 +922,7 @@ static Suite *auth_suite(void)
 	tcase_add_test(tc, azure_cli);
 	tcase_add_test(tc, azure_cli_expires_on_fallback);
 	tcase_add_test(tc, refresh_before_expiry);
+	tcase_add_test(tc, huge_token_lifetime);
 	tcase_add_test(tc, concurrent_single_refresh);
 	tcase_add_test(tc, cancel_token_request);
 	tcase_add_test(tc, trace_log_has_no_secrets);
