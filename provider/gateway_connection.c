@@ -406,22 +406,24 @@ static void gc_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value
 	if (!foundry_gc_metadata_known(planned) || foundry_gc_metadata_value(&md, a, planned) < 0)
 		md = cty_unknown(a, cty_type_attr(t, "metadata"));
 	cty_object_set(planned, "metadata", md);
-	(void)prior;
 }
 
 /* -------------------------------------------------------------- ARM calls */
 
+/* ARM's error text (and a transport or auth error) is not ours: a service that quotes the request, say a header
+ * value, would put a secret into the diagnostic, which Terraform prints. tflog_redact removes every registered
+ * secret, as it does for log lines. */
 void foundry_gc_arm_error(tf_ctx *ctx, const char *what, const char *id, const arm_result *r)
 {
 	fy_arena *a = tf_ctx_arena(ctx);
 	if (r) {
 		char *d = arm_result_describe(r);
 		tf_error(ctx, NULL, "ARM rejected the request", "Could not %s connection \"%s\".\n\n%s", what, id,
-			d ? d : "");
+			tflog_redact(a, d ? d : ""));
 		free(d);
 	} else {
 		tf_error(ctx, NULL, fy_arena_sprintf(a, "Failed to %s connection", what), "%s: %s", id,
-			fy_error_last()->message);
+			tflog_redact(a, fy_error_last()->message));
 	}
 }
 
@@ -443,7 +445,7 @@ static int gc_call(arm_result **out, tf_ctx *ctx, const char *method, const char
 		return FY_EINVALID;
 	if (foundry_client_arm(&arm, c) < 0) {
 		tf_error(ctx, NULL, "Cannot authenticate to Azure", "Could not %s connection \"%s\": %s", what, id,
-			fy_error_last()->message);
+			tflog_redact(tf_ctx_arena(ctx), fy_error_last()->message));
 		return FY_EAUTH;
 	}
 	tflog_kv(TFLOG_DEBUG, LOG_MODULE, "connection request", "method", method, "id", id, NULL);

@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "internal/arm/arm.h"
+#include "internal/log/tflog.h"
 #include "provider/client.h"
 #include "provider/gateway_connection.h"
 #include "provider/gateway_connection_arm.h"
@@ -160,7 +161,7 @@ static int gcd_read(cty_value **out_state, tf_ctx *ctx, const cty_value *config)
 	}
 	if (foundry_client_arm(&arm, c) < 0) {
 		tf_error(ctx, NULL, "Cannot authenticate to Azure", "Could not read connection \"%s\": %s", id,
-			fy_error_last()->message);
+			tflog_redact(a, fy_error_last()->message));
 		return FY_EAUTH;
 	}
 	arm_result *r = NULL;

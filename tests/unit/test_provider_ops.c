@@ -302,6 +302,16 @@ START_TEST(arm_errors_are_diagnostics)
 	ck_assert(cty_equal(st, prior));
 	ck_assert_ptr_nonnull(strstr(tf_diags_detail(tf_ctx_diags(ctx), 0), "Conflict"));
 
+	/* ARM text that quotes a secret (here the API key) does not carry it into the diagnostic. */
+	ck_assert_int_eq(emu_fault(&E, "{\"method\":\"PUT\",\"status\":400,\"times\":1,\"body\":{\"error\":{\"code\":"
+				       "\"BadRequest\",\"message\":\"key <apim-subscription-key> was refused\"}}}"),
+		0);
+	ctx = op_ctx();
+	ck_assert_int_lt(foundry_gc_resource.update(&st, ctx, planned, prior, config2), 0);
+	detail = tf_diags_detail(tf_ctx_diags(ctx), 0);
+	ck_assert_msg(strstr(detail, "BadRequest") && strstr(detail, "was refused"), "%s", detail);
+	ck_assert_msg(strstr(detail, "<apim-subscription-key>") == NULL, "%s", detail);
+
 	/* Wrong credentials: the failure names the method, and no secret is printed. */
 	old = DATA;
 	DATA = configure("\"client_secret\":\"wrong-secret-value\"", NULL);
