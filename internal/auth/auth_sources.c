@@ -77,6 +77,10 @@ static const char *json_str(const cJSON *o, const char *key)
  * keeps `now + expires_in` and the double-to-integer conversion of a hostile value defined. */
 #define AUTH_MAX_LIFETIME_S (7L * 24L * 3600L)
 #define AUTH_MAX_EPOCH 32503680000LL /* year 3000 */
+/* Assumed when a token endpoint states no lifetime. It must exceed the refresh margin (300 s by default) or the
+ * token would be fetched again on every call; Entra ID issues 60-90 minute tokens, and a 401 from ARM invalidates
+ * a token that expired sooner (auth_credential_invalidate), so guessing an hour is safe. */
+#define AUTH_DEFAULT_LIFETIME_S 3600L
 
 /* A JSON number or a numeric string (IMDS and App Service send epoch strings), saturated at AUTH_MAX_EPOCH;
  * -1 when absent or negative. */
@@ -105,7 +109,7 @@ static time_t token_expiry(long long on, long long in)
 		return on < (long long)now + AUTH_MAX_LIFETIME_S ? (time_t)on : now + AUTH_MAX_LIFETIME_S;
 	if (in > 0)
 		return now + (time_t)(in < AUTH_MAX_LIFETIME_S ? in : AUTH_MAX_LIFETIME_S);
-	return now + 300; /* no lifetime given: assume a short one, it is refreshed on 401 anyway */
+	return now + AUTH_DEFAULT_LIFETIME_S; /* no lifetime given */
 }
 
 /* "HTTP 401 invalid_client: AADSTS7000215: ..." from an Entra ID / IMDS error body. */

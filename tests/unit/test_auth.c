@@ -744,6 +744,33 @@ START_TEST(huge_token_lifetime)
 }
 END_TEST
 
+/* A token endpoint that states no lifetime: an hour is assumed, more than the refresh margin, so the token is
+ * cached rather than fetched again on every call. */
+START_TEST(no_token_lifetime)
+{
+	ck_assert_int_eq(emu_fault(&g_emu, "{\"method\":\"POST\",\"path_regex\":\"/oauth2/v2.0/token$\",\"status\":200,"
+					   "\"times\":1,\"body\":{\"token_type\":\"Bearer\",\"access_token\":"
+					   "\"no-lifetime-token-1\"}}"),
+		0);
+	auth_options o = secret_opts();
+	auth_credential *c;
+	ck_assert_int_eq(auth_credential_new(&c, &o), 0);
+	char *t1 = must_token(c), *t2 = must_token(c);
+	ck_assert_str_eq(t1, "no-lifetime-token-1");
+	ck_assert_str_eq(t2, t1);
+	ck_assert_int_eq(auth_credential_tokens_fetched(c), 1);
+	/* A 401 from ARM still gets a fresh one. */
+	auth_credential_invalidate(c);
+	char *t3 = must_token(c);
+	ck_assert_str_ne(t3, t1);
+	ck_assert_int_eq(auth_credential_tokens_fetched(c), 2);
+	free(t1);
+	free(t2);
+	free(t3);
+	auth_credential_free(c);
+}
+END_TEST
+
 typedef struct tok_job {
 	auth_credential *c;
 	pthread_barrier_t *start;
@@ -923,6 +950,7 @@ static Suite *auth_suite(void)
 	tcase_add_test(tc, azure_cli_expires_on_fallback);
 	tcase_add_test(tc, refresh_before_expiry);
 	tcase_add_test(tc, huge_token_lifetime);
+	tcase_add_test(tc, no_token_lifetime);
 	tcase_add_test(tc, concurrent_single_refresh);
 	tcase_add_test(tc, cancel_token_request);
 	tcase_add_test(tc, trace_log_has_no_secrets);
