@@ -325,7 +325,13 @@ static void emit(tflog_level level, const char *module, const char *message, va_
 			char *rk = redact_dup(k);
 			const char *key = rk ? rk : k;
 			cJSON_DeleteItemFromObjectCaseSensitive(o, key);
-			add_redacted(o, key, v);
+			if (v != NULL && tflog_is_secret_key(k)) {
+				/* A secret-named field is withheld whole, registered or not (as tflog_redact_json does). */
+				if (cJSON_AddStringToObject(o, key, TFLOG_REDACTED) == NULL)
+					fy_oom();
+			} else {
+				add_redacted(o, key, v);
+			}
 			free(rk);
 			if (v == NULL)
 				break;

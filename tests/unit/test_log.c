@@ -266,6 +266,26 @@ START_TEST(test_redact_in_lines)
 }
 END_TEST
 
+/* A value logged under a secret key is withheld even though it was never registered. */
+START_TEST(test_redact_secret_keys_in_lines)
+{
+	cap_start(TFLOG_TRACE);
+	tflog_kv(TFLOG_DEBUG, "foundry.auth", "kv", "client_secret", "never-registered-1", "Authorization",
+		"Bearer never-registered-2", "AUTHORIZATION", "never-registered-3", "method", "GET", "empty", "",
+		NULL);
+	char *out = cap_stop();
+	ck_assert_ptr_null(strstr(out, "never-registered"));
+	cJSON *o = parse_single_line(out);
+	ck_assert_str_eq(str_field(o, "client_secret"), "[REDACTED]");
+	ck_assert_str_eq(str_field(o, "Authorization"), "[REDACTED]");
+	ck_assert_str_eq(str_field(o, "AUTHORIZATION"), "[REDACTED]"); /* names match case-insensitively */
+	ck_assert_str_eq(str_field(o, "method"), "GET");			/* other keys untouched */
+	ck_assert_str_eq(str_field(o, "empty"), "");
+	cJSON_Delete(o);
+	free(out);
+}
+END_TEST
+
 START_TEST(test_redact_json_keys)
 {
 	fy_arena *a;
@@ -411,6 +431,7 @@ int main(void)
 	tcase_add_test(tc, test_redact_registered);
 	tcase_add_test(tc, test_redact_in_lines);
 	tcase_add_test(tc, test_redact_json_keys);
+	tcase_add_test(tc, test_redact_secret_keys_in_lines);
 	tcase_add_test(tc, test_concurrent_lines_do_not_interleave);
 	tcase_add_test(tc, test_crash_handler);
 	suite_add_tcase(s, tc);
