@@ -11,6 +11,7 @@
 typedef struct vwalk {
 	tf_ctx *ctx;
 	fy_arena *a;
+	int in_secret; /* inside a sensitive or write-only nested attribute */
 } vwalk;
 
 static int is_unknown(const cty_value *v)
@@ -18,10 +19,11 @@ static int is_unknown(const cty_value *v)
 	return v != NULL && !cty_is_known(v);
 }
 
-/* Never echo a secret back in a diagnostic: Terraform prints details verbatim. */
-static int secret(const tf_cattr *at)
+/* Never echo a secret back in a diagnostic: Terraform prints details verbatim. Sensitivity is inherited: Terraform
+ * marks the whole value of a sensitive nested attribute sensitive, children included. */
+static int secret(const vwalk *w, const tf_cattr *at)
 {
-	return (at->flags & (TF_SENSITIVE | TF_WRITE_ONLY)) != 0;
+	return w->in_secret || (at->flags & (TF_SENSITIVE | TF_WRITE_ONLY)) != 0;
 }
 
 static const char *allowed_list(fy_arena *a, const char *const *vals)
@@ -107,7 +109,7 @@ static void run_validator(vwalk *w, const tf_cattr *at, const tf_cvalidator *cv,
 		}
 		const char *allowed = allowed_list(w->a, def->one_of);
 		const char *extra = def->message ? fy_arena_sprintf(w->a, "\n\n%s", def->message) : "";
-		if (secret(at))
+		if (secret(w, at))
 			tf_error(w->ctx, path, "Invalid value", "The value is not one of the allowed values: %s.%s", allowed,
 				extra);
 		else if (near != NULL)
@@ -134,7 +136,7 @@ static void run_validator(vwalk *w, const tf_cattr *at, const tf_cvalidator *cv,
 			regfree(&re);
 		}
 		if (!match) {
-			if (secret(at))
+			if (secret(w, at))
 				invalid(w, path, def, "The value does not match the pattern %s.", def->pattern);
 			else
 				invalid(w, path, def, "\"%s\" does not match the pattern %s.", s, def->pattern);
@@ -143,7 +145,7 @@ static void run_validator(vwalk *w, const tf_cattr *at, const tf_cvalidator *cv,
 	}
 	case TF_V_HTTPS_URL:
 		if (s != NULL && !https_url_ok(s)) {
-			if (secret(at))
+			if (secret(w, at))
 				invalid(w, path, def, "The value must be an absolute https:// URL with a host.");
 			else
 				invalid(w, path, def, "\"%s\" is not an absolute https:// URL with a host.", s);
@@ -157,7 +159,7 @@ static void run_validator(vwalk *w, const tf_cattr *at, const tf_cvalidator *cv,
 	}
 	case TF_V_CONTAINS:
 		if (s != NULL && strstr(s, def->pattern) == NULL) {
-			if (secret(at))
+			if (secret(w, at))
 				invalid(w, path, def, "The value must contain \"%s\".", def->pattern);
 			else
 				invalid(w, path, def, "\"%s\" must contain \"%s\".", s, def->pattern);
@@ -228,8 +230,12 @@ static void validate_obj(vwalk *w, const tf_cobj *o, const cty_value *obj, const
 			tf_warning(w->ctx, p, "Argument is deprecated", "%s", at->def->deprecation);
 		for (size_t k = 0; k < at->nvalidators; k++)
 			run_validator(w, at, &at->validators[k], v, p);
-		if (at->nested != NULL)
+		if (at->nested != NULL) {
+			int outer = w->in_secret;
+			w->in_secret = secret(w, at);
 			validate_nested(w, at->nesting, at->nested, v, p, in_set);
+			w->in_secret = outer;
+		}
 	}
 	for (size_t i = 0; i < o->nblocks; i++) {
 		const tf_cblocktype *bt = &o->blocks[i];

@@ -300,6 +300,57 @@ START_TEST(validate_never_echoes_sensitive_values)
 }
 END_TEST
 
+/* Sensitivity is inherited: a child of a sensitive or write-only nested attribute is never quoted either, while a
+ * plain sibling after them still is. */
+START_TEST(validate_never_echoes_children_of_sensitive_nested)
+{
+	static const char *const kinds[] = {"ApiKey", NULL};
+	static const tf_validator re[] = {{.kind = TF_V_REGEX, .pattern = "sk-[0-9]+"}, {.kind = TF_V_END}};
+	static const tf_validator one_of[] = {{.kind = TF_V_ONE_OF, .one_of = kinds}, {.kind = TF_V_END}};
+	static const tf_validator url[] = {{.kind = TF_V_HTTPS_URL}, {.kind = TF_V_END}};
+	static const tf_validator has_dash[] = {{.kind = TF_V_CONTAINS, .pattern = "-"}, {.kind = TF_V_END}};
+	static const tf_attribute inner[] = {
+		{.name = "k", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = re},
+		{.name = "t", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = one_of},
+		{.name = "u", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = url},
+		{.name = "h", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = has_dash},
+		{0}};
+	static const tf_object inner_obj = {.attributes = inner};
+	static const tf_attribute attrs[] = {
+		{.name = "vault", .nested = &inner_obj, .nesting = TF_NEST_SINGLE, .flags = TF_OPTIONAL | TF_SENSITIVE},
+		{.name = "wo", .nested = &inner_obj, .nesting = TF_NEST_LIST, .flags = TF_OPTIONAL | TF_WRITE_ONLY},
+		{.name = "plain", .nested = &inner_obj, .nesting = TF_NEST_SINGLE, .flags = TF_OPTIONAL},
+		{0}};
+	static const tf_block b = {.attributes = attrs};
+	static const tf_resource r = {.type_name = "x", .schema = &b};
+	const cty_type *t = NULL;
+	ck_assert_int_eq(tf_block_implied_type(&t, A, &b), 0);
+	static const char *const bad = "{\"k\":\"TOPSECRET\",\"t\":\"TOPSECRET\",\"u\":\"TOPSECRET\",\"h\":\"TOPSECRET\"}";
+	char json[512];
+	snprintf(json, sizeof(json), "{\"vault\":%s,\"wo\":[%s],\"plain\":%s}", bad, bad, bad);
+	cty_value *cfg = NULL;
+	int rc = cty_json_decode(&cfg, A, t, json, strlen(json));
+	ck_assert_msg(rc == 0, "%s", fy_error_last()->message);
+	tf_resource_validate(C, &r, cfg);
+	static const char *const kids[] = {"k", "t", "u", "h"};
+	char path[32];
+	for (size_t k = 0; k < 4; k++) {
+		snprintf(path, sizeof(path), "vault.%s", kids[k]);
+		int i = find_diag(TF_ERROR, "Invalid value", path);
+		ck_assert_msg(i >= 0, "no diagnostic at %s", path);
+		ck_assert_msg(strstr(tf_diags_detail(tf_ctx_diags(C), (size_t)i), "TOPSECRET") == NULL, "%s quoted", path);
+		snprintf(path, sizeof(path), "wo[0].%s", kids[k]);
+		i = find_diag(TF_ERROR, "Invalid value", path);
+		ck_assert_msg(i >= 0, "no diagnostic at %s", path);
+		ck_assert_msg(strstr(tf_diags_detail(tf_ctx_diags(C), (size_t)i), "TOPSECRET") == NULL, "%s quoted", path);
+		snprintf(path, sizeof(path), "plain.%s", kids[k]);
+		i = find_diag(TF_ERROR, "Invalid value", path);
+		ck_assert_msg(i >= 0, "no diagnostic at %s", path);
+		ck_assert_msg(strstr(tf_diags_detail(tf_ctx_diags(C), (size_t)i), "TOPSECRET") != NULL, "%s not quoted", path);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------------ ProposedNew */
 
 START_TEST(proposed_new_create_is_config)
@@ -746,6 +797,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, validate_does_not_judge_unknowns);
 	tcase_add_test(tc, validate_https_urls);
 	tcase_add_test(tc, validate_never_echoes_sensitive_values);
+	tcase_add_test(tc, validate_never_echoes_children_of_sensitive_nested);
 	tcase_add_test(tc, proposed_new_create_is_config);
 	tcase_add_test(tc, proposed_new_update_takes_prior_for_computed);
 	tcase_add_test(tc, proposed_new_correlates_sets);
