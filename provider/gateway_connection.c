@@ -56,7 +56,9 @@ static const tf_validator v_auth_format[] = {{.kind = TF_V_CONTAINS,
 static const tf_attribute oauth2_attrs[] = {
 	{.name = "client_id", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_not_empty,
 		.description = "Client id Foundry presents to the identity provider (sent as `credentials.clientId`). Any "
-			       "identity provider's id is accepted, not only Entra ID GUIDs."},
+			       "identity provider's id is accepted, not only Entra ID GUIDs. ARM's GET returns no "
+			       "credentials, so it is kept from state and is null after import; should a response carry "
+			       "`credentials.clientId`, that value is read back."},
 	{.name = "client_secret", .type = "\"string\"", .flags = TF_REQUIRED | TF_SENSITIVE, .validators = v_not_empty,
 		.description = "Client secret (sent as `credentials.clientSecret`). ARM never returns it: it is kept from "
 			       "state, and is null after import."},
@@ -182,8 +184,9 @@ const tf_block foundry_gc_schema = {
 	.description = "A Foundry \"bring your own AI gateway\" connection "
 		       "(`Microsoft.CognitiveServices/accounts/projects/connections` or `.../accounts/connections`, "
 		       "category `ApiManagement` or `ModelGateway`), with a typed schema that is encoded to the exact ARM "
-		       "body. Import with the connection's ARM id; secrets (`api_key`, `oauth2.client_id`, "
-		       "`oauth2.client_secret`) are never returned by ARM and are null after import.",
+		       "body. Import with the connection's ARM id. ARM's GET returns no credentials, so `api_key`, "
+		       "`oauth2.client_secret` and `oauth2.client_id` are null after import (`oauth2.client_id` is "
+		       "read back only if a response carries `credentials.clientId`).",
 	.attributes = gc_attrs,
 };
 

@@ -185,6 +185,17 @@ START_TEST(import_decodes_everything_but_secrets)
 		"{\"list_models_endpoint\":\"/models\",\"get_model_endpoint\":\"/models/{deploymentName}\",\"deployment_provider\":\"OpenAI\"}");
 	/* Import: the service's "" as it is, so a config with "" plans no change to it. */
 	assert_attr(st, "inference_api_version", "\"\"");
+
+	/* Documented GETs carry no credentials; should one carry credentials.clientId, it is read back (the schema
+	 * and docs say so), while the secret never is. */
+	b = cJSON_Parse(fixture("modelgateway_oauth2.body.json"));
+	cJSON_AddStringToObject(b, "id", ACCOUNT "/connections/gw1");
+	p = cJSON_PrintUnformatted(b);
+	st = from_arm(p, NULL, NULL);
+	cJSON_free(p);
+	cJSON_Delete(b);
+	ck_assert_str_eq(cty_get_string(cty_get_attr(st, "oauth2"), "client_id"), "<id>");
+	ck_assert(cty_is_null(cty_get_attr(cty_get_attr(st, "oauth2"), "client_secret")));
 }
 END_TEST
 
