@@ -471,7 +471,10 @@ static cJSON *parse_body(tf_ctx *ctx, const arm_result *r, const char *id)
 	return j;
 }
 
-/* Never print secrets: register them with the log redactor before they reach any request log. */
+/* Never print secrets: register them with the log redactor before they reach any request log. Under Terraform
+ * tf_server's dv_decode has registered them already (every user-set sensitive/write-only value); this copy is
+ * for callers that run the resource in process without tf_server (tests/unit/test_provider_ops.c relies on it
+ * to keep a quoted API key out of an ARM error diagnostic). Registering twice is harmless. */
 static void register_secrets(const cty_value *planned, const cty_value *config)
 {
 	const char *s;

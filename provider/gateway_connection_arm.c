@@ -331,26 +331,36 @@ static cty_value *dec_discovery(fy_arena *a, const cty_type *t, const cJSON *j, 
 	return o;
 }
 
+cty_value *foundry_string_map(fy_arena *a, const cJSON *o, int (*skip)(const char *key), int *clean)
+{
+	if (!cJSON_IsObject(o))
+		o = NULL;
+	size_t n = (size_t)cJSON_GetArraySize(o), k = 0;
+	const char **keys = fy_arena_alloc(a, (n ? n : 1) * sizeof *keys);
+	cty_value **vals = fy_arena_alloc(a, (n ? n : 1) * sizeof *vals);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, o)
+	{
+		if (!cJSON_IsString(it)) {
+			if (clean)
+				*clean = 0;
+			continue;
+		}
+		if (skip && skip(it->string))
+			continue;
+		keys[k] = it->string;
+		vals[k++] = cty_string(a, it->valuestring);
+	}
+	return cty_map(a, cty_type_string(), k, keys, vals);
+}
+
 static cty_value *dec_headers(fy_arena *a, const cty_type *t, const cJSON *j, int *clean)
 {
 	if (!cJSON_IsObject(j)) {
 		*clean = 0;
 		return cty_null(a, t);
 	}
-	size_t n = (size_t)cJSON_GetArraySize(j), k = 0;
-	const char **keys = fy_arena_alloc(a, (n ? n : 1) * sizeof *keys);
-	cty_value **vals = fy_arena_alloc(a, (n ? n : 1) * sizeof *vals);
-	const cJSON *it;
-	cJSON_ArrayForEach(it, j)
-	{
-		if (!cJSON_IsString(it)) {
-			*clean = 0;
-			continue;
-		}
-		keys[k] = it->string;
-		vals[k++] = cty_string(a, it->valuestring);
-	}
-	return cty_map(a, cty_type_elem(t), k, keys, vals);
+	return foundry_string_map(a, j, NULL, clean); /* custom_headers is map(string) */
 }
 
 static cty_value *dec_auth_config(fy_arena *a, const cty_type *t, const cJSON *j, int *clean)
@@ -443,30 +453,13 @@ int foundry_gc_metadata(cJSON **out, const cty_value *v)
 	return 0;
 }
 
-/* A JSON object of strings as a cty map(string). */
-static cty_value *string_map(fy_arena *a, const cJSON *o)
-{
-	size_t n = (size_t)cJSON_GetArraySize(o), k = 0;
-	const char **keys = fy_arena_alloc(a, (n ? n : 1) * sizeof *keys);
-	cty_value **vals = fy_arena_alloc(a, (n ? n : 1) * sizeof *vals);
-	const cJSON *it;
-	cJSON_ArrayForEach(it, o)
-	{
-		if (!cJSON_IsString(it))
-			continue;
-		keys[k] = it->string;
-		vals[k++] = cty_string(a, it->valuestring);
-	}
-	return cty_map(a, cty_type_string(), k, keys, vals);
-}
-
 int foundry_gc_metadata_value(cty_value **out, fy_arena *a, const cty_value *v)
 {
 	cJSON *md;
 	int rc = foundry_gc_metadata(&md, v);
 	if (rc < 0)
 		return rc;
-	*out = string_map(a, md);
+	*out = foundry_string_map(a, md, NULL, NULL);
 	cJSON_Delete(md);
 	return 0;
 }

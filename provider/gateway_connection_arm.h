@@ -67,6 +67,13 @@ int foundry_gc_to_arm(cJSON **out_body, const cty_value *planned, const cty_valu
 int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type, const cJSON *body,
 	const cty_value *prior, tf_diags *diags);
 
+/*
+ * The string members of a JSON object as a cty map(string) in the arena (an empty map when `o` is NULL or not an
+ * object). Members whose value is not a string are left out, and *clean (may be NULL) is then set to 0; members
+ * for which `skip` (may be NULL) returns 1 are left out silently. Keys are borrowed from `o`.
+ */
+cty_value *foundry_string_map(fy_arena *a, const cJSON *o, int (*skip)(const char *key), int *clean);
+
 /* JSON texts equal by meaning (object key order and whitespace ignored). 0 when either is not JSON. */
 int foundry_json_text_equal(const char *a, const char *b);
 

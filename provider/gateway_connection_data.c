@@ -126,22 +126,6 @@ static int managed_exact(const char *key)
 	return 0;
 }
 
-static cty_value *string_map_filtered(fy_arena *a, const cJSON *md, int unmanaged_only)
-{
-	size_t n = (size_t)cJSON_GetArraySize(md), k = 0;
-	const char **keys = fy_arena_alloc(a, (n ? n : 1) * sizeof *keys);
-	cty_value **vals = fy_arena_alloc(a, (n ? n : 1) * sizeof *vals);
-	const cJSON *it;
-	cJSON_ArrayForEach(it, md)
-	{
-		if (!cJSON_IsString(it) || (unmanaged_only && managed_exact(it->string)))
-			continue;
-		keys[k] = it->string;
-		vals[k++] = cty_string(a, it->valuestring);
-	}
-	return cty_map(a, cty_type_string(), k, keys, vals);
-}
-
 static int gcd_read(cty_value **out_state, tf_ctx *ctx, const cty_value *config)
 {
 	fy_arena *a = tf_ctx_arena(ctx);
@@ -200,8 +184,8 @@ static int gcd_read(cty_value **out_state, tf_ctx *ctx, const cty_value *config)
 	cty_value *st = project(a, full, tf_ctx_schema_type(ctx));
 	/* A data source shows the metadata as it is, service-added keys included. */
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "properties"), "metadata");
-	cty_object_set(st, "metadata", string_map_filtered(a, cJSON_IsObject(md) ? md : NULL, 0));
-	cty_object_set(st, "extra_metadata", string_map_filtered(a, cJSON_IsObject(md) ? md : NULL, 1));
+	cty_object_set(st, "metadata", foundry_string_map(a, md, NULL, NULL));
+	cty_object_set(st, "extra_metadata", foundry_string_map(a, md, managed_exact, NULL));
 	cJSON_Delete(body);
 	*out_state = st;
 	return 0;

@@ -426,6 +426,32 @@ START_TEST(connection_ids)
 }
 END_TEST
 
+static int skip_b(const char *key)
+{
+	return strcmp(key, "b") == 0;
+}
+
+/* The one JSON-object-of-strings -> map(string) helper behind metadata, custom_headers and the data source. */
+START_TEST(string_map_helper)
+{
+	cJSON *o = cJSON_Parse("{\"a\":\"1\",\"b\":\"2\",\"n\":3,\"c\":\"\"}");
+	int clean = 1;
+	char *s = NULL;
+	ck_assert_int_eq(cty_json_encode(&s, A, foundry_string_map(A, o, NULL, &clean), cty_type_map(A, cty_type_string())), 0);
+	assert_json_eq(s, "{\"a\":\"1\",\"b\":\"2\",\"c\":\"\"}");
+	ck_assert_int_eq(clean, 0); /* the number was left out */
+	clean = 1;
+	ck_assert_int_eq(cty_json_encode(&s, A, foundry_string_map(A, o, skip_b, NULL), cty_type_map(A, cty_type_string())), 0);
+	assert_json_eq(s, "{\"a\":\"1\",\"c\":\"\"}");
+	cJSON_Delete(o);
+	o = cJSON_Parse("[\"x\"]");
+	ck_assert_int_eq(cty_length(foundry_string_map(A, o, NULL, &clean)), 0); /* not an object: empty */
+	ck_assert_int_eq(cty_length(foundry_string_map(A, NULL, NULL, &clean)), 0);
+	ck_assert_int_eq(clean, 1);
+	cJSON_Delete(o);
+}
+END_TEST
+
 START_TEST(json_equal_by_meaning)
 {
 	ck_assert(foundry_json_text_equal("{\"a\":1,\"b\":[1,2]}", " { \"b\" : [1, 2], \"a\": 1 } "));
@@ -465,6 +491,7 @@ int main(void)
 	tcase_add_test(tc, parent_ids);
 	tcase_add_test(tc, connection_ids);
 	tcase_add_test(tc, json_equal_by_meaning);
+	tcase_add_test(tc, string_map_helper);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
