@@ -207,7 +207,9 @@ static char *account_key(const char *resource_id)
 	return k;
 }
 
-static int lock_account(arm_lock **out, arm_client *c, const char *key, unsigned long gen)
+/* Waits for the account's write lock until `deadline` (the operation's, now_ms() clock) or cancellation: a holder
+ * can outlive our deadline (its token fetch is not bounded by it), and a queued write must not outwait its own. */
+static int lock_account(arm_lock **out, arm_client *c, const char *key, unsigned long gen, long deadline)
 {
 	*out = NULL;
 	pthread_mutex_lock(&c->mu);
@@ -226,23 +228,30 @@ static int lock_account(arm_lock **out, arm_client *c, const char *key, unsigned
 	}
 	l->refs++;
 	int waited = 0;
-	while (l->busy && !canceled(c, gen)) {
+	long left;
+	while (l->busy && !canceled(c, gen) && (left = deadline - now_ms()) > 0) {
 		if (!waited)
 			tflog(TFLOG_DEBUG, ARM_MODULE, "waiting for another write in account %s", key);
 		waited = 1;
+		long slice = left < ARM_LOCK_SLICE_MS ? left : ARM_LOCK_SLICE_MS;
 		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += ARM_LOCK_SLICE_MS * 1000000L;
+		clock_gettime(CLOCK_MONOTONIC, &ts); /* c->cv runs on CLOCK_MONOTONIC */
+		ts.tv_nsec += slice * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
 		pthread_cond_timedwait(&c->cv, &c->mu, &ts);
 	}
-	if (l->busy) { /* cancelled while queued */
+	if (l->busy) { /* cancelled or out of time while queued */
 		l->refs--;
 		pthread_mutex_unlock(&c->mu);
-		return fy_error_set(FY_ECANCELED, "cancelled while waiting for another write in account %s", key);
+		if (canceled(c, gen))
+			return fy_error_set(FY_ECANCELED, "cancelled while waiting for another write in account %s", key);
+		return fy_error_set(FY_ETIMEOUT,
+			"the operation timed out waiting for the account write lock: another write in account %s was "
+			"still running (writes in one account are serialised)",
+			key);
 	}
 	l->busy = 1;
 	pthread_mutex_unlock(&c->mu);
@@ -718,7 +727,7 @@ int arm_do(arm_result **out, arm_client *c, const char *method, const char *reso
 	char *key = id_key(resource_id);
 	char *acct = is_write ? account_key(resource_id) : NULL;
 	arm_lock *lk = NULL;
-	if (acct && (rc = lock_account(&lk, c, acct, gen)) != 0)
+	if (acct && (rc = lock_account(&lk, c, acct, gen, o.deadline)) != 0)
 		goto done;
 
 	http_response *r = NULL;

@@ -543,6 +543,50 @@ START_TEST(writes_in_one_account_are_serialised)
 }
 END_TEST
 
+typedef struct put_job {
+	arm_client *c;
+	const char *name;
+	int rc;
+	char msg[1024];
+	long done_ms;
+} put_job;
+
+static void *put_thread(void *arg)
+{
+	put_job *j = arg;
+	arm_result *r = NULL;
+	j->rc = arm_do(&r, j->c, "PUT", conn_id(j->name), EMU_API_VERSION, CONN_BODY);
+	snprintf(j->msg, sizeof(j->msg), "%s", fy_error_last()->message);
+	j->done_ms = mono_ms();
+	arm_result_free(r);
+	return NULL;
+}
+
+/* A write queued behind another in the same account gives up at its own deadline: here the holder is stuck in
+ * its token request (3 s), which the ARM deadline does not bound, and the queued write has 1 s. */
+START_TEST(account_lock_wait_ends_at_deadline)
+{
+	arm_client *c;
+	arm_options o = test_options();
+	o.op_timeout_ms = 1000;
+	ck_assert_int_eq(arm_client_new(&c, &o), 0);
+	fault("{\"method\":\"POST\",\"path_regex\":\"/oauth2/v2.0/token$\",\"action\":\"hang\",\"delay_ms\":3000,"
+	      "\"times\":1}");
+	put_job holder = {.c = c, .name = "lock-holder"}, queued = {.c = c, .name = "lock-queued"};
+	pthread_t th, tq;
+	ck_assert_int_eq(pthread_create(&th, NULL, put_thread, &holder), 0);
+	usleep(300 * 1000); /* the holder has the lock and waits for its token */
+	ck_assert_int_eq(pthread_create(&tq, NULL, put_thread, &queued), 0);
+	pthread_join(tq, NULL);
+	pthread_join(th, NULL);
+	ck_assert_int_eq(queued.rc, FY_ETIMEOUT);
+	ck_assert_msg(strstr(queued.msg, "timed out waiting for the account write lock") != NULL, "%s", queued.msg);
+	ck_assert_int_lt(queued.done_ms, holder.done_ms); /* did not outwait the holder */
+	ck_assert_int_eq(count_requests("PUT", "/connections/lock-queued"), 0);
+	arm_client_free(c);
+}
+END_TEST
+
 typedef struct cancel_job {
 	const char *name;
 	int rc;
@@ -660,6 +704,7 @@ static Suite *arm_suite(void)
 	tcase_add_test(tc, lro_async_operation);
 	tcase_add_test(tc, sequential_gets_reuse_one_connection);
 	tcase_add_test(tc, writes_in_one_account_are_serialised);
+	tcase_add_test(tc, account_lock_wait_ends_at_deadline);
 	tcase_add_test(tc, cancel_aborts_hanging_request);
 	tcase_add_test(tc, cancel_wakes_retry_sleep);
 	tcase_add_test(tc, trace_log_has_no_secrets);
