@@ -5,9 +5,11 @@ import (
 	"os/exec"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -63,6 +65,7 @@ var tests = []testCase{
 	{"tls/client-without-certificate-refused", testNoClientCert},
 	{"tls/client-with-other-certificate-refused", testOtherClientCert},
 	{"tls/plaintext-client-refused", testPlaintext},
+	{"tls/alpn-h2-and-server-certificate", testALPN},
 	{"schema/valid-for-terraform", testSchema},
 	{"schema/resource-identity-schemas", testIdentitySchemas},
 	{"rpc/concurrent-10", testConcurrent},
@@ -377,6 +380,63 @@ func testPlaintext(t *T) {
 	p := t.launch(launchOpts{})
 	p.handshake()
 	expectRefused(t, p, nil, "speaking plaintext gRPC")
+}
+
+// testALPN dials the socket with crypto/tls directly, as grpc-go >= 1.67 (Terraform's) does, and
+// asserts that the server selects ALPN "h2" — grpc-go refuses a TLS server without it ("credentials:
+// cannot check peer: missing selected ALPN property", notes 2.3) — and that the certificate it
+// presents is the one from the handshake line: SAN localhost, serverAuth, self-signed, valid now.
+func testALPN(t *T) {
+	p := t.launch(launchOpts{})
+	h := p.handshake()
+	if h.Cert == nil {
+		t.Fatalf("no server certificate in the handshake line")
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(h.Cert)
+	cfg := p.clientTLS.Clone()
+	cfg.RootCAs = pool
+	cfg.NextProtos = []string{"h2"}
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 20 * time.Second}, h.Network, h.Addr, cfg)
+	if err != nil {
+		t.Fatalf("TLS handshake with Terraform's client certificate and ALPN h2 failed: %s", err)
+	}
+	cs := conn.ConnectionState()
+	conn.Close()
+	if cs.NegotiatedProtocol != "h2" {
+		t.Errorf("the server negotiated ALPN %q, want \"h2\" (grpc-go >= 1.67: \"credentials: cannot check peer: missing selected ALPN property\")", cs.NegotiatedProtocol)
+	}
+	if len(cs.PeerCertificates) == 0 {
+		t.Fatalf("the server presented no certificate")
+	}
+	c := cs.PeerCertificates[0]
+	if !c.Equal(h.Cert) {
+		t.Errorf("the certificate presented over TLS is not the one in the handshake line (the client trusts only that one)")
+	}
+	if err := c.VerifyHostname("localhost"); err != nil {
+		t.Errorf("server certificate has no SAN DNS localhost (Go ignores CN): %s", err)
+	}
+	server := false
+	for _, u := range c.ExtKeyUsage {
+		server = server || u == x509.ExtKeyUsageServerAuth
+	}
+	if !server {
+		t.Errorf("server certificate lacks the serverAuth extended key usage")
+	}
+	if err := c.CheckSignatureFrom(c); err != nil {
+		t.Errorf("server certificate is not self-signed: %s", err)
+	}
+	if now := time.Now(); now.Before(c.NotBefore) || now.After(c.NotAfter) {
+		t.Errorf("server certificate is not currently valid (%s .. %s)", c.NotBefore, c.NotAfter)
+	}
+	// The chain check Go's client makes: the handshake certificate as the only root, ServerAuth.
+	if _, err := c.Verify(x509.VerifyOptions{DNSName: "localhost", Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+		t.Errorf("server certificate does not verify against itself for localhost/serverAuth: %s", err)
+	}
+	t.schema(t.provider(p))
+	if err := p.shutdown(); err != nil {
+		t.Errorf("%s", err)
+	}
 }
 
 func testSchema(t *T) {

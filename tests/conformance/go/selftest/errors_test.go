@@ -396,8 +396,16 @@ func TestProtocolSuiteAgainstTestProvider(t *testing.T) {
 	if err != nil {
 		t.Fatalf("protocol-test failed against the Go test provider: %s\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "PASS (17 protocol tests") {
+	if !strings.Contains(string(out), "PASS (18 protocol tests") {
 		t.Errorf("unexpected output:\n%s", out)
+	}
+	// A TLS server that selects no ALPN protocol fails the suite (grpc-go >= 1.67 refuses it).
+	cmd = exec.Command(tfconformBin, "protocol-test", filepath.Join(binDir, "terraform-provider-fake"))
+	cmd.Env = append(os.Environ(), "TFCONFORM_STRICT=1", "FAKE_MODE=no-alpn", "TMPDIR="+tmp)
+	out, err = cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "--- FAIL: tls/alpn-h2-and-server-certificate") ||
+		!strings.Contains(string(out), `the server negotiated ALPN "", want "h2"`) {
+		t.Errorf("protocol-test accepted a server without ALPN h2:\n%s", out)
 	}
 	// A provider that keeps running after Shutdown fails the suite.
 	cmd = exec.Command(tfconformBin, "protocol-test", filepath.Join(binDir, "terraform-provider-fake"))

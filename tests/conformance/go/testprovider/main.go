@@ -109,8 +109,14 @@ func main() {
 		}
 		pool := x509.NewCertPool()
 		pool.AppendCertsFromPEM([]byte(clientPEM))
-		opts = append(opts, grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert},
-			ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool, MinVersion: tls.VersionTLS12})))
+		tc := &tls.Config{Certificates: []tls.Certificate{cert},
+			ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool, MinVersion: tls.VersionTLS12}
+		if mode("no-alpn") {
+			// A hand-rolled TLS layer without ALPN: Terraform's grpc-go >= 1.67 refuses it (notes 2.3).
+			opts = append(opts, grpc.Creds(noALPN{credentials.NewTLS(tc), tc}))
+		} else {
+			opts = append(opts, grpc.Creds(credentials.NewTLS(tc)))
+		}
 		blk, _ := pem.Decode(certPEM)
 		certField = base64.RawStdEncoding.EncodeToString(blk.Bytes)
 	}
@@ -151,4 +157,19 @@ func (c *controller) Shutdown(ctx context.Context, _ *goplugin.Empty) (*goplugin
 	callLog("Shutdown")
 	c.once.Do(func() { close(c.done) })
 	return &goplugin.Empty{}, nil
+}
+
+// noALPN serves TLS without selecting any ALPN protocol (credentials.NewTLS would add h2).
+type noALPN struct {
+	credentials.TransportCredentials
+	cfg *tls.Config
+}
+
+func (n noALPN) ServerHandshake(raw net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	conn := tls.Server(raw, n.cfg)
+	if err := conn.Handshake(); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, credentials.TLSInfo{State: conn.ConnectionState()}, nil
 }
