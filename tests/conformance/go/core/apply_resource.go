@@ -151,7 +151,7 @@ func (w *walker) applyManagedInstance(m *config.Module, r *config.Resource, addr
 			fmt.Sprintf("configuration for %s still contains unknown values during apply (this is a bug in Terraform; please report it!)\nThe following paths in the resource configuration are unknown:\n%s", addr, strings.Join(paths, "\n"))))
 	}
 	// The final plan, with the values learned so far (notes 4.1, 4.5).
-	final, ds := w.planChange(p, pk, addr, sch, r, cfg, prior, priorPrivate, planned)
+	final, ds := w.planChange(p, pk, addr, sch, r, cfg, prior, priorPrivate, planned, false)
 	diags = diags.Append(ds)
 	if ds.HasErrors() {
 		w.restoreDeposed(addr, pk, deposed)

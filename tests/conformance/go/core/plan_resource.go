@@ -431,7 +431,7 @@ func (w *walker) planManagedInstance(m *config.Module, r *config.Resource, addr 
 			priorForPlan = prior
 		}
 	}
-	ch, ds := w.planChange(p, pk, addr, sch, r, cfg, priorForPlan, priorPrivate, nil)
+	ch, ds := w.planChange(p, pk, addr, sch, r, cfg, priorForPlan, priorPrivate, nil, w.replace[addr.String()])
 	diags = diags.Append(ds)
 	if ds.HasErrors() {
 		return cty.DynamicVal, diags
@@ -441,19 +441,6 @@ func (w *walker) planManagedInstance(m *config.Module, r *config.Resource, addr 
 		if r.CreateBeforeDestroy {
 			ch.Action = CreateThenDelete
 		}
-	}
-	if w.replace[addr.String()] && ch.Action == Update || w.replace[addr.String()] && ch.Action == NoOp {
-		// -replace: plan again from a null prior, as for a requires_replace change.
-		rc, ds := w.planChange(p, pk, addr, sch, r, cfg, cty.NullVal(sch.Block.ImpliedType()), ch.Private, nil)
-		diags = diags.Append(ds)
-		if ds.HasErrors() {
-			return cty.DynamicVal, diags
-		}
-		rc.Action, rc.Before, rc.ActionReason = DeleteThenCreate, prior, "replace_by_request"
-		if r.CreateBeforeDestroy {
-			rc.Action = CreateThenDelete
-		}
-		ch = rc
 	}
 	if (ch.Action == Delete || ch.Action.IsReplace()) && r.PreventDestroy {
 		return cty.DynamicVal, diags.Append(&diag.Diagnostic{Severity: diag.Error, Summary: "Instance cannot be destroyed",
@@ -533,7 +520,7 @@ func (w *walker) recordDrift(addr InstAddr, pk ProviderKey, sch *schema.Schema, 
 // planChange is Terraform's NodeAbstractResourceInstance.plan (notes 4.2-4.4): validate the config
 // again, apply ignore_changes, build the proposed new state, call PlanResourceChange, check the
 // planned state, decide the action, re-plan from a null prior for a replacement.
-func (w *walker) planChange(p provider.Interface, pk ProviderKey, addr InstAddr, sch *schema.Schema, r *config.Resource, cfg, prior cty.Value, priorPrivate []byte, prev *Change) (*Change, diag.Diagnostics) {
+func (w *walker) planChange(p provider.Interface, pk ProviderKey, addr InstAddr, sch *schema.Schema, r *config.Resource, cfg, prior cty.Value, priorPrivate []byte, prev *Change, forceReplace bool) (*Change, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	provAddr := pk.Addr.String()
 	ty := sch.Block.ImpliedType()
@@ -613,14 +600,19 @@ func (w *walker) planChange(p provider.Interface, pk ProviderKey, addr InstAddr,
 	switch {
 	case prior.IsNull():
 		action = Create
-	case eq:
+	case eq && !forceReplace:
 		action = NoOp
-	case len(reqRep) > 0:
+	case forceReplace || len(reqRep) > 0:
+		// -replace takes the same branch as requires_replace (TF plan() matchedForceReplace): one
+		// ValidateResourceConfig, then the second PlanResourceChange from a null prior below.
 		action = DeleteThenCreate
 		if r.CreateBeforeDestroy {
 			action = CreateThenDelete
 		}
 		reason = "replace_because_cannot_update"
+		if forceReplace {
+			reason = "replace_by_request"
+		}
 	default:
 		action = Update
 	}

@@ -242,8 +242,17 @@ func setAttr(v cty.Value, name string, nv cty.Value) cty.Value {
 }
 
 func (s *server) PlanResourceChange(ctx context.Context, req *tfplugin6.PlanResourceChange_Request) (*tfplugin6.PlanResourceChange_Response, error) {
-	callLog("PlanResourceChange")
 	prior := dec(req.PriorState, thingTy)
+	if mode("log-prior") {
+		// Distinguishes the replace's second PlanResourceChange (null prior, notes 4.2).
+		if prior.IsNull() {
+			callLog("PlanResourceChange(prior=null)")
+		} else {
+			callLog("PlanResourceChange(prior=object)")
+		}
+	} else {
+		callLog("PlanResourceChange")
+	}
 	proposed := dec(req.ProposedNewState, thingTy)
 	cfg := dec(req.Config, thingTy)
 	resp := &tfplugin6.PlanResourceChange_Response{PlannedPrivate: req.PriorPrivate}
