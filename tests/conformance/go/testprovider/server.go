@@ -291,6 +291,18 @@ func (s *server) PlanResourceChange(ctx context.Context, req *tfplugin6.PlanReso
 	if mode("plan-change-config") {
 		planned = setAttr(planned, "value", cty.StringVal("provider-chosen"))
 	}
+	if mode("plan-non-computed") && cfg.GetAttr("tags").IsNull() {
+		// tags is optional, not computed: a value the config did not set (notes 4.3).
+		planned = setAttr(planned, "tags", cty.MapVal(map[string]cty.Value{"k": cty.StringVal("v")}))
+	}
+	if mode("plan-unknown-config-known") && !cfg.GetAttr("value").IsKnown() {
+		// An unknown config value must stay unknown in the plan (notes 4.3).
+		planned = setAttr(planned, "value", cty.StringVal("guess"))
+	}
+	if mode("final-plan-inconsistent") && prior.IsNull() {
+		// A known computed value that differs between the plan and the apply walk (one process each).
+		planned = setAttr(planned, "computed_val", cty.StringVal(fmt.Sprintf("pid-%d", os.Getpid())))
+	}
 	if mode("plan-write-only") {
 		planned = setAttr(planned, "token_wo", cty.StringVal("leak"))
 	}
@@ -317,6 +329,9 @@ func (s *server) ApplyResourceChange(ctx context.Context, req *tfplugin6.ApplyRe
 			st.save()
 		}
 		resp.NewState = enc(planned, thingTy)
+		if mode("apply-delete-non-null") {
+			resp.NewState = enc(prior, thingTy)
+		}
 		return resp, nil
 	}
 	if n := cfg.GetAttr("name"); n.IsKnown() && !n.IsNull() && n.AsString() == "fail-apply" {
@@ -380,6 +395,19 @@ func (s *server) ImportResourceState(ctx context.Context, req *tfplugin6.ImportR
 		vals[name] = cty.NullVal(ty)
 	}
 	vals["id"] = cty.StringVal(req.Id)
+	one := &tfplugin6.ImportResourceState_ImportedResource{TypeName: req.TypeName, State: enc(cty.ObjectVal(vals), thingTy), Private: []byte("imported")}
+	switch {
+	case mode("import-none"):
+		return &tfplugin6.ImportResourceState_Response{}, nil
+	case mode("import-multiple"):
+		return &tfplugin6.ImportResourceState_Response{ImportedResources: []*tfplugin6.ImportResourceState_ImportedResource{one, one}}, nil
+	case mode("import-no-type"):
+		one.TypeName = ""
+		return &tfplugin6.ImportResourceState_Response{ImportedResources: []*tfplugin6.ImportResourceState_ImportedResource{one}}, nil
+	case mode("import-null"):
+		one.State = enc(cty.NullVal(thingTy), thingTy)
+		return &tfplugin6.ImportResourceState_Response{ImportedResources: []*tfplugin6.ImportResourceState_ImportedResource{one}}, nil
+	}
 	return &tfplugin6.ImportResourceState_Response{ImportedResources: []*tfplugin6.ImportResourceState_ImportedResource{
 		{TypeName: req.TypeName, State: enc(cty.ObjectVal(vals), thingTy), Private: []byte("imported")}}}, nil
 }
@@ -394,6 +422,14 @@ func (s *server) ReadDataSource(ctx context.Context, req *tfplugin6.ReadDataSour
 	for id := range st {
 		v := st.get(id)
 		if v.GetAttr("name").RawEquals(cty.StringVal(name)) {
+			switch {
+			case mode("data-null"):
+				return &tfplugin6.ReadDataSource_Response{State: enc(cty.NullVal(dataTy), dataTy)}, nil
+			case mode("data-unknown"):
+				return &tfplugin6.ReadDataSource_Response{State: enc(cty.ObjectVal(map[string]cty.Value{
+					"id": v.GetAttr("id"), "name": v.GetAttr("name"), "value": v.GetAttr("value"), "computed_val": cty.UnknownVal(cty.String),
+				}), dataTy)}, nil
+			}
 			return &tfplugin6.ReadDataSource_Response{State: enc(cty.ObjectVal(map[string]cty.Value{
 				"id": v.GetAttr("id"), "name": v.GetAttr("name"), "value": v.GetAttr("value"), "computed_val": v.GetAttr("computed_val"),
 			}), dataTy)}, nil
