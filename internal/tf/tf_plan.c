@@ -807,13 +807,15 @@ int tf_resource_plan(cty_value **out_planned, cty_path ***out_replace, size_t *o
 
 /* ------------------------------------------------------------ apply / read / import / upgrade */
 
-/* A failing operation that said nothing still has to fail visibly. */
+/* A failing operation that said nothing still has to fail visibly. The error text may quote what ARM or the
+ * transport said, which can echo a registered secret: Terraform prints diagnostics, so redact it. */
 static void ensure_error(tf_ctx *ctx, int rc, const char *summary)
 {
 	if (tf_diags_has_errors(ctx->diags))
 		return;
 	const fy_error *e = fy_error_last();
-	tf_error(ctx, NULL, summary, "%s", e->message[0] ? e->message : fy_error_code_str(rc ? rc : FY_ERROR));
+	tf_error(ctx, NULL, summary, "%s",
+		e->message[0] ? tflog_redact(ctx->arena, e->message) : fy_error_code_str(rc ? rc : FY_ERROR));
 }
 
 /* The common tail for values a resource hands back: owned copy, write-only nulled, blocks normalized, no

@@ -677,6 +677,33 @@ START_TEST(apply_failure_without_state)
 }
 END_TEST
 
+static int leaky_create(cty_value **out, tf_ctx *ctx, const cty_value *planned, const cty_value *config)
+{
+	(void)out;
+	(void)ctx;
+	(void)planned;
+	(void)config;
+	/* No diagnostic, only an error text that quotes the server, which echoed the key. */
+	return fy_error_set(FY_EIO, "PUT failed: 401 {\"message\":\"key sk-leaky-0123456789 is not valid\"}");
+}
+
+START_TEST(apply_failure_text_is_redacted)
+{
+	tflog_add_secret("sk-leaky-0123456789");
+	tf_resource r = fx_resource;
+	r.create = leaky_create;
+	cty_value *cfg = NULL;
+	cty_value *planned = planned_create(&cfg);
+	cty_value *st = NULL;
+	ck_assert_int_eq(tf_resource_apply(&st, C, &r, NULL, planned, cfg), FY_EIO);
+	int i = find_diag(TF_ERROR, "Create failed", "");
+	ck_assert_int_ge(i, 0);
+	const char *detail = tf_diags_detail(tf_ctx_diags(C), (size_t)i);
+	ck_assert_ptr_nonnull(strstr(detail, "PUT failed: 401"));
+	ck_assert_ptr_null(strstr(detail, "sk-leaky-0123456789"));
+}
+END_TEST
+
 START_TEST(apply_update_and_delete)
 {
 	cty_value *prior = J(STATE_JSON);
@@ -812,6 +839,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, apply_keeps_planned_values_and_nulls_unknowns);
 	tcase_add_test(tc, apply_failure_returns_partial_state);
 	tcase_add_test(tc, apply_failure_without_state);
+	tcase_add_test(tc, apply_failure_text_is_redacted);
 	tcase_add_test(tc, apply_update_and_delete);
 	tcase_add_test(tc, read_rules);
 	tcase_add_test(tc, import_rules);
