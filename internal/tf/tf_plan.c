@@ -602,8 +602,9 @@ static cty_value *fn_restore(walk *w, const tf_cobj *o, cty_value *obj, const ct
 			continue;
 		/* Terraform accepts the prior value in place of a functionally equal configured one, e.g. an ARM id
 		 * in other casing (plan_valid.go assertPlannedValueValid: planned == prior, both non-null). Only
-		 * top-level attributes are correlated with the prior state here. */
-		if (path == NULL && w->prior != NULL && !tf_is_null(cv) && known_nonnull(cur) &&
+		 * top-level attributes are correlated with the prior state here. Not for a config value that is still
+		 * (partly) unknown: it must stay unknown (notes 4.3), or the final plan at apply may contradict it. */
+		if (path == NULL && w->prior != NULL && !tf_is_null(cv) && cty_is_wholly_known(cv) && known_nonnull(cur) &&
 			cty_equal(cur, cty_get_attr(w->prior, name)))
 			continue;
 		const cty_path *p = cty_path_attr(w->a, path, name);

@@ -586,6 +586,37 @@ START_TEST(plan_modify_cannot_change_config)
 }
 END_TEST
 
+/* A modify_plan that plans the prior description in place of the configured one (the "functionally equal"
+ * rule for, e.g., an ARM id in other casing). */
+static void prior_desc_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value *prior, cty_value *planned)
+{
+	(void)ctx;
+	(void)config;
+	if (prior != NULL)
+		ck_assert_int_eq(cty_object_set(planned, "description", cty_get_attr(prior, "description")), 0);
+}
+
+START_TEST(plan_modify_keeps_unknown_config_unknown)
+{
+	tf_resource r = fx_resource;
+	r.modify_plan = prior_desc_modify_plan;
+	cty_value *prior = J(STATE_JSON);
+	set(prior, "description", cty_string(A, "Described"));
+	cty_value *cfg = J(CREATE_CONFIG);
+	cty_value *planned = NULL;
+
+	/* Known config: the prior value may stand in for it. */
+	set(cfg, "description", cty_string(A, "described"));
+	ck_assert_int_eq(tf_resource_plan(&planned, NULL, NULL, C, &r, cfg, prior, NULL), 0);
+	ck_assert_str_eq(S(planned, "description"), "Described");
+
+	/* Unknown config: it must stay unknown (notes 4.3), whatever modify_plan wanted. */
+	set(cfg, "description", cty_unknown(A, cty_type_string()));
+	ck_assert_int_eq(tf_resource_plan(&planned, NULL, NULL, C, &r, cfg, prior, NULL), 0);
+	ck_assert(is_unknown(planned, "description"));
+}
+END_TEST
+
 /* ------------------------------------------------------------------ apply */
 
 static cty_value *planned_create(cty_value **cfg_out)
@@ -835,6 +866,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, plan_requires_replace);
 	tcase_add_test(tc, plan_destroy);
 	tcase_add_test(tc, plan_modify_cannot_change_config);
+	tcase_add_test(tc, plan_modify_keeps_unknown_config_unknown);
 	tcase_add_test(tc, apply_create);
 	tcase_add_test(tc, apply_keeps_planned_values_and_nulls_unknowns);
 	tcase_add_test(tc, apply_failure_returns_partial_state);
