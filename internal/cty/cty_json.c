@@ -85,6 +85,9 @@ static int scan_numbers(jtok **out, size_t *nout, fy_arena *a, const char *orig,
 		char c = buf[i];
 		if (c == '"') {
 			for (i++; i < len && buf[i] != '"'; i++) {
+				/* A raw NUL would cut cJSON's C string short as silently as \u0000 would. */
+				if (buf[i] == '\0')
+					return fy_error_set(FY_EINVALID, "JSON: strings containing NUL are not supported");
 				if (buf[i] != '\\')
 					continue;
 				if (len - i >= 6 && memcmp(buf + i + 1, "u0000", 5) == 0)

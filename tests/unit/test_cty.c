@@ -601,6 +601,8 @@ START_TEST(json_malformed)
 	ck_assert_int_eq(cty_json_decode(&v, A, cty_type_string(), buf, 4), 0);
 	ck_assert_str_eq(cty_as_string(v, NULL), "ab");
 	ck_assert_int_eq(cty_json_decode(&v, A, cty_type_string(), buf, 3), FY_EINVALID);
+	/* a raw NUL inside a string is refused, not cut short */
+	ck_assert_int_eq(cty_json_decode(&v, A, cty_type_string(), "\"a\0b\"", 5), FY_EINVALID);
 	/* deep nesting: bounded */
 	const cty_type *lt = cty_type_string();
 	for (int i = 0; i < 100; i++)
