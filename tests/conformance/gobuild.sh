@@ -42,10 +42,12 @@ pkgs=$(cd "$src/go" && find . -name '*.go' -printf '%h\n' | sort -u | sed 's#^\.
 case $mode in
 build)
 	out=$6
-	go vet $pkgs
 	go build -o "$out" tfconform/cmd/tfconform
 	# the go-plugin 1.0.1 probe lives next to tfconform (protocol-test runs it)
 	go build -o "$(dirname "$out")/tfconform-goplugin-probe" tfconform/cmd/tfconform-goplugin-probe
+	# vet after the builds: with a cold GOCACHE, Go 1.19's vet once failed "could not import net" when it ran
+	# first; after a build every dependency's export data is in the cache.
+	go vet $pkgs
 	;;
 test)
 	# -p 1: the self-tests start provider processes; keep within the 2 cores CI has.
