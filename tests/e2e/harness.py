@@ -297,8 +297,10 @@ class Workspace:
     scripts/demo.sh uses (dev_overrides to the build dir, ARM_* pointing at the emulator)."""
 
     def __init__(self, root: str, emulator: Emulator, subdir: str, provider_binary: str | None = None,
-                 env: dict | None = None):
+                 env: dict | None = None, cli: str | None = None):
         self.root = root
+        # tfconform by default; the real terraform / tofu CLI where a test class asks for it (same flags).
+        self.cli = cli or TFCONFORM_BIN
         self.dir = os.path.join(root, subdir)
         os.makedirs(self.dir, exist_ok=True)
         self.emulator = emulator
@@ -352,12 +354,21 @@ class Workspace:
         os.remove(os.path.join(self.dir, name))
 
     # -- commands
+    @property
+    def real_cli(self) -> bool:
+        return self.cli != TFCONFORM_BIN
+
     def run(self, *args: str, env: dict | None = None, timeout: float = COMMAND_TIMEOUT) -> Result:
+        if self.real_cli and args and args[0] == "init":
+            # Terraform's own advice with dev_overrides ("Skip terraform init ... It is not necessary"): its init
+            # would still ask registry.terraform.io for the provider, and nothing here may leave the machine.
+            # `get` installs the local modules (module-usage needs them) without any provider lookup.
+            args = ("get", *args[1:])
         full = [f"-chdir={self.dir}", *args]
         e = dict(self.env)
         if env:
             e.update(env)
-        proc = subprocess.Popen([TFCONFORM_BIN, *full], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        proc = subprocess.Popen([self.cli, *full], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL, env=e, cwd=self.dir, start_new_session=True)
         try:
             out, err = proc.communicate(timeout=timeout)
@@ -463,6 +474,7 @@ class E2ETestCase(unittest.TestCase):
 
     emulator: Emulator
     maxDiff = None
+    cli: str | None = None  # None: tfconform; a subclass may run the same scenarios with the real CLI
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -508,9 +520,9 @@ class E2ETestCase(unittest.TestCase):
             ex_root = os.path.join(self.tmp, "examples")
             if not os.path.exists(ex_root):
                 shutil.copytree(EXAMPLES_DIR, ex_root)
-            ws = Workspace(self.tmp, self.emulator, os.path.join("examples", example), **kw)
+            ws = Workspace(self.tmp, self.emulator, os.path.join("examples", example), cli=self.cli, **kw)
         else:
-            ws = Workspace(self.tmp, self.emulator, subdir or f"ws{len(self.workspaces)}", **kw)
+            ws = Workspace(self.tmp, self.emulator, subdir or f"ws{len(self.workspaces)}", cli=self.cli, **kw)
         for name, text in (files or {}).items():
             ws.write(name, text)
         self.workspaces.append(ws)
@@ -534,6 +546,13 @@ class E2ETestCase(unittest.TestCase):
         return r
 
     def plan_json(self, ws: Workspace, *extra: str, env: dict | None = None) -> dict:
+        if ws.real_cli:
+            # Terraform's `plan -json` streams UI events; its JSON plan (resource_changes) comes from show -json.
+            r = ws.run("plan", "-out=e2e.tfplan", "-no-color", *extra, env=env)
+            self.assertIn(r.rc, (0, 2), r.describe())
+            r = ws.run("show", "-json", "e2e.tfplan", env=env)
+            self.assertEqual(r.rc, 0, r.describe())
+            return json.loads(r.stdout)
         r = ws.run("plan", "-json", "-no-color", *extra, env=env)
         self.assertIn(r.rc, (0, 2), r.describe())
         try:
