@@ -74,6 +74,7 @@ var tests = []testCase{
 	{"lifecycle/shutdown-exits-within-2s", testShutdown},
 	{"debug/reattach", testDebugReattach},
 	{"goplugin/real-client-1.0.1", testGoPluginClient},
+	{"values/refined-unknowns-validate-and-plan", testRefinedUnknowns},
 }
 
 // testGoPluginClient runs tfconform-goplugin-probe (built next to tfconform): the provider

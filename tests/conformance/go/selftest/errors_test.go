@@ -396,7 +396,7 @@ func TestProtocolSuiteAgainstTestProvider(t *testing.T) {
 	if err != nil {
 		t.Fatalf("protocol-test failed against the Go test provider: %s\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "PASS (18 protocol tests") {
+	if !strings.Contains(string(out), "PASS (19 protocol tests") {
 		t.Errorf("unexpected output:\n%s", out)
 	}
 	// A TLS server that selects no ALPN protocol fails the suite (grpc-go >= 1.67 refuses it).
