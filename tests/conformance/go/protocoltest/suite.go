@@ -2,7 +2,6 @@ package protocoltest
 
 import (
 	"bufio"
-	"os/exec"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -11,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"

@@ -1,11 +1,11 @@
 package selftest
 
 import (
+	"bufio"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"bufio"
 	"strings"
 	"testing"
 	"time"
