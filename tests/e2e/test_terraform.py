@@ -26,44 +26,15 @@ import test_writeonly
 TERRAFORM = os.environ.get("FOUNDRY_TERRAFORM") or shutil.which("terraform")
 
 
-@unittest.skipUnless(TERRAFORM, "no terraform CLI on this machine")
-class ExamplesWithTerraformTest(test_examples.ExamplesTest):
-    cli = TERRAFORM
+needs_terraform = unittest.skipUnless(TERRAFORM, "no terraform CLI on this machine")
 
-
-@unittest.skipUnless(TERRAFORM, "no terraform CLI on this machine")
-class ImportWithTerraformTest(test_import.ImportTest):
-    cli = TERRAFORM
-
-
-@unittest.skipUnless(TERRAFORM, "no terraform CLI on this machine")
-class DriftWithTerraformTest(test_drift.DriftTest):
-    cli = TERRAFORM
-
-
-@unittest.skipUnless(TERRAFORM, "no terraform CLI on this machine")
-class ValidationWithTerraformTest(test_validation.ValidationTest):
-    cli = TERRAFORM
-
-
-@unittest.skipUnless(TERRAFORM, "no terraform CLI on this machine")
-class FaultsWithTerraformTest(test_faults.FaultsTest):
-    cli = TERRAFORM
-
-
-@unittest.skipUnless(TERRAFORM, "no terraform CLI on this machine")
-class SecretsWithTerraformTest(test_secrets.SecretsTest):
-    cli = TERRAFORM
-
-
-@unittest.skipUnless(TERRAFORM, "no terraform CLI on this machine")
-class ConcurrencyWithTerraformTest(test_concurrency.ConcurrencyTest):
-    cli = TERRAFORM
-
-
-@unittest.skipUnless(TERRAFORM, "no terraform CLI on this machine")
-class WriteOnlyWithTerraformTest(test_writeonly.WriteOnlyTest):
-    cli = TERRAFORM
+# Each tfconform scenario class again, with the real CLI: <Name>WithTerraformTest.
+for _base in (test_examples.ExamplesTest, test_drift.DriftTest, test_import.ImportTest,
+              test_validation.ValidationTest, test_faults.FaultsTest, test_secrets.SecretsTest,
+              test_concurrency.ConcurrencyTest, test_writeonly.WriteOnlyTest):
+    _name = _base.__name__.replace("Test", "WithTerraformTest")
+    globals()[_name] = needs_terraform(type(_name, (_base,), {"cli": TERRAFORM, "__module__": __name__}))
+del _base, _name
 
 
 UNKNOWNS_TF = """
@@ -99,7 +70,7 @@ resource "foundry_gateway_connection" "u" {
 """
 
 
-@unittest.skipUnless(TERRAFORM, "no terraform CLI on this machine")
+@needs_terraform
 class RefinedUnknownsWithTerraformTest(E2ETestCase):
     """Configuration values unknown at plan time, as Terraform really sends them."""
 
