@@ -308,9 +308,12 @@ class Workspace:
         os.makedirs(self.home, exist_ok=True)
         self.cli_config = os.path.join(root, "cli.tfrc")
         if not os.path.exists(self.cli_config):
+            # The real CLI finds the provider only through dev_overrides, so a test that asks for another binary
+            # (the ASan one) overrides to that binary's directory.
+            override = os.path.dirname(provider_binary) if provider_binary else BUILD_DIR
             with open(self.cli_config, "w") as f:
                 f.write("provider_installation {\n  dev_overrides {\n"
-                        f'    "{PROVIDER_SOURCE}" = "{BUILD_DIR}"\n  }}\n  direct {{}}\n}}\n')
+                        f'    "{PROVIDER_SOURCE}" = "{override}"\n  }}\n  direct {{}}\n}}\n')
         self.env = self._base_env(provider_binary)
         if env:
             self.env.update(env)

@@ -1,5 +1,5 @@
 """Every e2e scenario again (examples and wire bodies, drift, import, validation, faults, secrets, concurrency,
-write-only keys), driven by the real `terraform` CLI when the machine has one (`terraform` on PATH, or
+write-only keys, the ASan provider), driven by the real `terraform` CLI when the machine has one (`terraform` on PATH, or
 FOUNDRY_TERRAFORM=/path/to/terraform or tofu). Skipped otherwise: tfconform is the suite's Terraform everywhere,
 and this is the check that the real thing agrees with it and with the provider.
 
@@ -12,8 +12,9 @@ import os
 import shutil
 import unittest
 
-from harness import PROJECT_ID, PROVIDER_SOURCE, E2ETestCase, connection_id, resource_change
+from harness import PROJECT_ID, PROVIDER_ASAN_BIN, PROVIDER_SOURCE, E2ETestCase, connection_id, resource_change
 
+import test_asan
 import test_concurrency
 import test_drift
 import test_examples
@@ -31,7 +32,9 @@ needs_terraform = unittest.skipUnless(TERRAFORM, "no terraform CLI on this machi
 # Each tfconform scenario class again, with the real CLI: <Name>WithTerraformTest.
 for _base in (test_examples.ExamplesTest, test_drift.DriftTest, test_import.ImportTest,
               test_validation.ValidationTest, test_faults.FaultsTest, test_secrets.SecretsTest,
-              test_concurrency.ConcurrencyTest, test_writeonly.WriteOnlyTest):
+              test_concurrency.ConcurrencyTest, test_writeonly.WriteOnlyTest,
+              # the ASan+UBSan provider under the real CLI, where that variant is built
+              *([test_asan.AsanTest] if os.path.exists(PROVIDER_ASAN_BIN) else [])):
     _name = _base.__name__.replace("Test", "WithTerraformTest")
     globals()[_name] = needs_terraform(type(_name, (_base,), {"cli": TERRAFORM, "__module__": __name__}))
 del _base, _name
