@@ -404,6 +404,26 @@ static void set_attr(cty_value *obj, const char *name, cty_value *nv, cty_value 
 		cty_object_set(obj, name, nv);
 }
 
+/* The shared descent of the config-driven rules (defaults, unknown marking): apply `fn` to the nested attribute
+ * objects the config has, and to every nested block, each correlated with its config. */
+static void descend_nested_attr(walk *w, const tf_cattr *at, cty_value *obj, cty_value *pv, const cty_value *cv,
+	const cty_value *cfg, const cty_path *path, obj_fn fn)
+{
+	set_attr(obj, at->name, walk_nested(w, at->nesting, at->nested, pv, cfg ? cv : NULL, NULL,
+		cty_path_attr(w->a, path, at->name), fn), pv);
+}
+
+static void descend_blocks(walk *w, const tf_cobj *o, cty_value *obj, const cty_value *cfg, const cty_path *path,
+	obj_fn fn)
+{
+	for (size_t i = 0; i < o->nblocks; i++) {
+		const tf_cblocktype *bt = &o->blocks[i];
+		cty_value *pv = cty_get_attr(obj, bt->name);
+		set_attr(obj, bt->name, walk_nested(w, bt->nesting, bt->obj, pv, tf_attr(cfg, bt->name), NULL,
+			cty_path_attr(w->a, path, bt->name), fn), pv);
+	}
+}
+
 /* Defaults (default_json) for optional+computed attributes whose config is null, also inside nested attribute
  * objects and blocks that the config has. c0 = the matching config object (NULL: judge by the value itself). */
 static cty_value *fn_defaults(walk *w, const tf_cobj *o, cty_value *obj, const cty_value *cfg, const cty_value *c1,
@@ -420,16 +440,10 @@ static cty_value *fn_defaults(walk *w, const tf_cobj *o, cty_value *obj, const c
 			/* Defaults live in the long-lived schema arena, shared by every thread: hand out a copy. */
 			cty_object_set(obj, at->name, cty_copy(w->a, at->dflt));
 		} else if (at->nested != NULL && known_nonnull(cv)) {
-			set_attr(obj, at->name, walk_nested(w, at->nesting, at->nested, pv, cfg ? cv : NULL, NULL,
-				cty_path_attr(w->a, path, at->name), fn_defaults), pv);
+			descend_nested_attr(w, at, obj, pv, cv, cfg, path, fn_defaults);
 		}
 	}
-	for (size_t i = 0; i < o->nblocks; i++) {
-		const tf_cblocktype *bt = &o->blocks[i];
-		cty_value *pv = cty_get_attr(obj, bt->name);
-		set_attr(obj, bt->name, walk_nested(w, bt->nesting, bt->obj, pv, tf_attr(cfg, bt->name), NULL,
-			cty_path_attr(w->a, path, bt->name), fn_defaults), pv);
-	}
+	descend_blocks(w, o, obj, cfg, path, fn_defaults);
 	return obj;
 }
 
@@ -454,16 +468,10 @@ static cty_value *fn_unknown(walk *w, const tf_cobj *o, cty_value *obj, const ct
 				continue;
 			cty_object_set(obj, at->name, cty_unknown(w->a, at->type));
 		} else if (at->nested != NULL && known_nonnull(cv)) {
-			set_attr(obj, at->name, walk_nested(w, at->nesting, at->nested, pv, cfg ? cv : NULL, NULL,
-				cty_path_attr(w->a, path, at->name), fn_unknown), pv);
+			descend_nested_attr(w, at, obj, pv, cv, cfg, path, fn_unknown);
 		}
 	}
-	for (size_t i = 0; i < o->nblocks; i++) {
-		const tf_cblocktype *bt = &o->blocks[i];
-		cty_value *pv = cty_get_attr(obj, bt->name);
-		set_attr(obj, bt->name, walk_nested(w, bt->nesting, bt->obj, pv, tf_attr(cfg, bt->name), NULL,
-			cty_path_attr(w->a, path, bt->name), fn_unknown), pv);
-	}
+	descend_blocks(w, o, obj, cfg, path, fn_unknown);
 	return obj;
 }
 
