@@ -119,31 +119,28 @@ static const tf_dentry *find_data_source(struct tf_server *srv, const char *name
 	return NULL;
 }
 
-/* An unknown type_name is a diagnostic, not a transport error. */
+/* An unknown type_name is a diagnostic, not a transport error. Returns 0 when found (and sets the call's schema). */
+static int need_type(tf_call *c, const tf_schema *s, const char *summary, const char *kind, const char *name)
+{
+	if (s != NULL) {
+		c->ctx->schema = s;
+		return 0;
+	}
+	tf_error(c->ctx, NULL, summary, "The provider %s does not support %s \"%s\".",
+		c->srv->p->name ? c->srv->p->name : "", kind, name ? name : "");
+	return FY_ENOTFOUND;
+}
+
 static const tf_rentry *need_resource(tf_call *c, const char *name)
 {
 	const tf_rentry *e = find_resource(c->srv, name);
-	if (e == NULL) {
-		tf_error(c->ctx, NULL, "Unknown resource type",
-			"The provider %s does not support resource type \"%s\".", c->srv->p->name ? c->srv->p->name : "",
-			name ? name : "");
-		return NULL;
-	}
-	c->ctx->schema = e->s;
-	return e;
+	return need_type(c, e ? e->s : NULL, "Unknown resource type", "resource type", name) == 0 ? e : NULL;
 }
 
 static const tf_dentry *need_data_source(tf_call *c, const char *name)
 {
 	const tf_dentry *e = find_data_source(c->srv, name);
-	if (e == NULL) {
-		tf_error(c->ctx, NULL, "Unknown data source",
-			"The provider %s does not support data source \"%s\".", c->srv->p->name ? c->srv->p->name : "",
-			name ? name : "");
-		return NULL;
-	}
-	c->ctx->schema = e->s;
-	return e;
+	return need_type(c, e ? e->s : NULL, "Unknown data source", "data source", name) == 0 ? e : NULL;
 }
 
 /* Every string under a value (a secret attribute may be a string, a map of strings, or an object). */
