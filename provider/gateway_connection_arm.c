@@ -181,7 +181,7 @@ int foundry_gc_split_id(char **out_parent, char **out_name, fy_arena *a, const c
 	char *parent = fy_arena_strndup(a, id, (size_t)(hit - id));
 	if (foundry_gc_parse_parent_id(NULL, parent) < 0)
 		return fy_error_set(FY_EINVALID, "\"%s\" is not a connection id: %s\n\n" CONNECTION_SHAPE, id,
-			fy_arena_strdup(a, fy_error_last()->message));
+			fy_error_last()->message);
 	if (!foundry_gc_name_valid(name))
 		return fy_error_set(FY_EINVALID,
 			"\"%s\" is not a valid connection name (3-33 characters: letters, digits, '_', '-', starting with a letter or digit).\n\n" CONNECTION_SHAPE,

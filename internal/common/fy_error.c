@@ -1,6 +1,7 @@
 #include "fy_error.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* One slot per thread: an RPC runs on one worker from request to response. */
 static _Thread_local char tl_message[1024];
@@ -8,7 +9,11 @@ static _Thread_local fy_error tl_error = {0, ""};
 
 int fy_error_setv(int code, const char *fmt, va_list ap)
 {
-	vsnprintf(tl_message, sizeof(tl_message), fmt, ap);
+	/* Format into a local buffer first: a caller may pass fy_error_last()->message (our own slot) as an
+	 * argument to wrap the cause, and vsnprintf into the buffer it reads from is undefined behaviour. */
+	char buf[sizeof(tl_message)];
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	memcpy(tl_message, buf, sizeof(buf));
 	tl_error.code = code;
 	tl_error.message = tl_message;
 	return code;

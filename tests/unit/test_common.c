@@ -1,0 +1,60 @@
+/* internal/common: the error object. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal/common/fy_error.h"
+
+/* The cause is passed back in as an argument, as callers do to wrap it; it must survive the new text
+ * (formatting into the slot that the argument points at was undefined behaviour). */
+START_TEST(wrap_last_message)
+{
+	fy_error_set(FY_EINVALID, "segment %d is empty", 3);
+	int rc = fy_error_set(FY_ERROR, "bad id: %s (code %d)", fy_error_last()->message, 7);
+	ck_assert_int_eq(rc, FY_ERROR);
+	ck_assert_int_eq(fy_error_last()->code, FY_ERROR);
+	ck_assert_str_eq(fy_error_last()->message, "bad id: segment 3 is empty (code 7)");
+	/* Twice over, with the cause first. */
+	fy_error_set(FY_ERROR, "%s; then %s", fy_error_last()->message, "more");
+	ck_assert_str_eq(fy_error_last()->message, "bad id: segment 3 is empty (code 7); then more");
+}
+END_TEST
+
+START_TEST(long_message_truncated)
+{
+	char big[4096];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	fy_error_set(FY_EIO, "%s", big);
+	size_t n = strlen(fy_error_last()->message);
+	ck_assert_uint_gt(n, 500);
+	ck_assert_uint_lt(n, sizeof big);
+	fy_error_set(FY_EIO, "wrapped: %s", fy_error_last()->message);
+	ck_assert(strncmp(fy_error_last()->message, "wrapped: xxx", 12) == 0);
+}
+END_TEST
+
+START_TEST(clear_and_codes)
+{
+	fy_error_set(FY_EAUTH, "no token");
+	fy_error_clear();
+	ck_assert_int_eq(fy_error_last()->code, 0);
+	ck_assert_str_eq(fy_error_last()->message, "");
+	ck_assert_str_eq(fy_error_code_str(FY_ETIMEOUT), "timed out");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("common");
+	TCase *tc = tcase_create("error");
+	tcase_add_test(tc, wrap_last_message);
+	tcase_add_test(tc, long_message_truncated);
+	tcase_add_test(tc, clear_and_codes);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
