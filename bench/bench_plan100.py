@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A 100-connection configuration applied, planned and destroyed through the conformance client against the
+"""A 100-connection configuration applied, planned and destroyed by the real CLI (terraform, else tofu; FOUNDRY_E2E_CLI) against the
 emulator: wall time per phase, HTTP requests and TCP connections per phase, tokens issued.
 
 Figures, never pass/fail. The point of the connection count: one curl share per provider process, so a
@@ -16,6 +16,8 @@ BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE,
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 100
 os.environ.setdefault("FOUNDRY_BUILD_DIR", BUILD)
 os.environ.setdefault("FOUNDRY_SOURCE_DIR", os.path.dirname(HERE))
+import shutil  # noqa: E402
+os.environ.setdefault("FOUNDRY_E2E_CLI", "terraform" if shutil.which("terraform") else "tofu")
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
 import harness  # noqa: E402  (the e2e suite's emulator + workspace helpers)
 
@@ -61,7 +63,7 @@ def main():
             emu.config(delete_hold_ms=0)
             ws = harness.Workspace(tmp, emu, "bench", provider_binary=harness.PROVIDER_BIN)
             ws.write("main.tf", CONFIG)
-            print(f"bench_plan100: {N} connections in one project (tfconform, emulator on loopback)", flush=True)
+            print(f"bench_plan100: {N} connections in one project ({harness.CLI_NAME}, emulator on loopback)", flush=True)
             phase(emu, ws, f"apply (create {N})", "apply", "-auto-approve", "-no-color")
             phase(emu, ws, f"plan (refresh {N}, no change)", "plan", "-detailed-exitcode", "-no-color")
             phase(emu, ws, f"destroy ({N})", "destroy", "-auto-approve", "-no-color")

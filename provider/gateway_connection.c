@@ -29,7 +29,61 @@ void foundry_gc_validate_parent_id(const tf_validator *self, const cty_value *v,
 		tf_diag_add(d, TF_ERROR, path, "Invalid parent_id", "%s", fy_error_last()->message);
 }
 
+/* An HTTP header field name is an RFC 9110 token: visible ASCII without separators (no space, ':' or '"'). */
+static int header_name_ok(const char *k)
+{
+	if (!*k)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", *p))
+			return 0;
+	return 1;
+}
+
+/* custom_headers: names Foundry can send as HTTP headers, values without line breaks (header injection). */
+static void validate_custom_headers(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
+{
+	(void)self;
+	if (!v || !cty_is_known(v) || cty_is_null(v))
+		return;
+	fy_arena *a = tf_diags_arena(d);
+	for (size_t i = 0; i < cty_length(v); i++) {
+		const char *k = cty_map_key(v, i);
+		const cty_value *val = cty_index(v, i);
+		const char *s = cty_is_known(val) ? cty_as_string(val, NULL) : NULL;
+		if (!header_name_ok(k))
+			tf_diag_add(d, TF_ERROR, cty_path_key(a, path, k), "Invalid HTTP header name",
+				"\"%s\" is not an HTTP header name: a header name is one or more visible ASCII characters without "
+				"spaces or any of ()<>@,;:\\\"/[]?={} (for example \"x-team\").",
+				k);
+		else if (s && strpbrk(s, "\r\n"))
+			tf_diag_add(d, TF_ERROR, cty_path_key(a, path, k), "Invalid HTTP header value",
+				"The value of header \"%s\" contains a line break, which HTTP does not allow.", k);
+	}
+}
+
+/* target is the API's base URL: Foundry appends /chat/completions (or /deployments/{name}/chat/completions). */
+static void validate_target(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
+{
+	(void)self;
+	const char *s = (v && cty_is_known(v) && !cty_is_null(v)) ? cty_as_string(v, NULL) : NULL;
+	if (!s)
+		return;
+	size_t n = strcspn(s, "?#");
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	static const char suffix[] = "/chat/completions";
+	if (n >= sizeof suffix - 1 && strncasecmp(s + n - (sizeof suffix - 1), suffix, sizeof suffix - 1) == 0)
+		tf_diag_add(d, TF_ERROR, path, "target includes the inference route",
+			"\"%s\" ends with /chat/completions. target is the gateway API's base URL: Foundry appends "
+			"/chat/completions itself (or /deployments/{name}/chat/completions with deployment_in_path), so "
+			"this target would call .../chat/completions/chat/completions. Remove the suffix.",
+			s);
+}
+
 static const tf_validator v_parent_id[] = {{.kind = TF_V_FUNC, .func = foundry_gc_validate_parent_id}, {0}};
+static const tf_validator v_custom_headers[] = {{.kind = TF_V_FUNC, .func = validate_custom_headers}, {0}};
+static const tf_validator v_target[] = {{.kind = TF_V_HTTPS_URL}, {.kind = TF_V_FUNC, .func = validate_target}, {0}};
 static const tf_validator v_name[] = {{.kind = TF_V_REGEX,
 					      .pattern = "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$",
 					      .message = "A connection name has 3 to 33 characters: letters, digits, '_' and '-', "
@@ -59,9 +113,16 @@ static const tf_attribute oauth2_attrs[] = {
 			       "identity provider's id is accepted, not only Entra ID GUIDs. ARM's GET returns no "
 			       "credentials, so it is kept from state and is null after import; should a response carry "
 			       "`credentials.clientId`, that value is read back."},
-	{.name = "client_secret", .type = "\"string\"", .flags = TF_REQUIRED | TF_SENSITIVE, .validators = v_not_empty,
+	{.name = "client_secret", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE, .validators = v_not_empty,
 		.description = "Client secret (sent as `credentials.clientSecret`). ARM never returns it: it is kept from "
-			       "state, and is null after import."},
+			       "state, and is null after import. Set this or `client_secret_wo`."},
+	{.name = "client_secret_wo", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY,
+		.validators = v_not_empty,
+		.description = "Write-only client secret (Terraform 1.11 and later, OpenTofu 1.11 and later): never stored "
+			       "in plan or state. It is sent on every create and update; change `client_secret_wo_version` "
+			       "to send a new secret."},
+	{.name = "client_secret_wo_version", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description = "Any string; changing it triggers an update that sends the current `client_secret_wo`."},
 	{.name = "token_url", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_https,
 		.description = "Absolute `https://` URL of the token endpoint; Foundry uses the client-credentials flow "
 			       "(sent as `properties.tokenUrl`)."},
@@ -120,7 +181,7 @@ static const tf_attribute gc_attrs[] = {
 	{.name = "category", .type = "\"string\"", .flags = TF_REQUIRED | TF_REPLACE, .validators = v_category,
 		.description = "`ApiManagement` (Azure API Management) or `ModelGateway` (any other gateway). Changing "
 			       "it replaces the connection."},
-	{.name = "target", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_https,
+	{.name = "target", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_target,
 		.description = "Absolute `https://` base URL of the gateway API, without `/chat/completions`. With "
 			       "`ApiManagement` the host should be `*.azure-api.net`."},
 	{.name = "auth_type", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_auth_type,
@@ -164,6 +225,7 @@ static const tf_attribute gc_attrs[] = {
 		.description = "Dynamic model discovery (metadata `modelDiscovery`, sent as a JSON string). Conflicts "
 			       "with `models`."},
 	{.name = "custom_headers", .type = "[\"map\",\"string\"]", .flags = TF_OPTIONAL | TF_SENSITIVE,
+		.validators = v_custom_headers,
 		.description = "Headers Foundry adds to inference requests (metadata `customHeaders`, sent as a JSON "
 			       "string). Sensitive because gateways often take keys here; note that ARM returns metadata "
 			       "in clear to anyone who can read the connection."},
@@ -173,9 +235,10 @@ static const tf_attribute gc_attrs[] = {
 	{.name = "extra_metadata", .type = "[\"map\",\"string\"]", .flags = TF_OPTIONAL,
 		.description = "Other metadata keys, sent verbatim. Keys managed by an attribute (e.g. `deploymentInPath`, "
 			       "in any case) are rejected. Keys the service adds on its own are ignored unless named here."},
-	{.name = "metadata", .type = "[\"map\",\"string\"]", .flags = TF_COMPUTED | TF_SENSITIVE,
-		.description = "The exact `properties.metadata` map sent to ARM, known at plan time. Sensitive because "
-			       "it holds `custom_headers`."},
+	{.name = "metadata", .type = "[\"map\",\"string\"]", .flags = TF_COMPUTED,
+		.description = "The exact `properties.metadata` map sent to ARM, known at plan time, except `customHeaders`, "
+			       "whose values are secrets and live only in `custom_headers`. A plan shows here any key the "
+			       "service holds in another case than Foundry reads (e.g. `Models`), replaced by the right one."},
 	{0},
 };
 
@@ -241,6 +304,26 @@ static const char *one_of(const char *s, const char *const *allowed)
 	return NULL;
 }
 
+/* oauth2: exactly one of client_secret and client_secret_wo; a version only with the write-only secret. */
+static void validate_oauth2_secret(tf_ctx *ctx, const cty_value *oauth2)
+{
+	fy_arena *a = tf_ctx_arena(ctx);
+	const cty_value *secret = cty_get_attr(oauth2, "client_secret");
+	const cty_value *secret_wo = cty_get_attr(oauth2, "client_secret_wo");
+	cty_path *base = tf_path(ctx, "oauth2");
+	if (!is_set(secret) && !is_set(secret_wo))
+		tf_error(ctx, cty_path_attr(a, base, "client_secret"), "Missing OAuth2 client secret",
+			"oauth2 needs exactly one of client_secret or client_secret_wo (write-only).");
+	else if (is_set(secret) && is_set(secret_wo))
+		tf_error(ctx, cty_path_attr(a, base, "client_secret_wo"), "Conflicting OAuth2 client secrets",
+			"Set exactly one of oauth2.client_secret or oauth2.client_secret_wo, not both.");
+	if (is_set(cty_get_attr(oauth2, "client_secret_wo_version")) && is_known_null(secret_wo))
+		tf_error(ctx, cty_path_attr(a, base, "client_secret_wo_version"),
+			"client_secret_wo_version without client_secret_wo",
+			"oauth2.client_secret_wo_version only says when to send oauth2.client_secret_wo again; set "
+			"client_secret_wo too, or remove it.");
+}
+
 static void gc_validate(tf_ctx *ctx, const cty_value *config)
 {
 	fy_arena *a = tf_ctx_arena(ctx);
@@ -291,6 +374,8 @@ static void gc_validate(tf_ctx *ctx, const cty_value *config)
 			tf_error(ctx, tf_path(ctx, "oauth2"), "Missing OAuth2 settings",
 				"auth_type \"OAuth2\" needs oauth2 = { client_id, client_secret, token_url } (token_url an "
 				"https:// URL; scopes optional).");
+		else if (cty_is_known(oauth2))
+			validate_oauth2_secret(ctx, oauth2);
 	} else if (auth_type && is_set(oauth2)) {
 		tf_error(ctx, tf_path(ctx, "oauth2"), "OAuth2 settings not used",
 			"oauth2 is only used with auth_type \"OAuth2\", not \"%s\".", auth_type);
@@ -317,12 +402,19 @@ static void gc_validate(tf_ctx *ctx, const cty_value *config)
 			const char *nj = cty_get_string(cty_index(models, j), "name");
 			for (size_t i = 0; nj && i < j; i++) {
 				const char *ni = cty_get_string(cty_index(models, i), "name");
-				if (ni && strcmp(ni, nj) == 0) {
+				if (ni && strcasecmp(ni, nj) == 0) {
 					cty_path *p = cty_path_attr(a, cty_path_index(a, tf_path(ctx, "models"), (int64_t)j), "name");
-					tf_error(ctx, p, "Duplicate model name",
-						"models[%zu] and models[%zu] are both named \"%s\"; agents address a model as "
-						"<connection>/<name>, so names must be unique.",
-						i, j, nj);
+					/* Deployment names are looked up without regard to case, as Azure names are. */
+					if (strcmp(ni, nj) == 0)
+						tf_error(ctx, p, "Duplicate model name",
+							"models[%zu] and models[%zu] are both named \"%s\"; agents address a model as "
+							"<connection>/<name>, so names must be unique.",
+							i, j, nj);
+					else
+						tf_error(ctx, p, "Duplicate model name",
+							"models[%zu] \"%s\" and models[%zu] \"%s\" differ only in case; deployment "
+							"names are matched without regard to case, so agents could not tell them apart.",
+							i, ni, j, nj);
 					break;
 				}
 			}
@@ -545,8 +637,42 @@ static int gc_put(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, 
 	return 0;
 }
 
+/*
+ * Create never takes over a connection that exists already (made in the portal, by another team or another state,
+ * or by an apply of ours that was interrupted before Terraform saved the state): a PUT would silently overwrite its
+ * key and metadata, and two states would manage one object. One GET first, as azurerm and azapi do; the error
+ * names the import that adopts it. The cost is one request per create.
+ */
 static int gc_create(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *config)
 {
+	fy_arena *a = tf_ctx_arena(ctx);
+	const char *parent = cty_get_string(planned, "parent_id");
+	const char *name = cty_get_string(planned, "name");
+	*out_state = NULL;
+	if (parent && name) {
+		char *id = foundry_gc_id(a, parent, name);
+		arm_result *r = NULL;
+		int rc = gc_call(&r, ctx, "GET", id, NULL, "check for an existing");
+		if (rc < 0)
+			return rc;
+		long status = r->status;
+		if (status != 404 && status != 200)
+			foundry_gc_arm_error(ctx, "check for an existing", id, r);
+		arm_result_free(r);
+		if (status == 200)
+			tf_error(ctx, NULL, "Connection already exists",
+				"A connection \"%s\" already exists in %s, and this resource would overwrite it (its key and "
+				"metadata included). Nothing was written.\n\n"
+				"To manage the existing connection with Terraform, import it into this resource's address "
+				"(shown above), for example:\n\n"
+				"  terraform import foundry_gateway_connection.NAME '%s'\n\n"
+				"or with an import block (Terraform 1.5 and later, OpenTofu):\n\n"
+				"  import {\n    to = foundry_gateway_connection.NAME\n    id = \"%s\"\n  }\n\n"
+				"Otherwise choose another name, or delete the existing connection first.",
+				name, parent, id, id);
+		if (status != 404)
+			return FY_ERROR;
+	}
 	return gc_put(out_state, ctx, planned, config, NULL);
 }
 

@@ -453,13 +453,20 @@ int foundry_gc_metadata(cJSON **out, const cty_value *v)
 	return 0;
 }
 
+/* customHeaders carries secrets (gateway keys go in headers): its values live in `custom_headers` (sensitive)
+ * only, so that `metadata` can be shown in plans and outputs and no secret is stored twice. */
+static int metadata_hidden(const char *key)
+{
+	return strcmp(key, "customHeaders") == 0;
+}
+
 int foundry_gc_metadata_value(cty_value **out, fy_arena *a, const cty_value *v)
 {
 	cJSON *md;
 	int rc = foundry_gc_metadata(&md, v);
 	if (rc < 0)
 		return rc;
-	*out = foundry_string_map(a, md, NULL, NULL);
+	*out = foundry_string_map(a, md, metadata_hidden, NULL);
 	cJSON_Delete(md);
 	return 0;
 }
@@ -508,10 +515,17 @@ int foundry_gc_to_arm(cJSON **out_body, const cty_value *v, const cty_value *con
 			rc = fy_error_set(FY_EINVALID, "auth_type OAuth2 needs oauth2");
 			goto fail;
 		}
-		if ((rc = need_str(&cid, o, "client_id", "oauth2.")) < 0 ||
-		    (rc = need_str(&secret, o, "client_secret", "oauth2.")) < 0 ||
-		    (rc = need_str(&url, o, "token_url", "oauth2.")) < 0)
+		if ((rc = need_str(&cid, o, "client_id", "oauth2.")) < 0 || (rc = need_str(&url, o, "token_url", "oauth2.")) < 0)
 			goto fail;
+		/* The write-only secret is never in the plan; Terraform passes it in the config at apply. */
+		secret = cty_get_string(o, "client_secret");
+		if (!secret && config)
+			secret = cty_get_string(attr(config, "oauth2"), "client_secret_wo");
+		if (!secret) {
+			rc = is_unknown(attr(o, "client_secret")) ? fy_error_set(FY_EINVALID, "oauth2.client_secret is not known yet")
+								    : fy_error_set(FY_EINVALID, "auth_type OAuth2 needs oauth2.client_secret or oauth2.client_secret_wo");
+			goto fail;
+		}
 		cJSON_AddStringToObject(creds, "clientId", cid);
 		cJSON_AddStringToObject(creds, "clientSecret", secret);
 		/* tokenUrl and scopes are top-level properties, not credentials (notes 0.5, FS modelgateway bicep). */
@@ -550,30 +564,27 @@ fail:
 
 /* ------------------------------------------------------------------ from_arm */
 
-/*
- * metadata[key], matched exactly first, then ignoring case (ARM may change key case, notes 5.3.2) but only
- * for a key we sent (`sent`): the service adds keys of its own, e.g. "DeploymentApiVersion" (notes 0.7),
- * that differ from our "deploymentAPIVersion" only in case and must not read as our value.
- */
-static const cJSON *md_get(const cJSON *md, const char *key, int sent)
+/* Keys ARM adds to metadata on its own (notes 5.3.2): never ours, never drift, never imported. */
+static const char *const service_keys[] = {"ApiVersion", "DeploymentApiVersion", NULL};
+
+static int is_service_key(const char *k)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(md, key);
-	if (it || !sent || !cJSON_IsObject(md))
-		return it;
-	cJSON_ArrayForEach(it, md)
-	{
-		if (it->string && strcasecmp(it->string, key) == 0)
-			return it;
-	}
-	return NULL;
+	for (const char *const *s = service_keys; *s; s++)
+		if (strcmp(*s, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* metadata[key], exact spelling only: Foundry reads metadata keys case-sensitively, so "Models" is not "models". */
+static const cJSON *md_get(const cJSON *md, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(md, key);
 }
 
 /* The service's spelling of an enum-like value, or the prior spelling when they differ only in case. */
 static cty_value *keep_case(fy_arena *a, const char *svc, const cty_value *prior_obj, const char *name)
 {
 	const char *ps = prior_obj ? cty_get_string(prior_obj, name) : NULL;
-	if (!svc)
-		return NULL;
 	return cty_string(a, ps && strcasecmp(ps, svc) == 0 ? ps : svc);
 }
 
@@ -583,167 +594,190 @@ static void set_if(cty_value *obj, const char *name, cty_value *v)
 		cty_object_set(obj, name, v);
 }
 
-static void warn_metadata(fy_arena *a, tf_diags *d, const char *attr_name, const char *key, const char *why)
+/* Reading one ARM body into state: what the steps share. */
+typedef struct gc_reader {
+	fy_arena *a;
+	const cty_type *type;
+	const cJSON *props;
+	const cJSON *md;          /* properties.metadata, or NULL */
+	const cty_value *pv;      /* prior state (or an import stub), or NULL */
+	int import_stub;          /* no prior values to normalise against: an import or the data source */
+	tf_diags *diags;
+	cty_value *st;
+	/* Metadata whose service text goes into `metadata` as it is, so the difference stays visible: malformed
+	 * managed keys and miscased spellings. At most one per metadata member. */
+	const char **raw_keys;
+	const char **raw_texts;
+	size_t nraw, capraw;
+} gc_reader;
+
+static void add_raw(gc_reader *r, const char *key, const char *text)
 {
-	if (!d)
-		return;
-	tf_diag_add(d, TF_WARNING, cty_path_attr(a, NULL, attr_name), "Connection metadata changed outside Terraform",
-		"The connection's metadata key \"%s\" %s, so %s shows only what could be decoded. The next apply "
-		"rewrites the key from the configuration.",
-		key, why, attr_name);
+	if (r->nraw == r->capraw)
+		return; /* cannot happen: capraw is the number of metadata members, and each is added once */
+	r->raw_keys[r->nraw] = key;
+	r->raw_texts[r->nraw++] = text;
 }
 
-/* Malformed managed keys: the raw service text goes into `metadata` so the difference stays visible. */
-typedef struct raw_md {
-	const char *key;
-	const char *text;
-} raw_md;
-
-int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type, const cJSON *body,
-	const cty_value *prior, tf_diags *diags)
+static int is_raw(const gc_reader *r, const char *key)
 {
-	const cJSON *props = cJSON_GetObjectItemCaseSensitive(body, "properties");
-	if (!cJSON_IsObject(body) || !cJSON_IsObject(props))
-		return fy_error_set(FY_EINVALID, "the ARM response is not a connection (no \"properties\" object)");
-	const cty_value *pv = obj_or_null(prior);
-	const cJSON *md = cJSON_GetObjectItemCaseSensitive(props, "metadata");
-	if (!cJSON_IsObject(md))
-		md = NULL;
-	cty_value *st = cty_object(a, type);
-	raw_md raws[8];
-	size_t nraw = 0;
+	for (size_t i = 0; i < r->nraw; i++)
+		if (strcmp(r->raw_keys[i], key) == 0)
+			return 1;
+	return 0;
+}
 
-	/* Identity: the user's spelling from prior state; ARM may answer with other casing (notes 5.3.8). */
-	const char *parent = pv ? cty_get_string(pv, "parent_id") : NULL;
-	const char *name = pv ? cty_get_string(pv, "name") : NULL;
-	if (!parent || !name) {
-		char *bp, *bn;
-		const char *bid = jstr(body, "id");
-		if (!bid || foundry_gc_split_id(&bp, &bn, a, bid) < 0)
-			return fy_error_set(FY_EINVALID, "the ARM response has no usable connection id");
-		parent = parent ? parent : bp;
-		name = name ? name : bn;
+static char *json_text(fy_arena *a, const cJSON *it)
+{
+	if (cJSON_IsString(it))
+		return fy_arena_strdup(a, it->valuestring);
+	char *p = cJSON_PrintUnformatted(it);
+	char *s = fy_arena_strdup(a, p ? p : "");
+	cJSON_free(p);
+	return s;
+}
+
+static void warn_metadata(gc_reader *r, const char *attr_name, const char *key, const char *why)
+{
+	if (r->diags)
+		tf_diag_add(r->diags, TF_WARNING, cty_path_attr(r->a, NULL, attr_name),
+			"Connection metadata changed outside Terraform",
+			"The connection's metadata key \"%s\" %s, so %s shows only what could be decoded. The next apply "
+			"rewrites the key from the configuration.",
+			key, why, attr_name);
+}
+
+/* The prior value of an attribute is set (we sent its key). */
+static int sent(const gc_reader *r, const char *attr_name)
+{
+	return !is_null(attr(r->pv, attr_name));
+}
+
+/* category, authType and target identify what the connection is; a 200 without them (a proxy's page, a bad
+ * gateway, `{"properties":{}}`) is not a connection, and reading it as nulls would plan a replacement of a working
+ * one. Refuse it, naming the property. */
+static int read_core(gc_reader *r)
+{
+	static const char *const core[][2] = {{"category", "category"}, {"authType", "auth_type"}, {"target", "target"}};
+	for (size_t i = 0; i < 3; i++) {
+		const cJSON *it = cJSON_GetObjectItemCaseSensitive(r->props, core[i][0]);
+		if (!cJSON_IsString(it) || !it->valuestring[0])
+			return fy_error_set(FY_EINVALID, "properties.%s is %s", core[i][0],
+				it ? "not a non-empty string" : "missing");
+		cty_object_set(r->st, core[i][1], i < 2 ? keep_case(r->a, it->valuestring, r->pv, core[i][1])
+							 : cty_string(r->a, it->valuestring));
 	}
-	cty_object_set(st, "parent_id", cty_string(a, parent));
-	cty_object_set(st, "name", cty_string(a, name));
-	cty_object_set(st, "id", cty_string(a, foundry_gc_id(a, parent, name)));
+	const cJSON *shared = cJSON_GetObjectItemCaseSensitive(r->props, "isSharedToAll");
+	cty_object_set(r->st, "shared_to_all", cty_bool(r->a, cJSON_IsTrue(shared)));
+	return 0;
+}
 
-	set_if(st, "category", keep_case(a, jstr(props, "category"), pv, "category"));
-	set_if(st, "auth_type", keep_case(a, jstr(props, "authType"), pv, "auth_type"));
-	const char *target = jstr(props, "target");
-	if (target)
-		cty_object_set(st, "target", cty_string(a, target));
-	const cJSON *shared = cJSON_GetObjectItemCaseSensitive(props, "isSharedToAll");
-	cty_object_set(st, "shared_to_all", cty_bool(a, cJSON_IsTrue(shared)));
+/* GET never returns credentials (notes 0.2): keep them, and the write-only key's version, from prior. audience,
+ * tokenUrl and scopes are not in the swagger (notes 0.5): a service that drops them on GET must not cause a
+ * perpetual diff, so absent means "as before". */
+static void read_auth(gc_reader *r)
+{
+	fy_arena *a = r->a;
+	const cty_value *pv = r->pv;
+	set_if(r->st, "api_key", attr(pv, "api_key"));
+	set_if(r->st, "api_key_wo_version", attr(pv, "api_key_wo_version"));
+	const char *aud = jstr(r->props, "audience");
+	set_if(r->st, "audience", aud ? cty_string(a, aud) : attr(pv, "audience"));
 
-	/* GET never returns credentials (notes 0.2): keep them, and the write-only key's version, from prior. */
-	set_if(st, "api_key", attr(pv, "api_key"));
-	set_if(st, "api_key_wo_version", attr(pv, "api_key_wo_version"));
-
-	/* audience, tokenUrl and scopes are not in the swagger (notes 0.5): a service that drops them on GET
-	 * must not cause a perpetual diff, so absent means "as before". */
-	const char *aud = jstr(props, "audience");
-	set_if(st, "audience", aud ? cty_string(a, aud) : attr(pv, "audience"));
-
-	const cty_type *ot = cty_type_attr(type, "oauth2");
 	const cty_value *po = obj_or_null(attr(pv, "oauth2"));
-	const cJSON *creds = cJSON_GetObjectItemCaseSensitive(props, "credentials");
+	const cJSON *creds = cJSON_GetObjectItemCaseSensitive(r->props, "credentials");
 	const char *cid = jstr(creds, "clientId");
-	const char *turl = jstr(props, "tokenUrl");
-	const cJSON *scopes = cJSON_GetObjectItemCaseSensitive(props, "scopes");
-	if (po || cid || turl || cJSON_IsArray(scopes)) {
-		cty_value *o = cty_object(a, ot);
-		set_if(o, "client_id", cid ? cty_string(a, cid) : attr(po, "client_id"));
-		set_if(o, "client_secret", attr(po, "client_secret"));
-		set_if(o, "token_url", turl ? cty_string(a, turl) : attr(po, "token_url"));
-		if (cJSON_IsArray(scopes)) {
-			size_t n = (size_t)cJSON_GetArraySize(scopes), k = 0;
-			cty_value **items = fy_arena_alloc(a, (n ? n : 1) * sizeof *items);
-			const cJSON *s;
-			cJSON_ArrayForEach(s, scopes)
-			{
-				if (cJSON_IsString(s))
-					items[k++] = cty_string(a, s->valuestring);
-			}
-			cty_object_set(o, "scopes", cty_list(a, cty_type_string(), k, items));
-		} else {
-			set_if(o, "scopes", attr(po, "scopes"));
+	const char *turl = jstr(r->props, "tokenUrl");
+	const cJSON *scopes = cJSON_GetObjectItemCaseSensitive(r->props, "scopes");
+	if (!po && !cid && !turl && !cJSON_IsArray(scopes))
+		return;
+	cty_value *o = cty_object(a, cty_type_attr(r->type, "oauth2"));
+	set_if(o, "client_id", cid ? cty_string(a, cid) : attr(po, "client_id"));
+	set_if(o, "client_secret", attr(po, "client_secret"));
+	set_if(o, "client_secret_wo_version", attr(po, "client_secret_wo_version"));
+	set_if(o, "token_url", turl ? cty_string(a, turl) : attr(po, "token_url"));
+	if (cJSON_IsArray(scopes)) {
+		size_t n = (size_t)cJSON_GetArraySize(scopes), k = 0;
+		cty_value **items = fy_arena_alloc(a, (n ? n : 1) * sizeof *items);
+		const cJSON *s;
+		cJSON_ArrayForEach(s, scopes)
+		{
+			if (cJSON_IsString(s))
+				items[k++] = cty_string(a, s->valuestring);
 		}
-		cty_object_set(st, "oauth2", o);
+		cty_object_set(o, "scopes", cty_list(a, cty_type_string(), k, items));
+	} else {
+		set_if(o, "scopes", attr(po, "scopes"));
 	}
+	cty_object_set(r->st, "oauth2", o);
+}
 
-	/* deploymentInPath: "True"/"true"/"TRUE" alike (notes 5.3.4). Absent keeps the prior value; the deleted
-	 * key then shows as drift on `metadata`, which the plan recomputes from configuration. */
-	/* Always sent, so always matched ignoring case. */
-	const cJSON *dip = md_get(md, "deploymentInPath", 1);
-	cty_value *pdip = attr(pv, "deployment_in_path");
-	int dip_val = is_null(pdip) || is_unknown(pdip) ? 0 : cty_as_bool(pdip);
+/* deploymentInPath: "True"/"true"/"TRUE" alike (notes 5.3.4). Absent keeps the prior value; the missing key then
+ * shows as drift on `metadata`, which the plan recomputes from configuration. */
+static void read_deployment_in_path(gc_reader *r)
+{
+	const cJSON *dip = md_get(r->md, "deploymentInPath");
+	cty_value *pdip = attr(r->pv, "deployment_in_path");
+	int val = is_null(pdip) || is_unknown(pdip) ? 0 : cty_as_bool(pdip);
 	if (dip) {
-		if (cJSON_IsString(dip) && strcasecmp(dip->valuestring, "true") == 0)
-			dip_val = 1;
-		else if (cJSON_IsString(dip) && strcasecmp(dip->valuestring, "false") == 0)
-			dip_val = 0;
-		else {
-			char *txt = cJSON_IsString(dip) ? fy_arena_strdup(a, dip->valuestring) : NULL;
-			if (!txt) {
-				char *p = cJSON_PrintUnformatted(dip);
-				txt = fy_arena_strdup(a, p ? p : "");
-				cJSON_free(p);
-			}
-			warn_metadata(a, diags, "deployment_in_path", "deploymentInPath", "is neither \"true\" nor \"false\"");
-			raws[nraw++] = (raw_md){"deploymentInPath", txt};
+		if (cJSON_IsString(dip) && strcasecmp(dip->valuestring, "true") == 0) {
+			val = 1;
+		} else if (cJSON_IsString(dip) && strcasecmp(dip->valuestring, "false") == 0) {
+			val = 0;
+		} else {
+			warn_metadata(r, "deployment_in_path", "deploymentInPath", "is neither \"true\" nor \"false\"");
+			add_raw(r, "deploymentInPath", json_text(r->a, dip));
 		}
 	}
-	cty_object_set(st, "deployment_in_path", cty_bool(a, dip_val));
+	cty_object_set(r->st, "deployment_in_path", cty_bool(r->a, val));
+}
 
-	/* Plain string keys: "" and absent alike (notes 5.3.5): a prior "" or null is kept when the service has ""
-	 * or nothing. An import (or data source) stub has no prior values, only parent_id/name: a real state
-	 * always has a category. */
-	int import_stub = !pv || is_null(attr(pv, "category"));
-	static const char *const str_keys[][2] = {{"inferenceAPIVersion", "inference_api_version"},
+/* Plain string keys: "" and absent alike (notes 5.3.5): a prior "" or null is kept when the service has "" or
+ * nothing. An import (or data source) stub has nothing to normalise against: the service's value as it is. */
+static void read_versions(gc_reader *r)
+{
+	static const char *const keys[][2] = {{"inferenceAPIVersion", "inference_api_version"},
 		{"deploymentAPIVersion", "deployment_api_version"}};
 	for (size_t i = 0; i < 2; i++) {
-		cty_value *p = attr(pv, str_keys[i][1]);
-		const cJSON *it = md_get(md, str_keys[i][0], !is_null(p));
+		cty_value *p = attr(r->pv, keys[i][1]);
+		const cJSON *it = md_get(r->md, keys[i][0]);
 		const char *s = cJSON_IsString(it) ? it->valuestring : NULL;
 		const char *ps = is_null(p) || is_unknown(p) ? NULL : cty_as_string(p, NULL);
-		if (import_stub) {
-			/* Nothing to normalise against: the service's value as it is ("" included). */
+		if (r->import_stub) {
 			if (s)
-				cty_object_set(st, str_keys[i][1], cty_string(a, s));
-		} else if ((!s || !*s) && (!ps || !*ps))
-			set_if(st, str_keys[i][1], ps ? p : NULL); /* prior "" stays "", prior null stays null */
-		else if (s)
-			cty_object_set(st, str_keys[i][1], cty_string(a, s));
+				cty_object_set(r->st, keys[i][1], cty_string(r->a, s));
+		} else if ((!s || !*s) && (!ps || !*ps)) {
+			set_if(r->st, keys[i][1], ps ? p : NULL); /* prior "" stays "", prior null stays null */
+		} else if (s) {
+			cty_object_set(r->st, keys[i][1], cty_string(r->a, s));
+		}
 		if (it && !cJSON_IsString(it)) {
-			char *p2 = cJSON_PrintUnformatted(it);
-			warn_metadata(a, diags, str_keys[i][1], str_keys[i][0], "is not a string");
-			raws[nraw++] = (raw_md){str_keys[i][0], fy_arena_strdup(a, p2 ? p2 : "")};
-			cJSON_free(p2);
+			warn_metadata(r, keys[i][1], keys[i][0], "is not a string");
+			add_raw(r, keys[i][0], json_text(r->a, it));
 		}
 	}
+}
 
-	/* JSON-string keys: compared by meaning with what the prior state sends; real drift decodes into the
-	 * typed attribute so the plan shows it at its path (models[1].model_version). */
+/* JSON-string keys: compared by meaning with what the prior state sends; real drift decodes into the typed
+ * attribute so the plan shows it at its path (models[1].model_version). */
+static void read_json_keys(gc_reader *r)
+{
 	for (const json_attr *ja = json_attrs; ja->key; ja++) {
-		const cJSON *it = md_get(md, ja->key, !is_null(attr(pv, ja->attr)));
-		const cty_type *t = cty_type_attr(type, ja->attr);
+		const cJSON *it = md_get(r->md, ja->key);
 		if (!it || (cJSON_IsString(it) && it->valuestring[0] == '\0'))
 			continue; /* absent: the typed attribute is null, a diff when configuration sets it */
 		if (!cJSON_IsString(it)) {
-			char *p = cJSON_PrintUnformatted(it);
-			warn_metadata(a, diags, ja->attr, ja->key, "is not a JSON string");
-			raws[nraw++] = (raw_md){ja->key, fy_arena_strdup(a, p ? p : "")};
-			cJSON_free(p);
+			warn_metadata(r, ja->attr, ja->key, "is not a JSON string");
+			add_raw(r, ja->key, json_text(r->a, it));
 			continue;
 		}
 		cJSON *j = cJSON_ParseWithOpts(it->valuestring, NULL, 1);
 		if (!j) {
-			warn_metadata(a, diags, ja->attr, ja->key, "is not valid JSON");
-			raws[nraw++] = (raw_md){ja->key, fy_arena_strdup(a, it->valuestring)};
+			warn_metadata(r, ja->attr, ja->key, "is not valid JSON");
+			add_raw(r, ja->key, fy_arena_strdup(r->a, it->valuestring));
 			continue;
 		}
-		cty_value *p = attr(pv, ja->attr);
+		cty_value *p = attr(r->pv, ja->attr);
 		int same = 0;
 		if (!is_null(p) && known_deep(p)) {
 			cJSON *pe = ja->enc(p);
@@ -751,72 +785,168 @@ int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type
 			cJSON_Delete(pe);
 		}
 		if (same) {
-			cty_object_set(st, ja->attr, p);
+			cty_object_set(r->st, ja->attr, p);
 		} else {
 			int clean = 1;
-			cty_object_set(st, ja->attr, ja->dec(a, t, j, &clean));
+			cty_object_set(r->st, ja->attr, ja->dec(r->a, cty_type_attr(r->type, ja->attr), j, &clean));
 			if (!clean) {
-				char *why = fy_arena_sprintf(a, "is not %s", ja->shape);
-				warn_metadata(a, diags, ja->attr, ja->key, why);
-				raws[nraw++] = (raw_md){ja->key, fy_arena_strdup(a, it->valuestring)};
+				warn_metadata(r, ja->attr, ja->key, fy_arena_sprintf(r->a, "is not %s", ja->shape));
+				add_raw(r, ja->key, fy_arena_strdup(r->a, it->valuestring));
 			}
 		}
 		cJSON_Delete(j);
 	}
+}
 
-	/* extra_metadata: only the keys the user named; service-added keys are ignored (notes 5.3.2). */
-	const cty_value *pe = attr(pv, "extra_metadata");
-	if (!is_null(pe) && !is_unknown(pe)) {
-		size_t n = cty_length(pe), k = 0;
-		const char **keys = fy_arena_alloc(a, (n ? n : 1) * sizeof *keys);
-		cty_value **vals = fy_arena_alloc(a, (n ? n : 1) * sizeof *vals);
-		for (size_t i = 0; i < n; i++) {
-			const char *key = cty_map_key(pe, i);
-			const cJSON *it = md_get(md, key, 1);
-			const char *ps = cty_as_string(cty_index(pe, i), NULL);
-			if (cJSON_IsString(it)) {
-				keys[k] = key;
-				vals[k++] = cty_string(a, it->valuestring);
-			} else if (!it && ps && !*ps) {
-				keys[k] = key;
-				vals[k++] = cty_string(a, "");
+/*
+ * A managed key in another case ("Models", "inferenceApiVersion", "DeploymentInPath") is a key Foundry does not
+ * read: the connection silently lacks the setting. It is drift when our spelling is absent and we sent the key
+ * (or, on import, unless it is a spelling ARM adds on its own): the service text goes into `metadata`, so the plan
+ * shows it replaced by ours, and a warning names it.
+ */
+static void read_miscased(gc_reader *r)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, r->md)
+	{
+		const foundry_gc_managed_key *mk = foundry_gc_managed_key_find(it->string);
+		if (!mk || strcmp(mk->key, it->string) == 0 || md_get(r->md, mk->key) || is_raw(r, it->string))
+			continue;
+		int ours = strcmp(mk->key, "deploymentInPath") == 0 || sent(r, mk->attr) ||
+			   (r->import_stub && !is_service_key(it->string));
+		if (!ours)
+			continue;
+		add_raw(r, it->string, json_text(r->a, it));
+		if (r->diags)
+			tf_diag_add(r->diags, TF_WARNING, cty_path_attr(r->a, NULL, mk->attr), "Metadata key in the wrong case",
+				"The connection's metadata key \"%s\" differs from \"%s\" only in case. Foundry reads metadata "
+				"keys case-sensitively, so it ignores this key and the connection does not work as "
+				"configured. The next apply writes \"%s\" and removes \"%s\".",
+				it->string, mk->key, mk->key, it->string);
+	}
+}
+
+/* extra_metadata: the keys the user named. An import has no names yet, so it takes every key that is neither
+ * managed nor ARM's own: the first plan then shows which keys the configuration would remove. */
+static void read_extra(gc_reader *r)
+{
+	const cty_value *pe = attr(r->pv, "extra_metadata");
+	if (r->import_stub) {
+		size_t n = (size_t)cJSON_GetArraySize(r->md), k = 0;
+		const char **keys = fy_arena_alloc(r->a, (n ? n : 1) * sizeof *keys);
+		cty_value **vals = fy_arena_alloc(r->a, (n ? n : 1) * sizeof *vals);
+		const cJSON *it;
+		cJSON_ArrayForEach(it, r->md)
+		{
+			if (cJSON_IsString(it) && !foundry_gc_managed_key_find(it->string) && !is_service_key(it->string)) {
+				keys[k] = it->string;
+				vals[k++] = cty_string(r->a, it->valuestring);
 			}
 		}
-		cty_object_set(st, "extra_metadata", cty_map(a, cty_type_string(), k, keys, vals));
+		if (k)
+			cty_object_set(r->st, "extra_metadata", cty_map(r->a, cty_type_string(), k, keys, vals));
+		return;
 	}
+	if (is_null(pe) || is_unknown(pe))
+		return;
+	size_t n = cty_length(pe), k = 0;
+	const char **keys = fy_arena_alloc(r->a, (n ? n : 1) * sizeof *keys);
+	cty_value **vals = fy_arena_alloc(r->a, (n ? n : 1) * sizeof *vals);
+	for (size_t i = 0; i < n; i++) {
+		const char *key = cty_map_key(pe, i);
+		const cJSON *it = md_get(r->md, key);
+		const char *ps = cty_as_string(cty_index(pe, i), NULL);
+		if (cJSON_IsString(it)) {
+			keys[k] = key;
+			vals[k++] = cty_string(r->a, it->valuestring);
+		} else if (!it && ps && !*ps) {
+			keys[k] = key;
+			vals[k++] = cty_string(r->a, "");
+		}
+	}
+	cty_object_set(r->st, "extra_metadata", cty_map(r->a, cty_type_string(), k, keys, vals));
+}
 
-	/* metadata: our canonical encoding of the resulting typed values, for the keys the service has, so an
-	 * unchanged connection gives exactly what the plan computes and a deleted key shows as a diff. */
+/* metadata: our canonical encoding of the resulting typed values, for the keys the service has, so an unchanged
+ * connection gives exactly what the plan computes and a deleted key shows as a diff; plus the raw keys. */
+static int read_metadata(gc_reader *r)
+{
 	cJSON *canon;
-	if (foundry_gc_metadata(&canon, st) < 0)
+	if (foundry_gc_metadata(&canon, r->st) < 0)
 		return fy_error_set(FY_EINVALID, "cannot encode the connection metadata: %s", fy_error_last()->message);
-	size_t n = (size_t)cJSON_GetArraySize(canon) + nraw, k = 0;
-	const char **keys = fy_arena_alloc(a, (n ? n : 1) * sizeof *keys);
-	cty_value **vals = fy_arena_alloc(a, (n ? n : 1) * sizeof *vals);
+	size_t n = (size_t)cJSON_GetArraySize(canon) + r->nraw, k = 0;
+	const char **keys = fy_arena_alloc(r->a, (n ? n : 1) * sizeof *keys);
+	cty_value **vals = fy_arena_alloc(r->a, (n ? n : 1) * sizeof *vals);
 	const cJSON *c;
 	cJSON_ArrayForEach(c, canon)
 	{
 		const foundry_gc_managed_key *mk = foundry_gc_managed_key_find(c->string);
-		int include = 1;
-		for (size_t r = 0; r < nraw; r++)
-			if (strcmp(raws[r].key, c->string) == 0)
-				include = 0;
+		int include = !is_raw(r, c->string) && !metadata_hidden(c->string);
 		if (mk && include) {
 			int is_ver = strcmp(mk->key, "inferenceAPIVersion") == 0 || strcmp(mk->key, "deploymentAPIVersion") == 0;
 			/* c is in canon, so the state has the attribute: we sent the key. */
-			include = md_get(md, mk->key, 1) != NULL || (is_ver && c->valuestring[0] == '\0');
+			include = md_get(r->md, mk->key) != NULL || (is_ver && c->valuestring[0] == '\0');
 		}
 		if (include) {
-			keys[k] = fy_arena_strdup(a, c->string);
-			vals[k++] = cty_string(a, c->valuestring);
+			keys[k] = fy_arena_strdup(r->a, c->string);
+			vals[k++] = cty_string(r->a, c->valuestring);
 		}
 	}
-	for (size_t r = 0; r < nraw; r++) {
-		keys[k] = raws[r].key;
-		vals[k++] = cty_string(a, raws[r].text);
+	for (size_t i = 0; i < r->nraw; i++) {
+		if (metadata_hidden(r->raw_keys[i]))
+			continue;
+		keys[k] = r->raw_keys[i];
+		vals[k++] = cty_string(r->a, r->raw_texts[i]);
 	}
 	cJSON_Delete(canon);
-	cty_object_set(st, "metadata", cty_map(a, cty_type_string(), k, keys, vals));
-	*out_state = st;
+	cty_object_set(r->st, "metadata", cty_map(r->a, cty_type_string(), k, keys, vals));
+	return 0;
+}
+
+/* Identity: the user's spelling from prior state; ARM may answer with other casing (notes 5.3.8). */
+static int read_identity(gc_reader *r, const cJSON *body)
+{
+	const char *parent = r->pv ? cty_get_string(r->pv, "parent_id") : NULL;
+	const char *name = r->pv ? cty_get_string(r->pv, "name") : NULL;
+	if (!parent || !name) {
+		char *bp, *bn;
+		const char *bid = jstr(body, "id");
+		if (!bid || foundry_gc_split_id(&bp, &bn, r->a, bid) < 0)
+			return fy_error_set(FY_EINVALID, "the ARM response has no usable connection id");
+		parent = parent ? parent : bp;
+		name = name ? name : bn;
+	}
+	cty_object_set(r->st, "parent_id", cty_string(r->a, parent));
+	cty_object_set(r->st, "name", cty_string(r->a, name));
+	cty_object_set(r->st, "id", cty_string(r->a, foundry_gc_id(r->a, parent, name)));
+	return 0;
+}
+
+int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type, const cJSON *body,
+	const cty_value *prior, tf_diags *diags)
+{
+	const cJSON *props = cJSON_GetObjectItemCaseSensitive(body, "properties");
+	if (!cJSON_IsObject(body) || !cJSON_IsObject(props))
+		return fy_error_set(FY_EINVALID, "the ARM response is not a connection (no \"properties\" object)");
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(props, "metadata");
+	gc_reader r = {.a = a, .type = type, .props = props, .md = cJSON_IsObject(md) ? md : NULL,
+		.pv = obj_or_null(prior), .diags = diags, .st = cty_object(a, type)};
+	/* A real state always has a category; an import or data source stub has only parent_id/name. */
+	r.import_stub = !r.pv || is_null(attr(r.pv, "category"));
+	r.capraw = (size_t)cJSON_GetArraySize(r.md) + 1;
+	r.raw_keys = fy_arena_alloc(a, r.capraw * sizeof *r.raw_keys);
+	r.raw_texts = fy_arena_alloc(a, r.capraw * sizeof *r.raw_texts);
+	int rc;
+	if ((rc = read_identity(&r, body)) < 0 || (rc = read_core(&r)) < 0)
+		return rc;
+	read_auth(&r);
+	read_deployment_in_path(&r);
+	read_versions(&r);
+	read_json_keys(&r);
+	read_miscased(&r);
+	read_extra(&r);
+	if ((rc = read_metadata(&r)) < 0)
+		return rc;
+	*out_state = r.st;
 	return 0;
 }

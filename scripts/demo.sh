@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# The demo, from a clean checkout on Debian 12: installs what is missing, builds, starts the local
-# ARM emulator, applies examples/quickstart with terraform or tofu if installed (otherwise with the
-# project's conformance client), shows that a second plan has no changes, and prints the connection
-# as ARM stores it.
+# The demo, from a clean checkout on Debian 12: installs what is missing (OpenTofu included, built from its Go
+# module by scripts/tofu.sh), builds, starts the local ARM emulator, applies examples/quickstart with terraform
+# (when the machine has it) or tofu, shows that a second plan has no changes, and prints the connection as ARM
+# stores it. FOUNDRY_DEMO_CLI=tofu picks OpenTofu even where terraform exists.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FOUNDRY_BUILD_DIR:-$root/build}
 
 "$root/scripts/setup.sh"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)" --target terraform-provider-foundry tfconform
+cmake --build "$build" -j"$(nproc)" --target terraform-provider-foundry
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/foundry-demo.XXXXXX")
 emu_pid=""
@@ -27,7 +27,7 @@ for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 emu="http://127.0.0.1:$(cat "$work/port")"
 echo "==> ARM emulator listening on $emu"
 
-# 2. Point Terraform (or the conformance client) at the freshly built provider.
+# 2. Point the CLI at the freshly built provider.
 cat > "$work/cli.tfrc" <<CFG
 provider_installation {
   dev_overrides {
@@ -49,10 +49,12 @@ export ARM_CLIENT_SECRET=emulator-client-secret
 export ARM_USE_CLI=false
 export TF_VAR_apim_subscription_key=demo-subscription-key
 
-if command -v terraform >/dev/null; then tf=terraform
-elif command -v tofu >/dev/null; then tf=tofu
-else tf="$build/tfconform"; fi
-echo "==> using $tf"
+case ${FOUNDRY_DEMO_CLI:-} in
+tofu) tf=$("$root/scripts/tofu.sh" ensure) ;;
+terraform) tf=terraform ;;
+*) if command -v terraform >/dev/null; then tf=terraform; else tf=$("$root/scripts/tofu.sh" ensure); fi ;;
+esac
+echo "==> using $("$tf" version | head -n 1) ($tf)"
 
 cp -r "$root/examples/quickstart" "$work/quickstart"
 cd "$work/quickstart"

@@ -1,19 +1,20 @@
 #!/usr/bin/env python3
 """Render the registry docs (docs/resources, docs/data-sources) from the provider's own schema.
 
-The schema comes from the built provider over the plugin protocol (`tfconform providers schema -json`), so
+The schema comes from the built provider over the plugin protocol (`terraform providers schema -json`, or tofu), so
 descriptions live in one place: the schema tables in provider/. Hand-written prose lives in
 docs/templates/**.md.tmpl, with these placeholders:
   {{schema}}   the attribute reference (Required / Optional / Read-Only, nested schemas), like tfplugindocs
   {{example}}  the registry-layout example file for the resource or data source
   {{import}}   examples/resources/<type>/import.sh
 
-Usage: gendocs.py --tfconform BIN --provider BIN [--out DIR] [--check]
+Usage: gendocs.py [--cli terraform|tofu] --provider BIN [--out DIR] [--check]
 --check renders into a temporary directory and fails when docs/ differs (the docs.uptodate test).
 """
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,14 +23,29 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE = "registry.terraform.io/foundry-labs/foundry"
 
 
-def load_schema(tfconform: str, provider: str) -> dict:
+def load_schema(cli: str, provider: str) -> dict:
+    """`providers schema -json` of the real CLI (terraform or tofu), with a dev_overrides entry for the built
+    provider: nothing is looked up in a registry."""
     with tempfile.TemporaryDirectory() as d:
         with open(os.path.join(d, "main.tf"), "w") as f:
             f.write('terraform {\n  required_providers {\n    foundry = { source = "%s" }\n  }\n}\n' % SOURCE)
-        env = dict(os.environ, TFCONFORM_PROVIDER_BINARY=provider)
-        out = subprocess.run([tfconform, "-chdir=" + d, "providers", "schema", "-json"], env=env,
+        rc = os.path.join(d, "cli.tfrc")
+        with open(rc, "w") as f:
+            f.write('provider_installation {\n  dev_overrides {\n    "%s" = "%s"\n  }\n  direct {}\n}\n'
+                    % (SOURCE, os.path.dirname(provider)))
+        env = dict(os.environ, TF_CLI_CONFIG_FILE=rc, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
+        out = subprocess.run([cli, "-chdir=" + d, "providers", "schema", "-json"], env=env,
                              check=True, capture_output=True, text=True).stdout
     return json.loads(out)["provider_schemas"][SOURCE]
+
+
+def find_cli() -> str:
+    """terraform where the machine has one, else the tofu that scripts/tofu.sh builds."""
+    path = shutil.which("terraform") or shutil.which("tofu")
+    if not path:
+        path = subprocess.run([os.path.join(ROOT, "scripts", "tofu.sh"), "path"], check=True, capture_output=True,
+                              text=True).stdout.strip()
+    return path
 
 
 def type_name(t) -> str:
@@ -118,12 +134,12 @@ def render(schema: dict, out: str) -> list:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--tfconform", required=True)
+    ap.add_argument("--cli", help="the terraform or tofu binary (default: terraform on PATH, else the built tofu)")
     ap.add_argument("--provider", required=True)
     ap.add_argument("--out", default=os.path.join(ROOT, "docs"))
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
-    schema = load_schema(os.path.abspath(args.tfconform), os.path.abspath(args.provider))
+    schema = load_schema(args.cli or find_cli(), os.path.abspath(args.provider))
     if not args.check:
         for w in render(schema, args.out):
             print("gendocs: wrote docs/" + w)

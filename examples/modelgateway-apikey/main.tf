@@ -57,8 +57,7 @@ resource "foundry_gateway_connection" "litellm" {
   ]
 }
 
-# metadata holds custom_headers, so Terraform requires the output to be marked sensitive.
+# The metadata map Foundry receives (customHeaders stays out of it: header values are secrets).
 output "metadata" {
-  value     = foundry_gateway_connection.litellm.metadata
-  sensitive = true
+  value = foundry_gateway_connection.litellm.metadata
 }

@@ -56,7 +56,7 @@ output "connection_id" {
   value = foundry_gateway_connection.apim.id
 }
 
-# What agents put in their model setting: <connection>/<model>.
+# What agents put in their model setting: <connection>/<model> (none when the gateway discovers models).
 output "agent_model_names" {
-  value = [for m in foundry_gateway_connection.apim.models : "${foundry_gateway_connection.apim.name}/${m.name}"]
+  value = [for m in coalesce(foundry_gateway_connection.apim.models, []) : "${foundry_gateway_connection.apim.name}/${m.name}"]
 }

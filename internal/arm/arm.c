@@ -39,7 +39,7 @@ struct arm_client {
 	http_client *http;
 	auth_credential *cred;
 	char *correlation_id;
-	long op_timeout_ms;
+	long op_timeout_ms, request_timeout_ms;
 	int max_attempts;
 	long backoff_base_ms, backoff_max_ms, read_after_write_ms;
 	pthread_mutex_t mu; /* locks, writes */
@@ -111,6 +111,8 @@ int arm_client_new(arm_client **out, const arm_options *opts)
 	c->http = opts->http;
 	c->cred = opts->credential;
 	c->op_timeout_ms = opts->op_timeout_ms > 0 ? opts->op_timeout_ms : 10L * 60L * 1000L;
+	/* ARM itself gives up on a synchronous request after about 60 s. */
+	c->request_timeout_ms = opts->request_timeout_ms > 0 ? opts->request_timeout_ms : 60L * 1000L;
 	c->max_attempts = opts->max_attempts > 0 ? opts->max_attempts : 8;
 	c->backoff_base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 1000;
 	c->backoff_max_ms = opts->backoff_max_ms > 0 ? opts->backoff_max_ms : 60000;
@@ -415,6 +417,7 @@ typedef struct arm_op {
 	arm_client *c;
 	unsigned long gen;
 	long deadline;
+	const char *lock_key; /* the account whose writes are serialised, or NULL */
 	int attempts;
 	int reauthed;
 	char last[1024]; /* the last real error, reported instead of "deadline exceeded" */
@@ -477,12 +480,22 @@ static int exchange(http_response **out, arm_op *o, const char *method, const ch
 			headers[h++] = "Content-Type: application/json";
 		headers[h] = NULL;
 		http_request req = {.method = method, .url = url, .headers = headers, .body = body,
-			.body_len = body ? strlen(body) : 0, .timeout_ms = remaining, .log_module = ARM_MODULE};
+			.body_len = body ? strlen(body) : 0,
+			.timeout_ms = remaining < c->request_timeout_ms ? remaining : c->request_timeout_ms,
+			.log_module = ARM_MODULE};
 		http_response *r = NULL;
-		int rc = http_do_since(&r, c->http, &req, o->gen);
-		o->attempts++;
+		/* The account's write lock covers one attempt, never the back-off after it. */
+		arm_lock *lk = NULL;
+		int rc = o->lock_key ? lock_account(&lk, c, o->lock_key, o->gen, o->deadline) : 0;
+		if (rc == 0) {
+			rc = http_do_since(&r, c->http, &req, o->gen);
+			unlock_account(c, lk);
+			o->attempts++;
+		}
 		free(authz);
 		free(corr);
+		if (rc != 0 && o->attempts == 0)
+			return rc; /* the lock wait ended: cancelled or out of time, message already set */
 
 		long wait = jitter(backoff);
 		if (rc == 0) {
@@ -508,8 +521,10 @@ static int exchange(http_response **out, arm_op *o, const char *method, const ch
 				return 0;
 			}
 			describe_response(o->last, sizeof(o->last), r);
+			/* Retry-After: 0 (or absent) means "no particular wait": the normal back-off applies, as in Azure's
+			 * SDKs (azcore policy/retry), else eight attempts go out in a fraction of a second. */
 			long ra = http_response_retry_after_ms(r);
-			if (ra >= 0 && !lag)
+			if (ra > 0 && !lag)
 				wait = ra;
 			if (o->attempts >= c->max_attempts || now_ms() + wait >= o->deadline) {
 				/* Out of budget: the last answer is the result, with its status and error. */
@@ -726,14 +741,13 @@ int arm_do(arm_result **out, arm_client *c, const char *method, const char *reso
 	int is_write = strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0 || strcmp(method, "DELETE") == 0;
 	char *key = id_key(resource_id);
 	char *acct = is_write ? account_key(resource_id) : NULL;
-	arm_lock *lk = NULL;
-	if (acct && (rc = lock_account(&lk, c, acct, gen, o.deadline)) != 0)
-		goto done;
+	o.lock_key = acct;
 
 	http_response *r = NULL;
 	rc = exchange(&r, &o, method, url, body, is_get && key && write_window_left(c, key) > 0 ? key : NULL);
 	if (rc == 0 && (r->status == 201 || r->status == 202)) {
 		http_response *f = NULL;
+		o.lock_key = NULL; /* polls are reads: they do not hold up the account's other writes */
 		rc = poll_lro(&f, &o, method, url, r);
 		if (rc)
 			http_response_free(r);
@@ -742,12 +756,10 @@ int arm_do(arm_result **out, arm_client *c, const char *method, const char *reso
 	}
 	if (rc == 0 && key && is_write && r->status >= 200 && r->status < 300)
 		note_write(c, key, strcmp(method, "DELETE") == 0);
-	unlock_account(c, lk);
 	if (rc == 0) {
 		rc = fill_result(out, c, r, o.attempts);
 		http_response_free(r);
 	}
-done:
 	free(url);
 	free(key);
 	free(acct);

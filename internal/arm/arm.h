@@ -9,7 +9,8 @@
  * - A GET answering 404/403 shortly after this process wrote the same resource is retried briefly
  *   (replication lag, azapi DefaultRetryableReadAfterCreateStatusCodes).
  * - Long-running operations: 201/202 with Azure-AsyncOperation or Location are polled to a terminal state.
- * - Writes (PUT/PATCH/DELETE) to resources under one Cognitive Services account are serialised.
+ * - Writes (PUT/PATCH/DELETE) to resources under one Cognitive Services account are serialised, one attempt at a
+ *   time: the lock is not held while a failed write backs off, so one failing write does not stall the account.
  * - Bearer token from the auth credential; one refresh and retry after a 401.
  * - arm_client_cancel() (StopProvider) aborts in-flight requests within a second.
  */
@@ -32,6 +33,7 @@ typedef struct arm_options {
 	auth_credential *credential;/* borrowed; NULL = send no Authorization (tests only) */
 	const char *correlation_id; /* NULL = a random UUID per client */
 	long op_timeout_ms;         /* per arm_do, including retries; 0 = 10 min */
+	long request_timeout_ms;    /* per HTTP attempt (a hung answer is retried like a reset); 0 = 60 s */
 	int max_attempts;           /* 0 = 8 */
 	long backoff_base_ms;       /* 0 = 1000; tests make it small */
 	long backoff_max_ms;        /* 0 = 60000 */

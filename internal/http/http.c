@@ -27,7 +27,9 @@
 
 #define HTTP_DEFAULT_CONNECT_TIMEOUT_MS 30000L
 #define HTTP_DEFAULT_TIMEOUT_MS (5L * 60L * 1000L)
-#define HTTP_MAX_BODY (64u * 1024u * 1024u) /* no ARM or token response is anywhere near this */
+/* No ARM, token or gateway answer comes near this (a connection is a few KiB): a larger body is a proxy or a fault,
+ * and four concurrent 60 MB bodies once took the process to 1 GB. */
+#define HTTP_MAX_BODY (4u * 1024u * 1024u)
 #define HTTP_POLL_SLICE_MS 100              /* cancellation latency bound */
 #define HTTP_LOG_BODY_MAX 16384             /* keep DEBUG lines readable */
 /* Connections the shared pool may hold (busy + idle). Above the provider's concurrency (Terraform's

@@ -24,6 +24,19 @@ static const char *fatal_name(int sig)
 	}
 }
 
+/* Filled before the server starts, read only by the handler (unlink and rmdir are async-signal-safe). */
+static char cleanup_file[4096];
+static char cleanup_dir[4096];
+
+void tflog_crash_cleanup(const char *file, const char *dir)
+{
+	cleanup_file[0] = cleanup_dir[0] = '\0';
+	if (file != NULL && strlen(file) < sizeof(cleanup_file))
+		memcpy(cleanup_file, file, strlen(file) + 1);
+	if (dir != NULL && strlen(dir) < sizeof(cleanup_dir))
+		memcpy(cleanup_dir, dir, strlen(dir) + 1);
+}
+
 static void fatal_handler(int sig)
 {
 	/* One write so the line is not split by another thread's log line. */
@@ -39,6 +52,10 @@ static void fatal_handler(int sig)
 	}
 	ssize_t ignored = write(STDERR_FILENO, buf, n);
 	(void)ignored;
+	if (cleanup_file[0])
+		unlink(cleanup_file);
+	if (cleanup_dir[0])
+		rmdir(cleanup_dir);
 	/* SA_RESETHAND put the default action back: re-raise so the exit status still says "killed by signal". */
 	raise(sig);
 }

@@ -68,6 +68,9 @@ int tflog_format_timestamp(char *buf, size_t n, const struct timespec *ts);
 /* SIGSEGV/SIGABRT/SIGBUS/SIGFPE/SIGILL: write "fatal error: <signal> ..." to fd 2 (async-signal-safe),
  * then re-raise with the default action so the process still dies of the signal (notes 2.4). */
 int tflog_install_crash_handler(void);
+/* A file and its directory that the crash handler removes before re-raising (the plugin socket: a crash must not
+ * leave a stale socket directory in $TMPDIR). Copied into static storage; NULL clears it. */
+void tflog_crash_cleanup(const char *file, const char *dir);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,8 @@
 #define _GNU_SOURCE /* asprintf, pipe2, strndup, pthread_timedjoin_np */
 #include "plugin.h"
 
+#include "../log/tflog.h"
+
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <limits.h>
@@ -97,6 +99,7 @@ int plugin_socket_path(char **out)
 		return fy_error_set(FY_ENOMEM, "out of memory");
 	}
 	snprintf(path, need, "%s/plugin.sock", dir);
+	tflog_crash_cleanup(path, dir); /* our own mkdtemp directory: the crash handler removes it too */
 	free(dir);
 	*out = path;
 	return FY_OK;
@@ -106,6 +109,7 @@ void plugin_socket_cleanup(const char *path)
 {
 	if (path == NULL)
 		return;
+	tflog_crash_cleanup(NULL, NULL);
 	unlink(path);
 	const char *slash = strrchr(path, '/');
 	if (slash == NULL || slash == path)

@@ -40,6 +40,8 @@ size_t tf_diags_count(const tf_diags *d);
 /* Accessors (for the server and tests). */
 tf_severity tf_diags_severity(const tf_diags *d, size_t i);
 const char *tf_diags_summary(const tf_diags *d, size_t i);
+/* The arena the list allocates in: a validator builds the paths of its diagnostics there. */
+fy_arena *tf_diags_arena(tf_diags *d);
 const char *tf_diags_detail(const tf_diags *d, size_t i);
 const cty_path *tf_diags_path(const tf_diags *d, size_t i);
 

@@ -100,6 +100,11 @@ const char *tf_diags_detail(const tf_diags *d, size_t i)
 	return d->items[i].detail;
 }
 
+fy_arena *tf_diags_arena(tf_diags *d)
+{
+	return d->a;
+}
+
 const cty_path *tf_diags_path(const tf_diags *d, size_t i)
 {
 	return d->items[i].path;
@@ -138,7 +143,35 @@ void *tf_path_to_proto(fy_arena *a, const cty_path *p)
 	return ap;
 }
 
-void *tf_diags_to_proto(fy_arena *a, const tf_diags *d, size_t *n_out)
+/*
+ * How many leading steps of `p` Terraform and OpenTofu can point at in the configuration. Their elaboration
+ * (terraform internal/tfdiags/contextual.go, attributeDiagnostic.ElaborateFromConfigBody) descends through nested
+ * *blocks* only, then looks the last attribute name up in the body it reached: a path into a nested *attribute*
+ * (models[0].name, oauth2.token_url) would highlight the resource header, or worse an unrelated top-level attribute
+ * with the same name (the connection's own `name`). Such paths are cut after the top-level attribute, whose line
+ * the CLI then shows; the full path goes into the text. Returns p->len when nothing needs cutting.
+ */
+static size_t pointable_len(const tf_cobj *o, const cty_path *p)
+{
+	for (size_t i = 0; o != NULL && i < p->len; i++) {
+		if (p->steps[i].kind != CTY_STEP_ATTR)
+			return p->len;
+		const tf_cobj *next = NULL;
+		for (size_t k = 0; k < o->nattrs; k++)
+			if (strcmp(o->attrs[k].name, p->steps[i].name) == 0)
+				return o->attrs[k].nested != NULL && i + 1 < p->len ? i + 1 : p->len;
+		for (size_t k = 0; k < o->nblocks; k++)
+			if (strcmp(o->blocks[k].name, p->steps[i].name) == 0) {
+				next = o->blocks[k].obj;
+				if (o->blocks[k].nesting != TF_NEST_SINGLE && i + 1 < p->len)
+					i++; /* the block's index or key */
+			}
+		o = next;
+	}
+	return p->len;
+}
+
+void *tf_diags_to_proto(fy_arena *a, const tf_diags *d, const tf_cobj *root, size_t *n_out)
 {
 	size_t n = tf_diags_count(d);
 	*n_out = n;
@@ -152,7 +185,15 @@ void *tf_diags_to_proto(fy_arena *a, const tf_diags *d, size_t *n_out)
 							   : TFPLUGIN6__DIAGNOSTIC__SEVERITY__ERROR;
 		g->summary = (char *)d->items[i].summary;
 		g->detail = (char *)d->items[i].detail;
-		g->attribute = tf_path_to_proto(a, d->items[i].path);
+		const cty_path *path = d->items[i].path;
+		size_t keep = path != NULL ? pointable_len(root, path) : 0;
+		if (path != NULL && keep < path->len) {
+			cty_path cut = {keep, path->steps};
+			g->detail = fy_arena_sprintf(a, "%s: %s", cty_path_string(a, path), d->items[i].detail);
+			g->attribute = tf_path_to_proto(a, &cut);
+		} else {
+			g->attribute = tf_path_to_proto(a, path);
+		}
 		arr[i] = g;
 	}
 	return arr;

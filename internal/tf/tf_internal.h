@@ -112,7 +112,8 @@ void tf_diag_addv(tf_diags *d, tf_severity sev, const cty_path *path, const char
 	va_list ap);
 /* A path as Tfplugin6__AttributePath * (arena); NULL for the root. */
 void *tf_path_to_proto(fy_arena *a, const cty_path *p);
-/* The diagnostic list as Tfplugin6__Diagnostic ** (arena). */
-void *tf_diags_to_proto(fy_arena *a, const tf_diags *d, size_t *n_out);
+/* The diagnostic list as Tfplugin6__Diagnostic ** (arena). `root` (may be NULL) is the schema the paths refer to:
+ * paths into nested attributes are cut to what the CLIs can point at (see tf_diag.c). */
+void *tf_diags_to_proto(fy_arena *a, const tf_diags *d, const tf_cobj *root, size_t *n_out);
 
 #endif

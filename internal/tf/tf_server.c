@@ -746,7 +746,7 @@ static int tf_dispatch(void *data, fy_arena *arena, const uint8_t *req, size_t r
 		const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(m->resp, "diagnostics");
 		if (f != NULL && f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t n = 0;
-			void *arr = tf_diags_to_proto(arena, ctx->diags, &n);
+			void *arr = tf_diags_to_proto(arena, ctx->diags, ctx->schema ? ctx->schema->root : NULL, &n);
 			*(size_t *)((char *)out + f->quantifier_offset) = n;
 			*(void **)((char *)out + f->offset) = arr;
 		}

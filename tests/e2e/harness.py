@@ -1,12 +1,15 @@
 """Shared helpers for the end-to-end suite.
 
-The scenarios drive the real provider binary through the project's conformance client (`tfconform`, which
-behaves like Terraform: one provider process per phase, AutoMTLS, Terraform's consistency checks) against the
-local ARM emulator (`emulator/armemu.py`). Nothing here talks to anything but 127.0.0.1.
+The scenarios drive the built provider binary through a real CLI, `terraform` or `tofu`, against the local ARM
+emulator (`emulator/armemu.py`). Nothing here talks to anything but 127.0.0.1: every provider is a dev_overrides
+entry, `init` becomes `get` (local modules only, no registry lookups), and CHECKPOINT_DISABLE=1.
 
 Environment (set by tests/e2e/CMakeLists.txt):
-  FOUNDRY_BUILD_DIR   the CMake build dir (terraform-provider-foundry, asan/terraform-provider-foundry, tfconform)
-  FOUNDRY_SOURCE_DIR  the repository root (emulator/, examples/)
+  FOUNDRY_BUILD_DIR   the CMake build dir (terraform-provider-foundry, asan/terraform-provider-foundry)
+  FOUNDRY_SOURCE_DIR  the repository root (emulator/, examples/, scripts/tofu.sh)
+  FOUNDRY_E2E_CLI     `terraform` or `tofu`: which CLI runs the scenarios. terraform is used when the machine has
+                      one (PATH, or FOUNDRY_TERRAFORM) and the module is skipped, saying so, when not; tofu is the
+                      one scripts/tofu.sh builds (or FOUNDRY_TOFU), and its absence is a failure, never a skip.
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ BUILD_DIR = os.path.abspath(os.environ.get("FOUNDRY_BUILD_DIR", os.path.join(SOU
 
 PROVIDER_BIN = os.path.join(BUILD_DIR, "terraform-provider-foundry")
 PROVIDER_ASAN_BIN = os.path.join(BUILD_DIR, "asan", "terraform-provider-foundry")
-TFCONFORM_BIN = os.path.join(BUILD_DIR, "tfconform")
 EMULATOR_PY = os.path.join(SOURCE_DIR, "emulator", "armemu.py")
 EXAMPLES_DIR = os.path.join(SOURCE_DIR, "examples")
 
@@ -57,12 +59,70 @@ SERVICE_PROPERTIES = ("group", "createdByWorkspaceArmId")
 # Metadata values that are JSON documents serialised into strings (notes 2.3).
 JSON_METADATA_KEYS = ("models", "modelDiscovery", "customHeaders", "authConfig")
 
-# One tfconform command must never take long; a hang is a failure, not a reason to wait for ctest's timeout.
+# One CLI command must never take long; a hang is a failure, not a reason to wait for ctest's timeout.
 COMMAND_TIMEOUT = float(os.environ.get("FOUNDRY_E2E_COMMAND_TIMEOUT", "240"))
 
 
 def connection_id(parent: str, name: str) -> str:
     return f"{parent}/connections/{name}"
+
+
+# --------------------------------------------------------------------------------------------- the CLI
+CLI_NAME = os.environ.get("FOUNDRY_E2E_CLI", "terraform")
+if CLI_NAME not in ("terraform", "tofu"):
+    raise SystemExit(f"FOUNDRY_E2E_CLI={CLI_NAME!r}: terraform or tofu")
+
+# What a scenario needs of the CLI, and from which version each has it. A scenario on an older CLI is skipped
+# with the reason (unittest -v prints it); nothing is skipped without one.
+FEATURES = {
+    "write_only": {"terraform": (1, 11), "tofu": (1, 11)},   # write-only attributes (api_key_wo)
+    "import_block": {"terraform": (1, 5), "tofu": (1, 6)},   # import {} blocks
+    "terraform_data": {"terraform": (1, 4), "tofu": (1, 6)},  # built-in terraform_data (refined unknowns)
+}
+
+
+def _resolve_cli() -> tuple[str | None, str]:
+    """(path or None, why it is missing)."""
+    if CLI_NAME == "terraform":
+        path = os.environ.get("FOUNDRY_TERRAFORM") or shutil.which("terraform")
+        return path, "no terraform CLI on this machine (PATH or FOUNDRY_TERRAFORM); these machines carry one"
+    path = os.environ.get("FOUNDRY_TOFU") or shutil.which("tofu")
+    if path:
+        return path, ""
+    tofu_sh = os.path.join(SOURCE_DIR, "scripts", "tofu.sh")
+    path = subprocess.run([tofu_sh, "path"], capture_output=True, text=True, check=True).stdout.strip()
+    if os.access(path, os.X_OK):
+        return path, ""
+    log = os.path.join(os.path.dirname(path), "build.log")
+    why = f"OpenTofu is not built at {path}: scripts/setup.sh builds it (scripts/tofu.sh ensure)"
+    if os.path.exists(log):
+        with open(log, errors="replace") as f:
+            why += "; its build log ends:\n" + "".join(f.readlines()[-20:])
+    return None, why
+
+
+CLI_PATH, CLI_MISSING = _resolve_cli()
+_cli_version: tuple[int, ...] | None = None
+
+
+def cli_version() -> tuple[int, ...]:
+    global _cli_version
+    if _cli_version is None:
+        out = subprocess.run([CLI_PATH, "version", "-json"], capture_output=True, text=True,
+                             env={"PATH": os.environ.get("PATH", ""), "CHECKPOINT_DISABLE": "1",
+                                  "TF_CLI_CONFIG_FILE": os.devnull, "HOME": tempfile.gettempdir()})
+        v = json.loads(out.stdout)["terraform_version"]
+        _cli_version = tuple(int(x) for x in re.findall(r"\d+", v)[:3])
+        print(f"\ne2e: {CLI_NAME} {v} ({CLI_PATH})", file=sys.stderr, flush=True)
+    return _cli_version
+
+
+def require(feature: str) -> None:
+    """Skip the calling test, saying why, when the CLI under test lacks `feature` (see FEATURES)."""
+    need = FEATURES[feature][CLI_NAME]
+    if cli_version() < need:
+        raise unittest.SkipTest(f"{CLI_NAME} {'.'.join(map(str, cli_version()))} lacks {feature} "
+                                f"(needs {'.'.join(map(str, need))})")
 
 
 # --------------------------------------------------------------------------------------------- emulator
@@ -272,7 +332,7 @@ def top_level(paths: Iterable[str]) -> set[str]:
     return {re.split(r"[.\[]", p, maxsplit=1)[0] for p in paths}
 
 
-# -------------------------------------------------------------------------------------- tfconform
+# -------------------------------------------------------------------------------------- workspaces
 @dataclass
 class Result:
     args: list[str]
@@ -285,7 +345,7 @@ class Result:
         return self.stdout + "\n" + self.stderr
 
     def describe(self) -> str:
-        return (f"$ tfconform {' '.join(self.args)}\n-> exit {self.rc}\n--- stdout\n{self.stdout[-6000:]}\n"
+        return (f"$ {CLI_NAME} {' '.join(self.args)}\n-> exit {self.rc}\n--- stdout\n{self.stdout[-6000:]}\n"
                 f"--- stderr\n{self.stderr[-6000:]}")
 
 
@@ -297,10 +357,9 @@ class Workspace:
     scripts/demo.sh uses (dev_overrides to the build dir, ARM_* pointing at the emulator)."""
 
     def __init__(self, root: str, emulator: Emulator, subdir: str, provider_binary: str | None = None,
-                 env: dict | None = None, cli: str | None = None):
+                 env: dict | None = None):
         self.root = root
-        # tfconform by default; the real terraform / tofu CLI where a test class asks for it (same flags).
-        self.cli = cli or TFCONFORM_BIN
+        self.cli = CLI_PATH
         self.dir = os.path.join(root, subdir)
         os.makedirs(self.dir, exist_ok=True)
         self.emulator = emulator
@@ -327,7 +386,6 @@ class Workspace:
             "HOME": self.home,
             "TF_CLI_CONFIG_FILE": self.cli_config,
             "TF_IN_AUTOMATION": "1",
-            "TFCONFORM_STRICT": "1",
             "CHECKPOINT_DISABLE": "1",
             # scripts/demo.sh: the emulator's service principal, the azapi way.
             "ARM_RESOURCE_MANAGER_ENDPOINT": self.emulator.url,
@@ -337,8 +395,6 @@ class Workspace:
             "ARM_CLIENT_SECRET": CLIENT_SECRET,
             "ARM_USE_CLI": "false",
         })
-        if provider_binary:
-            env["TFCONFORM_PROVIDER_BINARY"] = provider_binary
         return env
 
     # -- files
@@ -357,12 +413,8 @@ class Workspace:
         os.remove(os.path.join(self.dir, name))
 
     # -- commands
-    @property
-    def real_cli(self) -> bool:
-        return self.cli != TFCONFORM_BIN
-
     def run(self, *args: str, env: dict | None = None, timeout: float = COMMAND_TIMEOUT) -> Result:
-        if self.real_cli and args and args[0] == "init":
+        if args and args[0] == "init":
             # Terraform's own advice with dev_overrides ("Skip terraform init ... It is not necessary"): its init
             # would still ask registry.terraform.io for the provider, and nothing here may leave the machine.
             # `get` installs the local modules (module-usage needs them) without any provider lookup.
@@ -376,12 +428,12 @@ class Workspace:
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            # The whole process group: tfconform and the provider processes it started.
+            # The whole process group: the CLI and the provider processes it started.
             os.killpg(proc.pid, signal.SIGKILL)
             out, err = proc.communicate()
             r = Result(list(args), -9, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
             self.history.append(r)
-            raise AssertionError(f"tfconform {' '.join(args)} did not finish in {timeout:.0f} s\n{r.describe()}")
+            raise AssertionError(f"{CLI_NAME} {' '.join(args)} did not finish in {timeout:.0f} s\n{r.describe()}")
         r = Result(list(args), proc.returncode, ANSI.sub("", out.decode("utf-8", "replace")),
                    ANSI.sub("", err.decode("utf-8", "replace")))
         self.history.append(r)
@@ -436,34 +488,6 @@ def write_registry_layout(ws: "Workspace") -> None:
         ws.write(dst, text)
 
 
-def parse_plan_json(text: str) -> dict:
-    """tfconform `plan -json`: one JSON document {"resource_changes", "diagnostics"}; tolerate Terraform's
-    streaming UI form (one JSON object per line) too."""
-    text = text.strip()
-    try:
-        doc = json.loads(text)
-        if isinstance(doc, dict):
-            return doc
-    except ValueError:
-        pass
-    doc = {"resource_changes": [], "diagnostics": []}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if "resource_changes" in obj:
-            doc["resource_changes"] += obj["resource_changes"]
-        if isinstance(obj.get("diagnostic"), dict):
-            doc["diagnostics"].append(obj["diagnostic"])
-        if "diagnostics" in obj and isinstance(obj["diagnostics"], list):
-            doc["diagnostics"] += obj["diagnostics"]
-    return doc
-
-
 def resource_change(plan: dict, address: str) -> dict:
     for rc in plan.get("resource_changes", []):
         if rc.get("address") == address:
@@ -477,11 +501,15 @@ class E2ETestCase(unittest.TestCase):
 
     emulator: Emulator
     maxDiff = None
-    cli: str | None = None  # None: tfconform; a subclass may run the same scenarios with the real CLI
 
     @classmethod
     def setUpClass(cls) -> None:
-        missing = [p for p in (TFCONFORM_BIN, PROVIDER_BIN, EMULATOR_PY) if not os.path.exists(p)]
+        if CLI_PATH is None:
+            if CLI_NAME == "terraform":
+                raise unittest.SkipTest(CLI_MISSING)
+            raise AssertionError(CLI_MISSING)  # e2e.tofu never passes by skipping
+        cli_version()
+        missing = [p for p in (PROVIDER_BIN, EMULATOR_PY) if not os.path.exists(p)]
         if missing:
             # A missing binary is a failure (CI builds ALL first); FOUNDRY_E2E_SKIP_MISSING=1 is for partial
             # local builds only.
@@ -523,9 +551,9 @@ class E2ETestCase(unittest.TestCase):
             ex_root = os.path.join(self.tmp, "examples")
             if not os.path.exists(ex_root):
                 shutil.copytree(EXAMPLES_DIR, ex_root)
-            ws = Workspace(self.tmp, self.emulator, os.path.join("examples", example), cli=self.cli, **kw)
+            ws = Workspace(self.tmp, self.emulator, os.path.join("examples", example), **kw)
         else:
-            ws = Workspace(self.tmp, self.emulator, subdir or f"ws{len(self.workspaces)}", cli=self.cli, **kw)
+            ws = Workspace(self.tmp, self.emulator, subdir or f"ws{len(self.workspaces)}", **kw)
         for name, text in (files or {}).items():
             ws.write(name, text)
         self.workspaces.append(ws)
@@ -549,19 +577,12 @@ class E2ETestCase(unittest.TestCase):
         return r
 
     def plan_json(self, ws: Workspace, *extra: str, env: dict | None = None) -> dict:
-        if ws.real_cli:
-            # Terraform's `plan -json` streams UI events; its JSON plan (resource_changes) comes from show -json.
-            r = ws.run("plan", "-out=e2e.tfplan", "-no-color", *extra, env=env)
-            self.assertIn(r.rc, (0, 2), r.describe())
-            r = ws.run("show", "-json", "e2e.tfplan", env=env)
-            self.assertEqual(r.rc, 0, r.describe())
-            return json.loads(r.stdout)
-        r = ws.run("plan", "-json", "-no-color", *extra, env=env)
+        """The JSON plan (resource_changes): `plan -out` then `show -json`, as both CLIs document it."""
+        r = ws.run("plan", "-out=e2e.tfplan", "-no-color", *extra, env=env)
         self.assertIn(r.rc, (0, 2), r.describe())
-        try:
-            return parse_plan_json(r.stdout)
-        except Exception as e:  # pragma: no cover - diagnostic aid
-            raise AssertionError(f"plan -json output is not JSON: {e}\n{r.describe()}")
+        r = ws.run("show", "-json", "e2e.tfplan", env=env)
+        self.assertEqual(r.rc, 0, r.describe())
+        return json.loads(r.stdout)
 
     def assertStoredProperties(self, rid: str, expected: dict, credentials: dict | None = None) -> dict:
         entry = self.emulator.stored(rid)

@@ -1,6 +1,6 @@
 """Scenario 9: the core scenario (quick start apply / plan / destroy) with the ASan+UBSan provider binary
-(`TFCONFORM_PROVIDER_BINARY=<build>/asan/terraform-provider-foundry`, leak detection on). Any sanitizer report
-fails the test, wherever it lands: the provider's stderr (through tfconform's output or TF_LOG_PATH) or the
+(a dev_overrides entry for `<build>/asan`, leak detection on). Any sanitizer report
+fails the test, wherever it lands: the provider's stderr (through the CLI's output or TF_LOG_PATH) or the
 report files that ASAN/UBSAN `log_path` writes."""
 
 import glob
@@ -8,7 +8,7 @@ import os
 import re
 import unittest
 
-from harness import PROJECT_ID, PROVIDER_ASAN_BIN, E2ETestCase, connection_id
+from harness import CLI_NAME, PROJECT_ID, PROVIDER_ASAN_BIN, E2ETestCase, connection_id
 from test_examples import QUICKSTART_PROPERTIES
 
 APIM_KEY = "e2e-asan-apim-key-3c3c"
@@ -40,7 +40,7 @@ class AsanTest(E2ETestCase):
         results.append(self.destroy(ws))
         self.assertStoreEmpty()
 
-        # The sanitized binary really served these runs (TFCONFORM_PROVIDER_BINARY honoured).
+        # The sanitized binary really served these runs (the dev_overrides entry points at it).
         with open(log, errors="replace") as f:
             self.assertIn(f"path={PROVIDER_ASAN_BIN}", f.read(), "the ASan provider was not the one launched")
 
@@ -50,7 +50,7 @@ class AsanTest(E2ETestCase):
                 found.append(f"{os.path.basename(path)}:\n{f.read()[:4000]}")
         for r in results:
             if SANITIZER.search(r.output):
-                found.append(f"tfconform {' '.join(r.args)}:\n{r.output[-4000:]}")
+                found.append(f"{CLI_NAME} {' '.join(r.args)}:\n{r.output[-4000:]}")
         if os.path.exists(log):
             with open(log, errors="replace") as f:
                 text = f.read()

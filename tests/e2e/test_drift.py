@@ -108,6 +108,33 @@ class DriftTest(E2ETestCase):
             self.assertEqual(after_md.get("deploymentInPath"), "true")
         self.reapply_converges()
 
+    def test_miscased_metadata_keys_are_drift(self):
+        """Foundry reads metadata keys case-sensitively: a key the service holds as `Models`, `inferenceApiVersion`
+        or `DeploymentInPath` is one Foundry ignores. The plan (and -refresh-only) must show it, name it, and the
+        apply must write the keys in the right case."""
+        renames = {"models": "Models", "inferenceAPIVersion": "inferenceApiVersion",
+                   "deploymentInPath": "DeploymentInPath"}
+
+        def f(res):
+            md = res["properties"]["metadata"]
+            for good, bad in renames.items():
+                md[bad] = md.pop(good)
+        self.edit(f)
+        rc, paths = self.drift(["metadata"])
+        r = self.plan_exit(self.ws, 2)
+        for bad in renames.values():
+            self.assertIn(f'"{bad}"', r.output, f"the plan does not name the miscased key {bad}\n{r.describe()}")
+        self.assertIn("Metadata key in the wrong case", r.output, r.describe())
+        # metadata is not sensitive (customHeaders stays out of it): the diff shows the keys themselves.
+        self.assertEqual(set(rc["change"]["before"]["metadata"]) & set(renames.values()), set(renames.values()))
+        self.assertEqual(set(rc["change"]["after"]["metadata"]) & set(renames), set(renames))
+        r = self.ws.run("plan", "-refresh-only", "-detailed-exitcode", "-no-color")
+        self.assertEqual(r.rc, 2, "-refresh-only shows the out-of-band change\n" + r.describe())
+        self.reapply_converges()
+        md = self.emulator.stored(RID)["resource"]["properties"]["metadata"]
+        self.assertEqual(set(md) & set(renames.values()), set(), f"miscased keys left behind: {sorted(md)}")
+        self.assertEqual(md.get("inferenceAPIVersion"), "2024-10-21")
+
     def test_deleted_out_of_band_plans_create(self):
         self.emulator.delete_store(RID)
         self.plan_exit(self.ws, 2)

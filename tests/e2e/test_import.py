@@ -12,7 +12,7 @@ is also the only way to be sure ARM holds the configured one). When the configur
 import json
 import unittest
 
-from harness import (PROJECT_ID, RESOURCE_TYPE, E2ETestCase, connection_id, diff_paths, resource_change,
+from harness import (PROJECT_ID, require, RESOURCE_TYPE, E2ETestCase, connection_id, diff_paths, resource_change,
                      top_level, wire_properties)
 from test_examples import APIM_DYNAMIC_PROPERTIES, APIM_STATIC_PROPERTIES, OAUTH2_PROPERTIES
 
@@ -113,6 +113,7 @@ class ImportTest(E2ETestCase):
         self.plan_exit(ws, 0)
 
     def test_import_block(self):
+        require("import_block")
         self.create_out_of_band(STATIC_RID, APIM_STATIC_PROPERTIES, {"key": OUT_OF_BAND_KEY})
         ws = self.workspace("apim-static-models", env=ENV)
         ws.write("import.tf", f'import {{\n  to = {STATIC_ADDR}\n  id = "{STATIC_RID}"\n}}\n')
@@ -146,6 +147,38 @@ class ImportTest(E2ETestCase):
         self.assertEqual(r.rc, 1, r.describe())
         self.assertIn("connections", r.output, "the error should show the expected id shape\n" + r.describe())
         self.assertEqual(ws.instances(), {})
+
+
+class NoTakeoverTest(ImportTest):
+    """A configuration that names a connection which already exists (made in the portal, by another team or state)
+    must not overwrite it: the apply fails for that resource, writes nothing, and says how to import it. Following
+    the diagnostic adopts the connection with nothing lost."""
+
+    test_import_command_apikey = test_import_command_oauth2 = None
+    test_import_command_without_secret_plans_nothing = test_import_block = None
+    test_import_missing_connection_fails = test_import_wrong_id_shape_fails = None
+
+    def test_existing_connection_is_refused_then_imported(self):
+        self.create_out_of_band(STATIC_RID, APIM_STATIC_PROPERTIES, {"key": OUT_OF_BAND_KEY})
+        before = self.emulator.stored(STATIC_RID)
+        ws = self.workspace("apim-static-models", env=ENV)
+        r = ws.run("apply", "-auto-approve", "-no-color")
+        self.assertEqual(r.rc, 1, r.describe())
+        self.assertIn("Connection already exists", r.output, r.describe())
+        # The diagnostic names the import command and block with the exact id; the CLI shows the address.
+        self.assertIn(f"import foundry_gateway_connection.NAME '{STATIC_RID}'", r.output, r.describe())
+        self.assertIn(f'id = "{STATIC_RID}"', r.output, r.describe())
+        self.assertIn(STATIC_ADDR, r.output, "the CLI names the resource the error belongs to")
+        self.assertEqual(self.emulator.arm_requests("PUT"), [], "the existing connection was overwritten")
+        self.assertEqual(self.emulator.stored(STATIC_RID), before)
+        self.assertEqual(ws.instances(), {}, "a refused create left something in the state")
+
+        # Follow it: import at the address the CLI named, then the plan changes the key only, and applying adopts.
+        self.ok(ws, "import", "-no-color", STATIC_ADDR, STATIC_RID)
+        self.only_secret_changes(ws, STATIC_ADDR, "api_key")
+        self.apply(ws)
+        self.assertEqual(self.emulator.stored(STATIC_RID)["credentials"], {"key": APIM_KEY})
+        self.plan_exit(ws, 0)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Scenario 6: no secret is ever written to a log or printed. An apply + plan + destroy at TF_LOG=TRACE with
-TF_LOG_PATH; the log file, tfconform's stdout/stderr and (for the write-only key) the state file are scanned
+TF_LOG_PATH; the log file, the CLI's stdout/stderr and (for the write-only key) the state file are scanned
 for every secret value: the API key, the write-only API key, the OAuth2 client secret, a sensitive custom header,
 the ARM client secret, and any bearer/access token value (the emulator's request log redacts tokens, so the
 scan looks for any `Bearer <value>` / `access_token` value that is not a redaction marker)."""
@@ -8,7 +8,7 @@ import os
 import re
 import unittest
 
-from harness import CLIENT_SECRET, PROJECT_ID, E2ETestCase, connection_id
+from harness import CLI_NAME, CLIENT_SECRET, PROJECT_ID, E2ETestCase, connection_id, require
 
 API_KEY = "e2e-secret-apikey-8c21f0"
 WO_KEY = "e2e-secret-writeonly-4b7e9a"
@@ -114,6 +114,10 @@ def find_tokens(text):
 
 class SecretsTest(E2ETestCase):
 
+    def setUp(self):
+        require("write_only")  # the configuration holds api_key_wo too
+        super().setUp()
+
     def test_no_secret_in_logs_output_or_state(self):
         ws = self.workspace(None, files={"main.tf": CONFIG}, env=ENV)
         log = os.path.join(self.tmp, "tf-trace.log")
@@ -133,17 +137,17 @@ class SecretsTest(E2ETestCase):
         self.assertTrue(os.path.exists(log), "TF_LOG_PATH was not written")
         with open(log, encoding="utf-8", errors="replace") as f:
             log_text = f.read()
-        # The provider's own lines must be in the log (tfconform writes them like Terraform does, under the
+        # The provider's own lines must be in the log (the CLI writes them under the
         # `provider.terraform-provider-foundry` logger), and at TRACE, else this test scans nothing.
         self.assertTrue(re.search(r"\[TRACE\] provider\.terraform-provider-foundry", log_text),
                         f"no provider TRACE line reached TF_LOG_PATH ({len(log_text)} bytes)")
         self.assertIn("HTTP request", log_text, "the provider logged no HTTP exchange at TRACE")
         print(f"\n[e2e.secrets] scanned {len(log_text.splitlines())} log lines, "
-              f"{sum(len(r.output) for r in results)} bytes of tfconform output")
+              f"{sum(len(r.output) for r in results)} bytes of {CLI_NAME} output")
 
         where = {"TF_LOG_PATH file": log_text}
         for r in results:
-            where[f"tfconform {' '.join(r.args)} stdout/stderr"] = r.output
+            where[f"{CLI_NAME} {' '.join(r.args)} stdout/stderr"] = r.output
         leaks = []
         for place, text in where.items():
             for what, value in SECRETS.items():
@@ -190,7 +194,7 @@ resource "foundry_gateway_connection" "hdr" {{
         results = [self.apply(ws, env=env), self.plan_exit(ws, 0, env=env)]
         md = self.emulator.stored(connection_id(PROJECT_ID, "secret-header"))["resource"]["properties"]["metadata"]
         self.assertIn(HEADER_SECRET, md.get("customHeaders", ""), "the header was not sent")
-        leaks = [f"tfconform {' '.join(r.args)}: ...{excerpt(line, HEADER_SECRET)}..." for r in results
+        leaks = [f"{CLI_NAME} {' '.join(r.args)}: ...{excerpt(line, HEADER_SECRET)}..." for r in results
                  for line in r.output.splitlines() if HEADER_SECRET in line]
         with open(log, encoding="utf-8", errors="replace") as f:
             leaks += [f"TF_LOG_PATH: ...{excerpt(line, HEADER_SECRET)}..." for line in f if HEADER_SECRET in line]

@@ -56,7 +56,7 @@ ON_LINE = re.compile(r"on main\.tf line (\d+)")
 
 
 def diagnostic_text(output):
-    """tfconform's output without the source snippet lines Terraform prints under a diagnostic (they would
+    """The CLI's output without the source snippet lines Terraform prints under a diagnostic (they would
     contain the attribute name whatever the diagnostic says)."""
     return "\n".join(line for line in output.splitlines() if not SNIPPET_LINE.match(line))
 
@@ -127,6 +127,56 @@ class ValidationTest(E2ETestCase):
     def test_extra_metadata_managed_key(self):
         self.invalid(config(extra_metadata='{ DeploymentInPath = "true" }'), "deployment_in_path",
                      also=[r"DeploymentInPath"])
+
+    # -- nested attributes: the CLI points at the top-level attribute's line, the text names the full path
+    def nested(self, cfg, top, path, *patterns):
+        r = self.invalid(cfg, top, also=[re.escape(path), *patterns])
+        lines = cfg.splitlines()
+        pointed = [lines[int(n) - 1] for n in ON_LINE.findall(r.output) if 0 < int(n) <= len(lines)]
+        self.assertTrue(pointed and all(re.match(rf"\s*{top}\s*=", ln) for ln in pointed),
+                        f"the diagnostic for {path} points at {pointed}, not at the {top} attribute\n{r.describe()}")
+
+    def test_nested_empty_model_name(self):
+        bad = MODELS.replace('name = "gpt-4o", model_name', 'name = "", model_name')
+        self.nested(config(models=bad), "models", "models[0].name")
+
+    def test_nested_oauth2_token_url(self):
+        oauth2 = '{\n    client_id     = "c"\n    client_secret = "s"\n    token_url     = "http://idp.example.com/t"\n  }'
+        self.nested(config(category='"ModelGateway"', auth_type='"OAuth2"', api_key=None,
+                           deployment_in_path=None, oauth2=oauth2), "oauth2", "oauth2.token_url", r"https")
+
+    def test_nested_auth_config_format(self):
+        self.nested(config(category='"ModelGateway"', deployment_in_path=None,
+                           auth_config='{\n    format = "Bearer"\n  }'), "auth_config", "auth_config.format",
+                    r"\{api_key\}")
+
+    def test_nested_get_model_endpoint(self):
+        bad = DISCOVERY.replace('"/deployments/{deploymentName}"', '""')
+        self.nested(config(models=None, model_discovery=bad), "model_discovery", "model_discovery.get_model_endpoint")
+
+    # -- values ARM accepts and Foundry cannot use
+    def test_custom_header_names(self):
+        for name in ('"bad header"', '"x:y"', '""'):
+            with self.subTest(name=name):
+                self.invalid(config(custom_headers=f'{{ {name} = "v" }}'), "custom_headers",
+                             also=[r"Invalid HTTP header name"])
+
+    def test_target_with_chat_completions(self):
+        self.invalid(config(target='"https://contoso-apim.azure-api.net/foundry/chat/completions"'), "target",
+                     also=[r"/chat/completions"])
+
+    def test_model_names_differing_in_case(self):
+        dup = """[
+    { name = "gpt-4o", model_name = "gpt-4o", model_version = "2024-11-20", model_format = "OpenAI" },
+    { name = "GPT-4o", model_name = "gpt-4o", model_version = "2024-11-20", model_format = "OpenAI" },
+  ]"""
+        self.invalid(config(models=dup), "models", also=[r"differ only in\s+case", re.escape("models[1].name")])
+
+    def test_oauth2_two_secrets(self):
+        oauth2 = ('{\n    client_id     = "c"\n    client_secret = "s"\n    client_secret_wo = "w"\n'
+                  '    token_url     = "https://idp.example.com/t"\n  }')
+        self.invalid(config(category='"ModelGateway"', auth_type='"OAuth2"', api_key=None, deployment_in_path=None,
+                            oauth2=oauth2), "oauth2", also=[re.escape("oauth2.client_secret_wo")])
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ that is not kept); bumping the version is how a rotation is applied."""
 import json
 import unittest
 
-from harness import PROJECT_ID, RESOURCE_TYPE, E2ETestCase, connection_id, diff_paths, resource_change
+from harness import PROJECT_ID, RESOURCE_TYPE, E2ETestCase, connection_id, diff_paths, require, resource_change
 
 RID = connection_id(PROJECT_ID, "gateway-wo")
 ADDR = f"{RESOURCE_TYPE}.wo"
@@ -61,6 +61,10 @@ def env(key, version, **extra):
 
 
 class WriteOnlyTest(E2ETestCase):
+
+    def setUp(self):
+        require("write_only")
+        super().setUp()
 
     def assertKeyNotInState(self, ws, *keys):
         for st in ("terraform.tfstate", "terraform.tfstate.backup"):

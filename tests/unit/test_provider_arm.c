@@ -180,7 +180,7 @@ START_TEST(import_decodes_everything_but_secrets)
 	cJSON_free(p);
 	cJSON_Delete(b);
 	assert_attr(st, "parent_id", "\"" ACCOUNT "\"");
-	assert_attr(st, "oauth2", "{\"client_id\":null,\"client_secret\":null,\"token_url\":\"https://idp.example.com/oauth2/token\",\"scopes\":[\"gateway.read\"]}");
+	assert_attr(st, "oauth2", "{\"client_id\":null,\"client_secret\":null,\"client_secret_wo\":null,\"client_secret_wo_version\":null,\"token_url\":\"https://idp.example.com/oauth2/token\",\"scopes\":[\"gateway.read\"]}");
 	assert_attr(st, "model_discovery",
 		"{\"list_models_endpoint\":\"/models\",\"get_model_endpoint\":\"/models/{deploymentName}\",\"deployment_provider\":\"OpenAI\"}");
 	/* Import: the service's "" as it is, so a config with "" plans no change to it. */
@@ -262,7 +262,7 @@ END_TEST
 
 START_TEST(service_added_keys_ignored_unless_named)
 {
-	cty_value *prior = val("{\"parent_id\":\"" PROJECT "\",\"name\":\"c01\",\"extra_metadata\":{\"location\":\"westeurope\",\"gone\":\"x\",\"empty\":\"\"}}");
+	cty_value *prior = val("{\"parent_id\":\"" PROJECT "\",\"name\":\"c01\",\"category\":\"ApiManagement\",\"extra_metadata\":{\"location\":\"westeurope\",\"gone\":\"x\",\"empty\":\"\"}}");
 	const char *body = "{\"properties\":{\"metadata\":{\"deploymentInPath\":\"false\",\"ApiVersion\":\"2024-10-21\","
 			   "\"DeploymentApiVersion\":\"2024-10-21\",\"location\":\"northeurope\"}}}";
 	cty_value *st = from_arm(body, prior, NULL);
@@ -271,29 +271,93 @@ START_TEST(service_added_keys_ignored_unless_named)
 	assert_attr(st, "metadata", "{\"deploymentInPath\":\"false\",\"location\":\"northeurope\",\"empty\":\"\"}");
 
 	/* Without extra_metadata in prior, service keys never reach state. */
-	st = from_arm(body, val("{\"parent_id\":\"" PROJECT "\",\"name\":\"c01\"}"), NULL);
+	st = from_arm(body, val("{\"parent_id\":\"" PROJECT "\",\"name\":\"c01\",\"category\":\"ApiManagement\"}"), NULL);
 	assert_attr(st, "extra_metadata", "null");
 	assert_attr(st, "metadata", "{\"deploymentInPath\":\"false\"}");
 }
 END_TEST
 
-START_TEST(managed_keys_matched_ignoring_case)
+START_TEST(enum_values_keep_the_users_case)
 {
 	cty_value *prior = apply(val(fixture("apim_static_models.config.json")), NULL);
 	const char *body =
 		"{\"properties\":{\"category\":\"apimanagement\",\"target\":\"https://contoso-apim.azure-api.net/foundry\","
-		"\"authType\":\"apikey\",\"isSharedToAll\":false,\"metadata\":{\"DeploymentInPath\":\"False\","
-		"\"Models\":\"[{\\\"name\\\":\\\"gpt-4o-deployment\\\",\\\"properties\\\":{\\\"model\\\":{\\\"name\\\":\\\"gpt-4o\\\",\\\"version\\\":\\\"2024-11-20\\\",\\\"format\\\":\\\"OpenAI\\\"}}}]\"}}}";
+		"\"authType\":\"apikey\",\"isSharedToAll\":false,\"metadata\":{\"deploymentInPath\":\"False\","
+		"\"models\":\"[{\\\"name\\\":\\\"gpt-4o-deployment\\\",\\\"properties\\\":{\\\"model\\\":{\\\"name\\\":\\\"gpt-4o\\\",\\\"version\\\":\\\"2024-11-20\\\",\\\"format\\\":\\\"OpenAI\\\"}}}]\"}}}";
 	cty_value *st = from_arm(body, prior, NULL);
-	/* Enum values differing only in case keep the user's spelling; metadata is canonical. */
-	ck_assert_msg(cty_equal(st, prior), "case-only differences are not drift");
+	/* ARM's enum values are case-insensitive: the user's spelling stays, no drift. */
+	ck_assert_msg(cty_equal(st, prior), "case-only differences of enum values are not drift");
+}
+END_TEST
+
+/* Foundry reads metadata keys case-sensitively: "Models", "inferenceApiVersion", "DeploymentInPath" are keys it
+ * ignores. Each is drift (in `metadata`, with a warning naming it), never read as ours. */
+START_TEST(miscased_metadata_keys_are_drift)
+{
+	cty_value *prior = apply(val(fixture("apim_static_models.config.json")), NULL);
+	cty_object_set(prior, "inference_api_version", cty_string(A, "2024-10-21"));
+	const char *body =
+		"{\"properties\":{\"category\":\"ApiManagement\",\"target\":\"https://contoso-apim.azure-api.net/foundry\","
+		"\"authType\":\"ApiKey\",\"isSharedToAll\":false,\"metadata\":{\"DeploymentInPath\":\"false\","
+		"\"inferenceApiVersion\":\"2024-10-21\",\"Models\":\"[]\",\"DeploymentApiVersion\":\"2024-10-21\"}}}";
+	tf_diags *d = tf_ctx_diags(CTX);
+	cty_value *st = from_arm(body, prior, d);
+	ck_assert_msg(!cty_equal(st, prior), "miscased keys are drift");
+	assert_attr(st, "models", "null");
+	assert_attr(st, "inference_api_version", "null");
+	/* DeploymentApiVersion is ARM's own key (we never sent deploymentAPIVersion): ignored. */
+	assert_attr(st, "metadata", "{\"DeploymentInPath\":\"false\",\"inferenceApiVersion\":\"2024-10-21\",\"Models\":\"[]\"}");
+	ck_assert_uint_eq(tf_diags_count(d), 3);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_str_eq(tf_diags_summary(d, i), "Metadata key in the wrong case");
+	ck_assert_msg(strstr(tf_diags_detail(d, 0), "\"DeploymentInPath\" differs from \"deploymentInPath\""), "%s",
+		tf_diags_detail(d, 0));
+
+	/* The exact key present beside a service-added variant: ours is read, the variant ignored. */
+	body = "{\"properties\":{\"category\":\"ApiManagement\",\"target\":\"https://contoso-apim.azure-api.net/foundry\","
+	       "\"authType\":\"ApiKey\",\"metadata\":{\"deploymentInPath\":\"true\",\"DeploymentInPath\":\"false\"}}}";
+	st = from_arm(body, prior, NULL);
+	assert_attr(st, "deployment_in_path", "true");
+}
+END_TEST
+
+/* A 200 that is not a connection (a proxy page, `{"properties":{}}`) must never become a state of nulls:
+ * category would force a replacement of a working connection. */
+START_TEST(unreadable_body_is_refused)
+{
+	const char *bodies[] = {"{\"properties\":{}}", "{\"properties\":{\"category\":\"ApiManagement\",\"authType\":\"ApiKey\"}}",
+		"{\"properties\":{\"category\":7,\"authType\":\"ApiKey\",\"target\":\"https://x\"}}",
+		"{\"properties\":{\"category\":\"ApiManagement\",\"authType\":null,\"target\":\"https://x\"}}"};
+	const char *why[] = {"properties.category is missing", "properties.target is missing",
+		"properties.category is not a non-empty string", "properties.authType is not a non-empty string"};
+	cty_value *prior = apply(val(fixture("apim_static_models.config.json")), NULL);
+	for (size_t i = 0; i < 4; i++) {
+		cJSON *b = cJSON_Parse(bodies[i]);
+		cty_value *st = NULL;
+		ck_assert_int_eq(foundry_gc_from_arm(&st, A, T, b, prior, NULL), FY_EINVALID);
+		ck_assert_str_eq(fy_error_last()->message, why[i]);
+		cJSON_Delete(b);
+	}
+}
+END_TEST
+
+/* Import: metadata keys the schema does not manage become extra_metadata, so the first plan shows their removal
+ * when the configuration does not name them; ARM's own keys and miscased managed keys do not. */
+START_TEST(import_keeps_unmanaged_keys_in_extra_metadata)
+{
+	const char *body = "{\"id\":\"" PROJECT "/connections/c01\",\"properties\":{\"category\":\"ApiManagement\","
+			   "\"target\":\"https://x.azure-api.net/v1\",\"authType\":\"ApiKey\",\"metadata\":{"
+			   "\"deploymentInPath\":\"false\",\"owner\":\"team-a\",\"ApiVersion\":\"1\",\"Models\":\"[]\"}}}";
+	cty_value *st = from_arm(body, NULL, NULL);
+	assert_attr(st, "extra_metadata", "{\"owner\":\"team-a\"}");
+	assert_attr(st, "metadata", "{\"deploymentInPath\":\"false\",\"owner\":\"team-a\",\"Models\":\"[]\"}");
 }
 END_TEST
 
 START_TEST(credentials_kept_from_prior)
 {
 	cty_value *prior = apply(val(fixture("modelgateway_oauth2.config.json")), NULL);
-	assert_attr(prior, "oauth2", "{\"client_id\":\"<id>\",\"client_secret\":\"<secret>\",\"token_url\":\"https://idp.example.com/oauth2/token\",\"scopes\":[\"gateway.read\"]}");
+	assert_attr(prior, "oauth2", "{\"client_id\":\"<id>\",\"client_secret\":\"<secret>\",\"client_secret_wo\":null,\"client_secret_wo_version\":null,\"token_url\":\"https://idp.example.com/oauth2/token\",\"scopes\":[\"gateway.read\"]}");
 	/* A GET that omits credentials, tokenUrl and scopes: all kept. */
 	const char *body = "{\"properties\":{\"category\":\"ModelGateway\",\"target\":\"https://gateway.example.com/v1\","
 			   "\"authType\":\"OAuth2\",\"isSharedToAll\":false,\"metadata\":{\"deploymentInPath\":\"false\",\"inferenceAPIVersion\":\"\","
@@ -347,8 +411,9 @@ START_TEST(malformed_metadata_warns_and_surfaces)
 	assert_attr(st, "model_discovery", "{\"list_models_endpoint\":\"/l\",\"get_model_endpoint\":null,\"deployment_provider\":null}");
 	assert_attr(st, "custom_headers", "null");
 	assert_attr(st, "deployment_in_path", "false");
+	/* customHeaders never goes into metadata (its values are secrets); custom_headers shows the drift. */
 	assert_attr(st, "metadata",
-		"{\"deploymentInPath\":\"maybe\",\"models\":\"[{\\\"name\\\":\\\"m\\\"\",\"customHeaders\":\"[1]\","
+		"{\"deploymentInPath\":\"maybe\",\"models\":\"[{\\\"name\\\":\\\"m\\\"\","
 		"\"modelDiscovery\":\"{\\\"listModelsEndpoint\\\":\\\"/l\\\"}\"}");
 	/* No secret reaches a diagnostic. */
 	for (size_t i = 0; i < tf_diags_count(d); i++)
@@ -483,7 +548,10 @@ int main(void)
 	tcase_add_test(tc, empty_string_and_absent_alike);
 	tcase_add_test(tc, key_order_and_whitespace_are_not_drift);
 	tcase_add_test(tc, service_added_keys_ignored_unless_named);
-	tcase_add_test(tc, managed_keys_matched_ignoring_case);
+	tcase_add_test(tc, enum_values_keep_the_users_case);
+	tcase_add_test(tc, miscased_metadata_keys_are_drift);
+	tcase_add_test(tc, unreadable_body_is_refused);
+	tcase_add_test(tc, import_keeps_unmanaged_keys_in_extra_metadata);
 	tcase_add_test(tc, credentials_kept_from_prior);
 	tcase_add_test(tc, identity_keeps_user_spelling);
 	tcase_add_test(tc, malformed_metadata_warns_and_surfaces);

@@ -72,15 +72,37 @@ START_TEST(reordered_json_is_no_drift)
 	const char *models = "[ {\"properties\" : {\"model\": {\"format\":\"OpenAI\",\"version\":\"2024-11-20\",\"name\":\"gpt-4o\"}},\n"
 			     "   \"name\":\"gpt-4o-deployment\"} ]";
 	char *stored = edit_md_string(STORED, "models", models);
-	/* Metadata keys in another order and case, "True"-style booleans, service-added keys. */
+	/* Metadata keys in another order, "False"-style booleans, service-added keys (a key in another case is
+	 * drift: miscased_key_is_drift). */
 	stored = edit(stored, 1, "deploymentInPath", NULL);
-	stored = edit(stored, 1, "DeploymentInPath", "\"False\"");
+	stored = edit(stored, 1, "deploymentInPath", "\"False\"");
 	stored = edit(stored, 1, "ApiVersion", "\"2024-10-21\"");
 	stored = edit(stored, 1, "DeploymentApiVersion", "\"2024-10-21\"");
 	cty_value *read = refresh(stored);
 	ck_assert_msg(cty_equal(read, STATE), "same meaning, same state");
 	ck_assert(cty_equal(plan(CONFIG, read, NULL, NULL), read));
 	ck_assert_uint_eq(tf_diags_count(tf_ctx_diags(CTX)), 0);
+}
+END_TEST
+
+START_TEST(miscased_key_is_drift)
+{
+	/* "Models" holds the same list, but Foundry reads only "models": the plan must rewrite it. */
+	const cJSON *md = NULL;
+	cJSON *j = cJSON_Parse(STORED);
+	md = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "properties"), "metadata");
+	char *models = fy_arena_strdup(A, cJSON_GetObjectItem(md, "models")->valuestring);
+	cJSON_Delete(j);
+	char *stored = edit(STORED, 1, "models", NULL);
+	stored = edit_md_string(stored, "Models", models);
+	cty_value *read = refresh(stored);
+	ck_assert_msg(!cty_equal(read, STATE), "a miscased key is drift");
+	ck_assert(cty_is_null(cty_get_attr(read, "models")));
+	cty_value *planned = plan(CONFIG, read, NULL, NULL);
+	ck_assert_msg(!cty_equal(planned, read), "the plan changes the connection");
+	const cty_value *pm = cty_get_attr(planned, "metadata");
+	ck_assert_ptr_null(cty_map_get(pm, "Models"));
+	ck_assert_ptr_nonnull(cty_map_get(pm, "models"));
 }
 END_TEST
 
@@ -212,6 +234,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup_drift, teardown);
 	tcase_add_test(tc, unchanged_is_no_drift);
 	tcase_add_test(tc, reordered_json_is_no_drift);
+	tcase_add_test(tc, miscased_key_is_drift);
 	tcase_add_test(tc, model_added);
 	tcase_add_test(tc, model_removed);
 	tcase_add_test(tc, model_changed);

@@ -5,5 +5,5 @@ data "foundry_gateway_connection" "shared" {
 }
 
 output "gateway_models" {
-  value = [for m in data.foundry_gateway_connection.shared.models : "${data.foundry_gateway_connection.shared.name}/${m.name}"]
+  value = [for m in coalesce(data.foundry_gateway_connection.shared.models, []) : "${data.foundry_gateway_connection.shared.name}/${m.name}"]
 }

@@ -1,5 +1,0 @@
-package render
-
-import "tfconform/schema"
-
-func sensitiveMarkKey() interface{} { return schema.Sensitive }

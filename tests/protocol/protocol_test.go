@@ -1,0 +1,356 @@
+// Package protocol holds the checks that no Terraform or OpenTofu run can make: the go-plugin handshake's
+// refusals, AutoMTLS against clients without Terraform's certificate, malformed, oversized and unknown-type
+// requests, many concurrent calls, StopProvider in the middle of an apply, SIGINT, Shutdown timing and -debug
+// reattach. The provider is launched by the real go-plugin client library (the one Terraform and OpenTofu link);
+// everything users do with it is tested by the real CLIs in tests/e2e. Reasons: docs/internals/protocol.md.
+package protocol
+
+import (
+	"bufio"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	plugin "github.com/hashicorp/go-plugin"
+	"github.com/zclconf/go-cty/cty"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"foundry.test/protocol/tfplugin6"
+)
+
+func commandFor(bin string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	// Only what Terraform passes: the test's own ARM_* or TF_* variables must not steer the provider.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ARM_") && !strings.HasPrefix(kv, "TF_") && !strings.HasPrefix(kv, "PLUGIN_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	return cmd
+}
+
+// Launch as Terraform does, speak tfplugin6 6 over AutoMTLS, and stop within Terraform's 2 s.
+func TestHandshakeAndShutdown(t *testing.T) {
+	l := mustStart(t)
+	if v := l.client.NegotiatedVersion(); v != 6 {
+		t.Errorf("negotiated protocol %d, want 6", v)
+	}
+	s := l.schema(t)
+	if s.ResourceSchemas["foundry_gateway_connection"] == nil || s.DataSourceSchemas["foundry_gateway_connection"] == nil {
+		t.Errorf("schema lacks foundry_gateway_connection: resources %d, data sources %d", len(s.ResourceSchemas), len(s.DataSourceSchemas))
+	}
+	pt := blockType(t, s.Provider.Block)
+	vr, err := l.p.ValidateProviderConfig(ctx(t), &tfplugin6.ValidateProviderConfig_Request{Config: dv(t, pt, nil)})
+	if err != nil || hasError(vr.Diagnostics) {
+		t.Errorf("ValidateProviderConfig of an empty config: %v %v", err, vr.GetDiagnostics())
+	}
+	is, err := l.p.GetResourceIdentitySchemas(ctx(t), &tfplugin6.GetResourceIdentitySchemas_Request{})
+	if err != nil && status.Code(err) != codes.Unimplemented {
+		t.Errorf("GetResourceIdentitySchemas: %s (Terraform fails the schema load on any error but UNIMPLEMENTED)", err)
+	} else if err == nil && hasError(is.Diagnostics) {
+		t.Errorf("GetResourceIdentitySchemas diagnostics: %v", is.Diagnostics)
+	}
+	if d := l.kill(t); d > 2*time.Second {
+		t.Errorf("Shutdown to exit took %s; Terraform kills a provider after 2 s", d)
+	}
+}
+
+// A client that offers 6 first, or only 6, gets 6; one that offers only 5 is refused at the handshake.
+func TestProtocolVersions(t *testing.T) {
+	mustStart(t, withVersions(6)).kill(t)
+	l, err := start(t, withVersions(5))
+	if err == nil {
+		t.Errorf("a client offering only protocol 5 was served protocol %d", l.client.NegotiatedVersion())
+	}
+}
+
+// Run directly, without the magic cookie: go-plugin's message and exit 1, never a server.
+func TestMissingCookie(t *testing.T) {
+	cmd := commandFor(binary(t))
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("exit %v without the magic cookie, want status 1", err)
+	}
+	if !strings.Contains(string(out), "This binary is a plugin. These are not meant to be executed directly.") {
+		t.Errorf("output lacks go-plugin's message: %q", out)
+	}
+}
+
+// The socket is private, and only a client holding the certificate Terraform sent may talk to it.
+func TestAutoMTLSRefusals(t *testing.T) {
+	l := mustStart(t)
+	rc := l.client.ReattachConfig()
+	if rc.Addr.Network() != "unix" {
+		t.Fatalf("listener %s %s, want a unix socket", rc.Addr.Network(), rc.Addr.String())
+	}
+	if st, err := os.Stat(rc.Addr.String()); err != nil {
+		t.Errorf("socket: %s", err)
+	} else if st.Mode().Perm()&0o007 != 0 {
+		t.Errorf("socket mode %v is accessible to other users", st.Mode().Perm())
+	}
+	good := l.cfg.TLSConfig.Clone()
+	good.NextProtos = []string{"h2"}
+	conn, err := tls.Dial("unix", rc.Addr.String(), good)
+	if err != nil {
+		t.Fatalf("TLS with Terraform's certificate: %s", err)
+	}
+	if p := conn.ConnectionState().NegotiatedProtocol; p != "h2" {
+		t.Errorf("ALPN %q, want h2 (grpc-go 1.67 and later refuse a server without it)", p)
+	}
+	conn.Close()
+
+	noCert := good.Clone()
+	noCert.Certificates = nil
+	other := good.Clone()
+	other.Certificates = []tls.Certificate{otherCert(t)}
+	cases := map[string]credentials.TransportCredentials{
+		"no client certificate": credentials.NewTLS(noCert),
+		"another certificate":   credentials.NewTLS(other),
+		"plaintext":             insecure.NewCredentials(),
+	}
+	for name, creds := range cases {
+		cc, err := grpc.NewClient("unix://"+rc.Addr.String(), grpc.WithTransportCredentials(creds))
+		if err != nil {
+			t.Fatalf("%s: %s", name, err)
+		}
+		_, err = tfplugin6.NewProviderClient(cc).GetProviderSchema(ctx(t), &tfplugin6.GetProviderSchema_Request{})
+		if err == nil {
+			t.Errorf("%s: GetProviderSchema was served", name)
+		}
+		cc.Close()
+	}
+	l.schema(t) // the rightful client is still served
+	l.kill(t)
+}
+
+// Requests no CLI sends: garbage msgpack, JSON of the wrong type, an unknown resource type, a 10 MB value.
+// Each is a diagnostic (or a gRPC status for what exceeds the message limit), and the process goes on.
+func TestMalformedRequests(t *testing.T) {
+	l := mustStart(t)
+	s := l.schema(t)
+	rt := blockType(t, s.ResourceSchemas["foundry_gateway_connection"].Block)
+	big := strings.Repeat("x", 10<<20)
+	cases := map[string]*tfplugin6.ValidateResourceConfig_Request{
+		"garbage msgpack":   {TypeName: "foundry_gateway_connection", Config: &tfplugin6.DynamicValue{Msgpack: []byte{0xc1, 0xff, 0x00}}},
+		"JSON of a number":  {TypeName: "foundry_gateway_connection", Config: &tfplugin6.DynamicValue{Json: []byte(`42`)}},
+		"unknown type name": {TypeName: "foundry_nothing", Config: dv(t, rt, nil)},
+		"10 MB name":        {TypeName: "foundry_gateway_connection", Config: dv(t, rt, map[string]cty.Value{"name": cty.StringVal(big)})},
+	}
+	for name, req := range cases {
+		resp, err := l.p.ValidateResourceConfig(ctx(t), req)
+		if err != nil {
+			if name != "10 MB name" || status.Code(err) != codes.ResourceExhausted {
+				t.Errorf("%s: gRPC error %s, want diagnostics", name, err)
+			}
+			continue
+		}
+		if !hasError(resp.Diagnostics) {
+			t.Errorf("%s: no error diagnostic", name)
+		}
+	}
+	l.schema(t)
+	l.kill(t)
+}
+
+// Terraform calls in parallel (10 by default); 200 at once must all be answered correctly.
+func TestConcurrentCalls(t *testing.T) {
+	l := mustStart(t)
+	s := l.schema(t)
+	rt := blockType(t, s.ResourceSchemas["foundry_gateway_connection"].Block)
+	var wg sync.WaitGroup
+	errs := make(chan string, 200)
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			name := "c" + strings.Repeat("o", i%20) + "nn"
+			resp, err := l.p.ValidateResourceConfig(ctx(t), &tfplugin6.ValidateResourceConfig_Request{
+				TypeName: "foundry_gateway_connection",
+				Config:   dv(t, rt, map[string]cty.Value{"name": cty.StringVal(name), "category": cty.StringVal("Nope")}),
+			})
+			if err != nil {
+				errs <- err.Error()
+			} else if !hasError(resp.Diagnostics) {
+				errs <- "category \"Nope\" was accepted"
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	l.kill(t)
+}
+
+// SIGINT reaches every process in the terminal's group; Terraform handles it, the provider must keep serving.
+func TestSigintIgnored(t *testing.T) {
+	l := mustStart(t)
+	l.schema(t)
+	if err := syscall.Kill(l.client.ReattachConfig().Pid, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if l.client.Exited() {
+		t.Fatal("the provider exited on SIGINT")
+	}
+	l.schema(t)
+	l.kill(t)
+}
+
+// StopProvider in the middle of an apply whose ARM request hangs: the apply returns promptly with an error
+// diagnostic, and the process keeps serving until Shutdown.
+func TestStopProviderMidApply(t *testing.T) {
+	arrived := make(chan struct{}, 16)
+	arm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/oauth2/") {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"access_token":"t0k3n","expires_in":3600,"token_type":"Bearer"}`)
+			return
+		}
+		arrived <- struct{}{}
+		<-r.Context().Done() // ARM that never answers
+	}))
+	defer arm.Close()
+
+	l := mustStart(t)
+	s := l.schema(t)
+	pt := blockType(t, s.Provider.Block)
+	cfg := dv(t, pt, map[string]cty.Value{
+		"resource_manager_endpoint": cty.StringVal(arm.URL), "active_directory_authority_host": cty.StringVal(arm.URL + "/"),
+		"tenant_id": cty.StringVal("00000000-0000-0000-0000-0000000000aa"), "client_id": cty.StringVal("11111111-1111-1111-1111-111111111111"),
+		"client_secret": cty.StringVal("protocol-test-secret"), "use_cli": cty.False,
+	})
+	cr, err := l.p.ConfigureProvider(ctx(t), &tfplugin6.ConfigureProvider_Request{TerraformVersion: "1.11.4", Config: cfg})
+	if err != nil || hasError(cr.Diagnostics) {
+		t.Fatalf("ConfigureProvider: %v %v", err, cr.GetDiagnostics())
+	}
+	rt := blockType(t, s.ResourceSchemas["foundry_gateway_connection"].Block)
+	parent := "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acct/projects/proj"
+	set := map[string]cty.Value{
+		"parent_id": cty.StringVal(parent), "name": cty.StringVal("stopme"), "id": cty.StringVal(parent + "/connections/stopme"),
+		"category": cty.StringVal("ApiManagement"), "target": cty.StringVal("https://x.azure-api.net/v1"),
+		"auth_type": cty.StringVal("ApiKey"), "api_key": cty.StringVal("k3y"), "shared_to_all": cty.False,
+		"deployment_in_path": cty.False, "metadata": cty.MapVal(map[string]cty.Value{"deploymentInPath": cty.StringVal("false")}),
+	}
+	done := make(chan *tfplugin6.ApplyResourceChange_Response, 1)
+	go func() {
+		resp, err := l.p.ApplyResourceChange(ctx(t), &tfplugin6.ApplyResourceChange_Request{
+			TypeName: "foundry_gateway_connection", PriorState: &tfplugin6.DynamicValue{Msgpack: []byte{0xc0}},
+			PlannedState: dv(t, rt, set), Config: dv(t, rt, set),
+		})
+		if err != nil {
+			t.Errorf("ApplyResourceChange: %s", err)
+		}
+		done <- resp
+	}()
+	select {
+	case <-arrived:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the apply never reached ARM")
+	}
+	sr, err := l.p.StopProvider(ctx(t), &tfplugin6.StopProvider_Request{})
+	if err != nil || sr.Error != "" {
+		t.Fatalf("StopProvider: %v %q", err, sr.GetError())
+	}
+	select {
+	case resp := <-done:
+		if resp != nil && !hasError(resp.Diagnostics) {
+			t.Errorf("a cancelled apply returned no error diagnostic")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the apply did not return within 5 s of StopProvider")
+	}
+	l.schema(t)
+	l.kill(t)
+}
+
+// -debug serves without Terraform and prints TF_REATTACH_PROVIDERS; go-plugin attaches with it.
+func TestDebugReattach(t *testing.T) {
+	cmd := commandFor(binary(t), "-debug")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			if i := strings.Index(line, "TF_REATTACH_PROVIDERS='"); i >= 0 {
+				found <- strings.TrimSuffix(line[i+len("TF_REATTACH_PROVIDERS='"):], "'")
+				return
+			}
+		}
+	}()
+	var blob string
+	select {
+	case blob = <-found:
+	case <-time.After(30 * time.Second):
+		t.Fatal("-debug printed no TF_REATTACH_PROVIDERS within 30 s")
+	}
+	// Terraform's format (terraform internal/command/meta_providers.go reattachProviders).
+	var m map[string]struct {
+		Protocol        string
+		ProtocolVersion int
+		Pid             int
+		Test            bool
+		Addr            struct{ Network, String string }
+	}
+	if err := json.Unmarshal([]byte(blob), &m); err != nil || len(m) != 1 {
+		t.Fatalf("TF_REATTACH_PROVIDERS %q: %v (want one provider)", blob, err)
+	}
+	for addr, r := range m {
+		if !strings.HasPrefix(addr, "registry.terraform.io/") || !r.Test || r.ProtocolVersion != 6 || r.Protocol != "grpc" || r.Pid != cmd.Process.Pid {
+			t.Errorf("reattach entry %s %+v", addr, r)
+		}
+		na, err := net.ResolveUnixAddr(r.Addr.Network, r.Addr.String)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := plugin.NewClient(&plugin.ClientConfig{
+			HandshakeConfig:  handshake,
+			Plugins:          plugin.PluginSet{"provider": providerPlugin{}},
+			AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+			Reattach:         &plugin.ReattachConfig{Protocol: plugin.ProtocolGRPC, ProtocolVersion: 6, Addr: na, Pid: r.Pid, Test: true},
+		})
+		rpc, err := c.Client()
+		if err != nil {
+			t.Fatalf("reattach: %s", err)
+		}
+		raw, err := rpc.Dispense("provider")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := &launched{client: c, p: raw.(tfplugin6.ProviderClient), log: &syncBuffer{}}
+		l.schema(t)
+		c.Kill()
+	}
+	// Terraform leaves a debug server running (it is not managed); a developer stops it with Ctrl-C or SIGTERM.
+	cmd.Process.Signal(syscall.SIGTERM)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		t.Errorf("the -debug server did not exit within 5 s of SIGTERM")
+	}
+}
