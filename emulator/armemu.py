@@ -681,7 +681,8 @@ class Emulator:
             code = DEFAULT_ERROR_CODES.get(status, "InjectedFault")
             return arm_error(status, code, f"Injected fault (rule {rule.id}): {status}.", headers)
         if isinstance(rule.body, str):  # raw text, e.g. an HTML page from a gateway
-            return Response(status, rule.body.encode("utf-8"), headers)
+            # surrogateescape: a test can ask for bytes that are not UTF-8 ("\udcff" sends 0xff)
+            return Response(status, rule.body.encode("utf-8", "surrogateescape"), headers)
         return json_response(status, rule.body, headers)
 
 

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "arm.h"
 
+#include "../common/fy_utf8.h"
+
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <errno.h>
@@ -707,9 +709,19 @@ static int fill_result(arm_result **out, const arm_client *c, http_response *r, 
 	if (!res)
 		return fy_error_set(FY_ENOMEM, "out of memory");
 	res->status = r->status;
-	res->body = r->body; /* take it */
-	res->body_len = r->body_len;
-	r->body = NULL;
+	if (fy_utf8_valid(r->body, r->body_len)) {
+		res->body = r->body; /* take it */
+		res->body_len = r->body_len;
+		r->body = NULL;
+	} else {
+		/* JSON is UTF-8 (RFC 8259); anything else would reach the state and make it unreadable next time. */
+		res->body = fy_utf8_sanitize(&res->body_len, r->body, r->body_len);
+		if (res->body == NULL) {
+			free(res);
+			return fy_error_set(FY_ENOMEM, "out of memory");
+		}
+		tflog(TFLOG_WARN, ARM_MODULE, "ARM answered with text that is not UTF-8; invalid bytes replaced by U+FFFD");
+	}
 	const char *rid = http_response_header(r, "x-ms-request-id");
 	res->request_id = rid ? strdup(rid) : NULL;
 	res->correlation_id = strdup(c->correlation_id);

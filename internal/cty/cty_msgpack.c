@@ -261,7 +261,8 @@ static int find_attr(const cty_type *t, const char *k, size_t kn)
 		size_t mid = lo + (hi - lo) / 2;
 		const char *name = t->names[mid];
 		size_t nn = strlen(name);
-		int c = memcmp(k, name, kn < nn ? kn : nn);
+		/* An empty key arrives as k == NULL (msgpack-c): memcmp may not be given NULL, even for 0 bytes. */
+		int c = kn && nn ? memcmp(k, name, kn < nn ? kn : nn) : 0;
 		if (c == 0)
 			c = kn < nn ? -1 : kn > nn;
 		if (c == 0)

@@ -33,7 +33,13 @@ static FILE *g_out; /* NULL = fd 2 */
 static pthread_rwlock_t g_sec_mu = PTHREAD_RWLOCK_INITIALIZER;
 static char **g_secrets;
 static size_t *g_secret_lens;
+static unsigned long *g_secret_seen; /* when each was last registered: the least recent goes first when full */
 static size_t g_nsecrets, g_capsecrets;
+static unsigned long g_secret_clock;
+/* A provider process lives for one Terraform phase, but a long one sees every key of every connection: bound the
+ * list (each log line is scanned against all of it). Values in use are registered again by every request that
+ * carries them, so eviction drops only secrets that have not been seen for a while. */
+#define TFLOG_MAX_SECRETS 1024
 
 /* ------------------------------------------------------------------ levels */
 
@@ -88,6 +94,16 @@ int tflog_enabled(tflog_level level)
 
 /* --------------------------------------------------------------- redaction */
 
+/* Remove entry i (keeps the longest-first order). Called with g_sec_mu held for writing. */
+static void secret_remove(size_t i)
+{
+	free(g_secrets[i]);
+	memmove(g_secrets + i, g_secrets + i + 1, (g_nsecrets - i - 1) * sizeof(*g_secrets));
+	memmove(g_secret_lens + i, g_secret_lens + i + 1, (g_nsecrets - i - 1) * sizeof(*g_secret_lens));
+	memmove(g_secret_seen + i, g_secret_seen + i + 1, (g_nsecrets - i - 1) * sizeof(*g_secret_seen));
+	g_nsecrets--;
+}
+
 void tflog_add_secret(const char *value)
 {
 	if (value == NULL)
@@ -96,11 +112,20 @@ void tflog_add_secret(const char *value)
 	if (len < 4)
 		return;
 	pthread_rwlock_wrlock(&g_sec_mu);
+	g_secret_clock++;
 	for (size_t i = 0; i < g_nsecrets; i++) {
 		if (g_secret_lens[i] == len && memcmp(g_secrets[i], value, len) == 0) {
+			g_secret_seen[i] = g_secret_clock;
 			pthread_rwlock_unlock(&g_sec_mu);
 			return;
 		}
+	}
+	if (g_nsecrets == TFLOG_MAX_SECRETS) {
+		size_t oldest = 0;
+		for (size_t i = 1; i < g_nsecrets; i++)
+			if (g_secret_seen[i] < g_secret_seen[oldest])
+				oldest = i;
+		secret_remove(oldest);
 	}
 	if (g_nsecrets == g_capsecrets) {
 		size_t cap = g_capsecrets ? g_capsecrets * 2 : 8;
@@ -112,6 +137,10 @@ void tflog_add_secret(const char *value)
 		if (l == NULL)
 			fy_oom();
 		g_secret_lens = l;
+		unsigned long *w = realloc(g_secret_seen, cap * sizeof(*w));
+		if (w == NULL)
+			fy_oom();
+		g_secret_seen = w;
 		g_capsecrets = cap;
 	}
 	char *copy = strdup(value);
@@ -121,12 +150,22 @@ void tflog_add_secret(const char *value)
 	while (at > 0 && g_secret_lens[at - 1] < len) {
 		g_secrets[at] = g_secrets[at - 1];
 		g_secret_lens[at] = g_secret_lens[at - 1];
+		g_secret_seen[at] = g_secret_seen[at - 1];
 		at--;
 	}
 	g_secrets[at] = copy;
 	g_secret_lens[at] = len;
+	g_secret_seen[at] = g_secret_clock;
 	g_nsecrets++;
 	pthread_rwlock_unlock(&g_sec_mu);
+}
+
+size_t tflog_secret_count(void)
+{
+	pthread_rwlock_rdlock(&g_sec_mu);
+	size_t n = g_nsecrets;
+	pthread_rwlock_unlock(&g_sec_mu);
+	return n;
 }
 
 /* malloc'd redacted copy of s, or NULL when s contains no registered secret (use s as is). */

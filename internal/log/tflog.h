@@ -48,6 +48,8 @@ void tflog_kv(tflog_level level, const char *module, const char *message, ...) _
 /* Never print this value (API keys, client secrets, tokens, assertions). Values shorter than 4 bytes are ignored.
  * The registry is process-wide and only grows; copies are kept. */
 void tflog_add_secret(const char *value);
+/* How many secrets are registered (at most 1,024: the least recently seen is dropped first). */
+size_t tflog_secret_count(void);
 /* The redacted form of `s` (arena copy). */
 char *tflog_redact(fy_arena *a, const char *s);
 /* JSON text with the values of secret-bearing keys (key, clientSecret, client_secret, access_token, password,

@@ -585,6 +585,19 @@ START_TEST(backoff_is_outside_the_account_lock)
 }
 END_TEST
 
+/* A body that is not UTF-8 (a proxy, a gateway) is repaired before anyone parses it into state. */
+START_TEST(non_utf8_body_repaired)
+{
+	put_conn("latin1");
+	fault("{\"method\":\"GET\",\"path_regex\":\"/connections/latin1$\",\"status\":200,"
+	      "\"body\":\"{\\\"properties\\\":{\\\"target\\\":\\\"https://caf\\udce9.example\\\"}}\"}");
+	arm_result *r = must_do("GET", conn_id("latin1"), NULL);
+	ck_assert_int_eq(r->status, 200);
+	ck_assert_ptr_nonnull(strstr(r->body, "caf\xEF\xBF\xBD.example"));
+	arm_result_free(r);
+}
+END_TEST
+
 /* Retry-After: 0 is no reason to hammer: the normal exponential back-off applies (10, 20, 40 ms in the tests). */
 START_TEST(retry_after_zero_backs_off)
 {
@@ -719,6 +732,7 @@ static Suite *arm_suite(void)
 	tcase_add_test(tc, writes_in_one_account_are_serialised);
 	tcase_add_test(tc, backoff_is_outside_the_account_lock);
 	tcase_add_test(tc, retry_after_zero_backs_off);
+	tcase_add_test(tc, non_utf8_body_repaired);
 	tcase_add_test(tc, cancel_aborts_hanging_request);
 	tcase_add_test(tc, cancel_wakes_retry_sleep);
 	tcase_add_test(tc, trace_log_has_no_secrets);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "internal/common/fy_error.h"
+#include "internal/common/fy_utf8.h"
 
 /* The cause is passed back in as an argument, as callers do to wrap it; it must survive the new text
  * (formatting into the slot that the argument points at was undefined behaviour). */
@@ -44,6 +45,33 @@ START_TEST(clear_and_codes)
 }
 END_TEST
 
+/* Service text that is not UTF-8 becomes U+FFFD, one per maximal invalid subpart; valid text is untouched. */
+START_TEST(utf8_sanitize)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"plain", "plain"},
+		{"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"},
+		{"a\xFF" "b", "a\xEF\xBF\xBD" "b"},
+		{"\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"},              /* overlong '/' */
+		{"\xED\xA0\x80" "x", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "x"}, /* a surrogate */
+		{"\xE2\x82", "\xEF\xBF\xBD"},                            /* truncated at the end */
+		{"\xF4\x90\x80\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"}, /* above U+10FFFF */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t n = 0;
+		char *o = fy_utf8_sanitize(&n, cases[i].in, strlen(cases[i].in));
+		ck_assert_ptr_nonnull(o);
+		ck_assert_msg(strcmp(o, cases[i].out) == 0, "case %zu", i);
+		ck_assert_uint_eq(n, strlen(cases[i].out));
+		ck_assert(fy_utf8_valid(o, n));
+		ck_assert_int_eq(fy_utf8_valid(cases[i].in, strlen(cases[i].in)), strcmp(cases[i].in, cases[i].out) == 0);
+		free(o);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("common");
@@ -51,6 +79,7 @@ int main(void)
 	tcase_add_test(tc, wrap_last_message);
 	tcase_add_test(tc, long_message_truncated);
 	tcase_add_test(tc, clear_and_codes);
+	tcase_add_test(tc, utf8_sanitize);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -452,6 +452,16 @@ START_TEST(error_paths)
 }
 END_TEST
 
+/* An object key "" (fuzzing found it): msgpack-c hands it over as a NULL pointer with length 0, which used to go
+ * to memcmp (undefined behaviour, UBSan's nonnull-attribute). It is an unsupported attribute, nothing else. */
+START_TEST(empty_object_key)
+{
+	const cty_type *S = cty_type_string();
+	const cty_type *t = obj2("format", S, "name", S);
+	dec_bad(t, "82 a4 6e 61 6d 65 c0 a0 c0", "unsupported attribute \"\"");
+}
+END_TEST
+
 START_TEST(malformed_inputs)
 {
 	const cty_type *t = big_type();
@@ -563,6 +573,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, sets_drop_duplicates_on_decode);
 	tcase_add_test(tc, objects_and_maps_on_decode);
 	tcase_add_test(tc, error_paths);
+	tcase_add_test(tc, empty_object_key);
 	tcase_add_test(tc, malformed_inputs);
 	tcase_add_test(tc, deep_nesting);
 	tcase_add_test(tc, encode_rejects_mismatches);

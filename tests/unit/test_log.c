@@ -267,6 +267,28 @@ START_TEST(test_redact_in_lines)
 END_TEST
 
 /* A value logged under a secret key is withheld even though it was never registered. */
+/* The list is bounded: registering more secrets than fit drops the least recently seen, and one registered
+ * again (every request re-registers the secrets it carries) survives. */
+START_TEST(test_secret_list_bounded)
+{
+	fy_arena *a;
+	ck_assert_int_eq(fy_arena_new(&a), 0);
+	tflog_add_secret("keep-me-seen-again");
+	char buf[64];
+	for (int i = 0; i < 1500; i++) {
+		snprintf(buf, sizeof buf, "bounded-secret-%05d", i);
+		tflog_add_secret(buf);
+		if (i % 100 == 0)
+			tflog_add_secret("keep-me-seen-again");
+	}
+	ck_assert_uint_le(tflog_secret_count(), 1024);
+	ck_assert_str_eq(tflog_redact(a, "x keep-me-seen-again y"), "x [REDACTED] y");
+	ck_assert_str_eq(tflog_redact(a, "bounded-secret-01499"), "[REDACTED]");
+	ck_assert_str_eq(tflog_redact(a, "bounded-secret-00001"), "bounded-secret-00001"); /* dropped long ago */
+	fy_arena_free(a);
+}
+END_TEST
+
 START_TEST(test_redact_secret_keys_in_lines)
 {
 	cap_start(TFLOG_TRACE);
@@ -432,6 +454,7 @@ int main(void)
 	tcase_add_test(tc, test_redact_in_lines);
 	tcase_add_test(tc, test_redact_json_keys);
 	tcase_add_test(tc, test_redact_secret_keys_in_lines);
+	tcase_add_test(tc, test_secret_list_bounded);
 	tcase_add_test(tc, test_concurrent_lines_do_not_interleave);
 	tcase_add_test(tc, test_crash_handler);
 	suite_add_tcase(s, tc);
