@@ -10,6 +10,7 @@
 #include "internal/arm/arm.h"
 #include "internal/log/tflog.h"
 #include "provider/client.h"
+#include "provider/arm_resource.h"
 #include "provider/gateway_connection_arm.h"
 
 #define LOG_MODULE "foundry.provider"
@@ -20,14 +21,6 @@ static const char *const categories[] = {"ApiManagement", "ModelGateway", NULL};
 static const char *const auth_types[] = {"ApiKey", "ProjectManagedIdentity", "AAD", "OAuth2", NULL};
 static const char *const deployment_providers[] = {"OpenAI", "AzureOpenAI", NULL};
 static const char *const auth_config_types[] = {"api_key", NULL};
-
-void foundry_gc_validate_parent_id(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
-{
-	(void)self;
-	const char *s = (v && cty_is_known(v) && !cty_is_null(v)) ? cty_as_string(v, NULL) : NULL;
-	if (s && foundry_gc_parse_parent_id(NULL, s) < 0)
-		tf_diag_add(d, TF_ERROR, path, "Invalid parent_id", "%s", fy_error_last()->message);
-}
 
 /* An HTTP header field name is an RFC 9110 token: visible ASCII without separators (no space, ':' or '"'). */
 static int header_name_ok(const char *k)
@@ -81,14 +74,12 @@ static void validate_target(const tf_validator *self, const cty_value *v, const 
 			s);
 }
 
-static const tf_validator v_parent_id[] = {{.kind = TF_V_FUNC, .func = foundry_gc_validate_parent_id}, {0}};
+static const tf_validator v_parent_id[] = {
+	{.kind = TF_V_FUNC, .func = foundry_arm_validate_parent, .data = &foundry_gc_id_spec}, {0}};
 static const tf_validator v_custom_headers[] = {{.kind = TF_V_FUNC, .func = validate_custom_headers}, {0}};
 static const tf_validator v_target[] = {{.kind = TF_V_HTTPS_URL}, {.kind = TF_V_FUNC, .func = validate_target}, {0}};
-static const tf_validator v_name[] = {{.kind = TF_V_REGEX,
-					      .pattern = "^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$",
-					      .message = "A connection name has 3 to 33 characters: letters, digits, '_' and '-', "
-							 "starting with a letter or digit (^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$)."},
-	{0}};
+static const tf_validator v_name[] = {
+	{.kind = TF_V_FUNC, .func = foundry_arm_validate_name, .data = &foundry_gc_id_spec}, {0}};
 static const tf_validator v_category[] = {{.kind = TF_V_ONE_OF, .one_of = categories}, {0}};
 static const tf_validator v_auth_type[] = {{.kind = TF_V_ONE_OF, .one_of = auth_types}, {0}};
 static const tf_validator v_https[] = {{.kind = TF_V_HTTPS_URL}, {0}};
@@ -242,6 +233,8 @@ static const tf_attribute gc_attrs[] = {
 	{0},
 };
 
+static const tf_block_type gc_blocks[] = {FOUNDRY_ARM_TIMEOUTS, {0}};
+
 const tf_block foundry_gc_schema = {
 	.version = 0,
 	.description = "A Foundry \"bring your own AI gateway\" connection "
@@ -251,6 +244,7 @@ const tf_block foundry_gc_schema = {
 		       "`oauth2.client_secret` and `oauth2.client_id` are null after import (`oauth2.client_id` is "
 		       "read back only if a response carries `credentials.clientId`).",
 	.attributes = gc_attrs,
+	.blocks = gc_blocks,
 };
 
 /* --------------------------------------------------------------- validate */
@@ -454,23 +448,7 @@ static void gc_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value
 	if (!planned || !cty_is_known(planned) || cty_is_null(planned))
 		return;
 
-	/* ARM ids and names are case-insensitive: a configured spelling that differs from the prior one only in
-	 * case is the same connection, so keep the prior spelling rather than plan a replacement. */
-	if (prior != NULL) {
-		static const char *const ci_attrs[] = {"parent_id", "name"};
-		for (size_t i = 0; i < sizeof(ci_attrs) / sizeof(ci_attrs[0]); i++) {
-			const char *want = cty_get_string(planned, ci_attrs[i]);
-			const char *had = cty_get_string(prior, ci_attrs[i]);
-			if (want && had && strcmp(want, had) != 0 && strcasecmp(want, had) == 0)
-				cty_object_set(planned, ci_attrs[i], cty_string(a, had));
-		}
-	}
-
-	/* id is {parent_id}/connections/{name}: known as soon as both are. */
-	const char *parent = cty_get_string(planned, "parent_id");
-	const char *name = cty_get_string(planned, "name");
-	cty_object_set(planned, "id",
-		parent && name ? cty_string(a, foundry_gc_id(a, parent, name)) : cty_unknown(a, cty_type_string()));
+	foundry_arm_plan_identity(ctx, prior, planned);
 
 	/* audience defaults with ProjectManagedIdentity only, so it is not a table default. */
 	if (is_known_null(cty_get_attr(config, "audience"))) {
@@ -503,302 +481,26 @@ static void gc_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value
 	cty_object_set(planned, "metadata", md);
 }
 
-/* -------------------------------------------------------------- ARM calls */
+/* ------------------------------------------------------------- declaration */
 
-/* ARM's error text (and a transport or auth error) is not ours: a service that quotes the request, say a header
- * value, would put a secret into the diagnostic, which Terraform prints. tflog_redact removes every registered
- * secret, as it does for log lines. */
-void foundry_gc_arm_error(tf_ctx *ctx, const char *what, const char *id, const arm_result *r)
-{
-	fy_arena *a = tf_ctx_arena(ctx);
-	if (r) {
-		char *d = arm_result_describe(r);
-		tf_error(ctx, NULL, "ARM rejected the request", "Could not %s connection \"%s\".\n\n%s", what, id,
-			tflog_redact(a, d ? d : ""));
-		free(d);
-	} else {
-		tf_error(ctx, NULL, fy_arena_sprintf(a, "Failed to %s connection", what), "%s: %s", id,
-			tflog_redact(a, fy_error_last()->message));
-	}
-}
-
-static foundry_client *client_of(tf_ctx *ctx)
-{
-	foundry_client *c = tf_ctx_provider_data(ctx);
-	if (!c)
-		tf_error(ctx, NULL, "Provider not configured",
-			"The foundry provider was not configured before this operation (a bug in the caller).");
-	return c;
-}
-
-/* One ARM call; 0 when ARM answered (any status). Failures to authenticate or to reach ARM become diagnostics. */
-static int gc_call(arm_result **out, tf_ctx *ctx, const char *method, const char *id, const char *body, const char *what)
-{
-	foundry_client *c = client_of(ctx);
-	arm_client *arm;
-	if (!c)
-		return FY_EINVALID;
-	if (foundry_client_arm(&arm, c) < 0) {
-		tf_error(ctx, NULL, "Cannot authenticate to Azure", "Could not %s connection \"%s\": %s", what, id,
-			tflog_redact(tf_ctx_arena(ctx), fy_error_last()->message));
-		return FY_EAUTH;
-	}
-	tflog_kv(TFLOG_DEBUG, LOG_MODULE, "connection request", "method", method, "id", id, NULL);
-	int rc = arm_do(out, arm, method, id, foundry_client_api_version(c), body);
-	if (rc < 0)
-		foundry_gc_arm_error(ctx, what, id, NULL);
-	return rc;
-}
-
-/* Parse an ARM response body; NULL (and a diagnostic) when it is not JSON. */
-static cJSON *parse_body(tf_ctx *ctx, const arm_result *r, const char *id)
-{
-	cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		tf_error(ctx, NULL, "Unreadable ARM response",
-			"ARM answered %ld for connection \"%s\" with a body that is not a JSON object.", r->status, id);
-		return NULL;
-	}
-	return j;
-}
-
-/* Never print secrets: register them with the log redactor before they reach any request log. Under Terraform
- * tf_server's dv_decode has registered them already (every user-set sensitive/write-only value); this copy is
- * for callers that run the resource in process without tf_server (tests/unit/test_provider_ops.c relies on it
- * to keep a quoted API key out of an ARM error diagnostic). Registering twice is harmless. */
-static void register_secrets(const cty_value *planned, const cty_value *config)
-{
-	const char *s;
-	if ((s = cty_get_string(planned, "api_key")))
-		tflog_add_secret(s);
-	if (config && (s = cty_get_string(config, "api_key_wo")))
-		tflog_add_secret(s);
-	const cty_value *o = cty_get_attr(planned, "oauth2");
-	if (o && cty_is_known(o) && !cty_is_null(o) && (s = cty_get_string(o, "client_secret")))
-		tflog_add_secret(s);
-	const cty_value *h = cty_get_attr(planned, "custom_headers");
-	for (size_t i = 0; h && cty_is_known(h) && !cty_is_null(h) && i < cty_length(h); i++)
-		if ((s = cty_as_string(cty_index(h, i), NULL)))
-			tflog_add_secret(s);
-}
-
-/*
- * Create and update: one PUT of the full body; its response is the new state (no GET before or after).
- * On failure *out_state is what exists: the prior state for an update, nothing for a create. A create whose
- * PUT failed in transport may still have reached ARM; we return no state rather than guess, Terraform keeps
- * nothing, and the next apply's PUT (create-or-replace) converges.
- */
-static int gc_put(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *config,
-	const cty_value *prior)
-{
-	fy_arena *a = tf_ctx_arena(ctx);
-	const char *what = prior ? "update" : "create";
-	const char *parent = cty_get_string(planned, "parent_id");
-	const char *name = cty_get_string(planned, "name");
-	*out_state = prior ? cty_copy(a, prior) : NULL;
-	if (!parent || !name) {
-		tf_error(ctx, NULL, fy_arena_sprintf(a, "Failed to %s connection", what), "parent_id and name must be known.");
-		return FY_EINVALID;
-	}
-	char *id = foundry_gc_id(a, parent, name);
-
-	cJSON *body;
-	if (foundry_gc_to_arm(&body, planned, config) < 0) {
-		tf_error(ctx, NULL, fy_arena_sprintf(a, "Failed to %s connection", what), "%s: %s", id, fy_error_last()->message);
-		return FY_EINVALID;
-	}
-	register_secrets(planned, config);
-	char *text = cJSON_PrintUnformatted(body);
-	cJSON_Delete(body);
-	if (!text)
-		fy_oom();
-
-	arm_result *r = NULL;
-	int rc = gc_call(&r, ctx, "PUT", id, text, what);
-	cJSON_free(text);
-	if (rc < 0)
-		return rc;
-	if (r->status != 200 && r->status != 201) {
-		foundry_gc_arm_error(ctx, what, id, r);
-		arm_result_free(r);
-		return FY_ERROR;
-	}
-	cty_value *st = NULL;
-	cJSON *resp = r->body_len ? cJSON_ParseWithLength(r->body, r->body_len) : NULL;
-	if (cJSON_IsObject(resp) && foundry_gc_from_arm(&st, a, tf_ctx_schema_type(ctx), resp, planned, NULL) == 0) {
-		*out_state = st;
-	} else {
-		/* ARM's PUT answers with the resource; a gateway that answers with nothing still applied our body. */
-		*out_state = cty_copy(a, planned);
-	}
-	cJSON_Delete(resp);
-	arm_result_free(r);
-	return 0;
-}
-
-/*
- * Create never takes over a connection that exists already (made in the portal, by another team or another state,
- * or by an apply of ours that was interrupted before Terraform saved the state): a PUT would silently overwrite its
- * key and metadata, and two states would manage one object. One GET first, as azurerm and azapi do; the error
- * names the import that adopts it. The cost is one request per create.
- */
-static int gc_create(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *config)
-{
-	fy_arena *a = tf_ctx_arena(ctx);
-	const char *parent = cty_get_string(planned, "parent_id");
-	const char *name = cty_get_string(planned, "name");
-	*out_state = NULL;
-	if (parent && name) {
-		char *id = foundry_gc_id(a, parent, name);
-		arm_result *r = NULL;
-		int rc = gc_call(&r, ctx, "GET", id, NULL, "check for an existing");
-		if (rc < 0)
-			return rc;
-		long status = r->status;
-		if (status != 404 && status != 200)
-			foundry_gc_arm_error(ctx, "check for an existing", id, r);
-		arm_result_free(r);
-		if (status == 200)
-			tf_error(ctx, NULL, "Connection already exists",
-				"A connection \"%s\" already exists in %s, and this resource would overwrite it (its key and "
-				"metadata included). Nothing was written.\n\n"
-				"To manage the existing connection with Terraform, import it into this resource's address "
-				"(shown above), for example:\n\n"
-				"  terraform import foundry_gateway_connection.NAME '%s'\n\n"
-				"or with an import block (Terraform 1.5 and later, OpenTofu):\n\n"
-				"  import {\n    to = foundry_gateway_connection.NAME\n    id = \"%s\"\n  }\n\n"
-				"Otherwise choose another name, or delete the existing connection first.",
-				name, parent, id, id);
-		if (status != 404)
-			return FY_ERROR;
-	}
-	return gc_put(out_state, ctx, planned, config, NULL);
-}
-
-static int gc_update(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *prior,
-	const cty_value *config)
-{
-	return gc_put(out_state, ctx, planned, config, prior);
-}
-
-static int gc_read(cty_value **out_state, tf_ctx *ctx, const cty_value *state)
-{
-	fy_arena *a = tf_ctx_arena(ctx);
-	const char *parent = cty_get_string(state, "parent_id");
-	const char *name = cty_get_string(state, "name");
-	*out_state = cty_copy(a, state); /* on error, nothing is lost */
-	if (!parent || !name) {
-		tf_error(ctx, NULL, "Failed to read connection", "The state has no parent_id or name.");
-		return FY_EINVALID;
-	}
-	char *id = foundry_gc_id(a, parent, name);
-	arm_result *r = NULL;
-	int rc = gc_call(&r, ctx, "GET", id, NULL, "read");
-	if (rc < 0)
-		return rc;
-	if (r->status == 404) {
-		/* Gone: a null state, so the plan proposes to create it again (notes/tfplugin6.md 4.6). */
-		tflog_kv(TFLOG_INFO, LOG_MODULE, "connection not found, removing from state", "id", id, NULL);
-		arm_result_free(r);
-		*out_state = NULL;
-		return 0;
-	}
-	if (r->status != 200) {
-		foundry_gc_arm_error(ctx, "read", id, r);
-		arm_result_free(r);
-		return FY_ERROR;
-	}
-	cJSON *body = parse_body(ctx, r, id);
-	arm_result_free(r);
-	if (!body)
-		return FY_EINVALID;
-	cty_value *st;
-	rc = foundry_gc_from_arm(&st, a, tf_ctx_schema_type(ctx), body, state, tf_ctx_diags(ctx));
-	cJSON_Delete(body);
-	if (rc < 0) {
-		tf_error(ctx, NULL, "Failed to read connection", "%s: %s", id, fy_error_last()->message);
-		return rc;
-	}
-	*out_state = st;
-	return 0;
-}
-
-static int gc_delete(tf_ctx *ctx, const cty_value *prior)
-{
-	fy_arena *a = tf_ctx_arena(ctx);
-	const char *parent = cty_get_string(prior, "parent_id");
-	const char *name = cty_get_string(prior, "name");
-	if (!parent || !name)
-		return 0; /* nothing addressable was ever created */
-	char *id = foundry_gc_id(a, parent, name);
-	arm_result *r = NULL;
-	int rc = gc_call(&r, ctx, "DELETE", id, NULL, "delete");
-	if (rc < 0)
-		return rc;
-	/* 200 deleted, 204 did not exist (notes 1.3); 404 is gone too; 202 for a gateway that deletes later. */
-	long s = r->status;
-	if (s != 200 && s != 202 && s != 204 && s != 404) {
-		foundry_gc_arm_error(ctx, "delete", id, r);
-		arm_result_free(r);
-		return FY_ERROR;
-	}
-	arm_result_free(r);
-	return 0;
-}
-
-static int gc_import(cty_value **out_state, tf_ctx *ctx, const char *import_id)
-{
-	fy_arena *a = tf_ctx_arena(ctx);
-	const cty_type *t = tf_ctx_schema_type(ctx);
-	char *parent, *name;
-	*out_state = NULL;
-	if (foundry_gc_split_id(&parent, &name, a, import_id) < 0) {
-		tf_error(ctx, NULL, "Invalid import id", "%s", fy_error_last()->message);
-		return FY_EINVALID;
-	}
-	char *id = foundry_gc_id(a, parent, name);
-	arm_result *r = NULL;
-	int rc = gc_call(&r, ctx, "GET", id, NULL, "import");
-	if (rc < 0)
-		return rc;
-	if (r->status == 404) {
-		tf_error(ctx, NULL, "Cannot import non-existent connection",
-			"Cannot import: connection \"%s\" does not exist.", id);
-		arm_result_free(r);
-		return FY_ENOTFOUND;
-	}
-	if (r->status != 200) {
-		foundry_gc_arm_error(ctx, "import", id, r);
-		arm_result_free(r);
-		return FY_ERROR;
-	}
-	cJSON *body = parse_body(ctx, r, id);
-	arm_result_free(r);
-	if (!body)
-		return FY_EINVALID;
-	/* A stub prior carries the spelling of the import id; secrets stay null (ARM never returns them). */
-	cty_value *stub = cty_object(a, t);
-	cty_object_set(stub, "parent_id", cty_string(a, parent));
-	cty_object_set(stub, "name", cty_string(a, name));
-	cty_object_set(stub, "id", cty_string(a, id));
-	rc = foundry_gc_from_arm(out_state, a, t, body, stub, tf_ctx_diags(ctx));
-	cJSON_Delete(body);
-	if (rc < 0) {
-		tf_error(ctx, NULL, "Cannot import connection", "%s: %s", id, fy_error_last()->message);
-		*out_state = NULL;
-	}
-	return rc;
-}
+const foundry_arm_resource foundry_gc_arm = {
+	.type_name = "foundry_gateway_connection",
+	.schema = &foundry_gc_schema,
+	.id = &foundry_gc_id_spec,
+	.to_arm = foundry_gc_to_arm,
+	.from_arm = foundry_gc_from_arm,
+	.data_finish = foundry_gc_data_finish,
+};
 
 const tf_resource foundry_gc_resource = {
 	.type_name = "foundry_gateway_connection",
 	.schema = &foundry_gc_schema,
 	.validate = gc_validate,
 	.modify_plan = gc_modify_plan,
-	.create = gc_create,
-	.read = gc_read,
-	.update = gc_update,
-	.delete = gc_delete,
-	.import = gc_import,
+	.create = foundry_arm_create,
+	.read = foundry_arm_read,
+	.update = foundry_arm_update,
+	.delete = foundry_arm_delete,
+	.import = foundry_arm_import,
+	.impl = &foundry_gc_arm,
 };

@@ -4,17 +4,16 @@
 
 #include "internal/tf/tf.h"
 
+#include <cjson/cJSON.h>
+
 extern const tf_block foundry_gc_schema;       /* resource schema */
 extern const tf_resource foundry_gc_resource;
-extern const tf_block foundry_gc_data_schema;  /* data source schema */
-extern const tf_data_source foundry_gc_data_source;
+struct foundry_arm_resource;
+extern const struct foundry_arm_resource foundry_gc_arm; /* the resource's ARM declaration */
 
-/* Validators shared by the resource and data source tables. */
-void foundry_gc_validate_parent_id(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d);
-
-/* Diagnostics for a failed ARM call: the ARM error envelope (status >= 400, `r` non-NULL) or the transport
- * error in fy_error_last() (`r` NULL). `what` is e.g. "create" and `id` the connection id. */
-struct arm_result;
-void foundry_gc_arm_error(tf_ctx *ctx, const char *what, const char *id, const struct arm_result *r);
+/* The data source, its schema a view of the resource's, built on first use. */
+const tf_data_source *foundry_gc_data_source_get(void);
+/* The data source's last step (metadata as ARM holds it). */
+void foundry_gc_data_finish(tf_ctx *ctx, cty_value *state, const cJSON *body);
 
 #endif

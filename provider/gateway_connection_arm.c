@@ -68,133 +68,21 @@ static int need_str(const char **out, const cty_value *obj, const char *name, co
 
 /* ------------------------------------------------------------- identifiers */
 
-static int seg_eq(const char *s, size_t n, const char *lit)
+/* ^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$ (SPEC-2609 connectionName, notes 0.6). */
+static int connection_name_valid(const char *s, size_t n)
 {
-	return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
-}
-
-/* Account and project names: ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$, 2-64 characters (notes 0.6). */
-static int account_name_valid(const char *s, size_t n)
-{
-	if (n < 2 || n > 64 || !isalnum((unsigned char)s[0]))
+	if (n < 3 || n > 33 || !isalnum((unsigned char)s[0]))
 		return 0;
 	for (size_t i = 1; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
 			return 0;
 	return 1;
 }
 
-/* Resource group names: 1-90 of letters, digits, '_', '-', '.', '(', ')', not ending with '.'. */
-static int group_name_valid(const char *s, size_t n)
-{
-	if (n < 1 || n > 90 || s[n - 1] == '.')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!isalnum(c) && c != '_' && c != '-' && c != '.' && c != '(' && c != ')' && c < 0x80)
-			return 0;
-	}
-	return 1;
-}
-
-#define PARENT_SHAPES                                                                                          \
-	"Expected the ARM id of a Foundry account or project:\n"                                               \
-	"  /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/{account}\n" \
-	"  /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/{account}/projects/{project}"
-
-int foundry_gc_parse_parent_id(int *out_is_project, const char *id)
-{
-	enum { MAXSEG = 12 };
-	const char *seg[MAXSEG];
-	size_t len[MAXSEG];
-	size_t n = 0;
-
-	if (!id || id[0] != '/')
-		return fy_error_set(FY_EINVALID, "The id must start with \"/subscriptions/\".\n\n" PARENT_SHAPES);
-	for (const char *p = id + 1;;) {
-		const char *e = strchr(p, '/');
-		size_t l = e ? (size_t)(e - p) : strlen(p);
-		if (l == 0)
-			return fy_error_set(FY_EINVALID, "The id has an empty segment (a doubled or trailing \"/\").\n\n" PARENT_SHAPES);
-		if (n == MAXSEG)
-			return fy_error_set(FY_EINVALID, "The id has too many segments.\n\n" PARENT_SHAPES);
-		seg[n] = p;
-		len[n++] = l;
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	if (n != 8 && n != 10)
-		return fy_error_set(FY_EINVALID, "The id has %zu segments, not 8 (account) or 10 (project).\n\n" PARENT_SHAPES, n);
-	if (!seg_eq(seg[0], len[0], "subscriptions") || !seg_eq(seg[2], len[2], "resourceGroups") ||
-	    !seg_eq(seg[4], len[4], "providers") || !seg_eq(seg[6], len[6], "accounts") ||
-	    (n == 10 && !seg_eq(seg[8], len[8], "projects")))
-		return fy_error_set(FY_EINVALID, "The id does not have the segments of an account or project id.\n\n" PARENT_SHAPES);
-	/* ARM matches provider namespaces case-insensitively. */
-	if (!seg_eq(seg[5], len[5], "Microsoft.CognitiveServices"))
-		return fy_error_set(FY_EINVALID, "The provider namespace is \"%.*s\", not Microsoft.CognitiveServices.\n\n" PARENT_SHAPES,
-			(int)len[5], seg[5]);
-	if (!group_name_valid(seg[3], len[3]))
-		return fy_error_set(FY_EINVALID, "\"%.*s\" is not a valid resource group name.\n\n" PARENT_SHAPES, (int)len[3], seg[3]);
-	if (!account_name_valid(seg[7], len[7]))
-		return fy_error_set(FY_EINVALID,
-			"\"%.*s\" is not a valid account name (2-64 characters: letters, digits, '_', '.', '-', starting with a letter or digit).\n\n" PARENT_SHAPES,
-			(int)len[7], seg[7]);
-	if (n == 10 && !account_name_valid(seg[9], len[9]))
-		return fy_error_set(FY_EINVALID,
-			"\"%.*s\" is not a valid project name (2-64 characters: letters, digits, '_', '.', '-', starting with a letter or digit).\n\n" PARENT_SHAPES,
-			(int)len[9], seg[9]);
-	if (out_is_project)
-		*out_is_project = (n == 10);
-	return 0;
-}
-
-int foundry_gc_name_valid(const char *name)
-{
-	/* ^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$ (SPEC-2609 connectionName). */
-	size_t n = name ? strlen(name) : 0;
-	if (n < 3 || n > 33 || !isalnum((unsigned char)name[0]))
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != '-')
-			return 0;
-	return 1;
-}
-
-#define CONNECTION_SHAPE                                                                                       \
-	"Expected the ARM id of a connection:\n"                                                               \
-	"  /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/{account}/projects/{project}/connections/{name}\n" \
-	"  /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.CognitiveServices/accounts/{account}/connections/{name}"
-
-int foundry_gc_split_id(char **out_parent, char **out_name, fy_arena *a, const char *id)
-{
-	static const char sep[] = "/connections/";
-	const char *hit = NULL;
-	size_t n = id ? strlen(id) : 0;
-
-	for (size_t i = 0; i + sizeof sep - 1 <= n; i++)
-		if (strncasecmp(id + i, sep, sizeof sep - 1) == 0)
-			hit = id + i;
-	if (!hit)
-		return fy_error_set(FY_EINVALID, "\"%s\" is not a connection id.\n\n" CONNECTION_SHAPE, id ? id : "");
-	const char *name = hit + sizeof sep - 1;
-	char *parent = fy_arena_strndup(a, id, (size_t)(hit - id));
-	if (foundry_gc_parse_parent_id(NULL, parent) < 0)
-		return fy_error_set(FY_EINVALID, "\"%s\" is not a connection id: %s\n\n" CONNECTION_SHAPE, id,
-			fy_error_last()->message);
-	if (!foundry_gc_name_valid(name))
-		return fy_error_set(FY_EINVALID,
-			"\"%s\" is not a valid connection name (3-33 characters: letters, digits, '_', '-', starting with a letter or digit).\n\n" CONNECTION_SHAPE,
-			name);
-	*out_parent = parent;
-	*out_name = fy_arena_strdup(a, name);
-	return 0;
-}
-
-char *foundry_gc_id(fy_arena *a, const char *parent_id, const char *name)
-{
-	return fy_arena_sprintf(a, "%s/connections/%s", parent_id, name);
-}
+static const foundry_arm_name_rule connection_name = {connection_name_valid,
+	"3-33 characters: letters, digits, '_', '-', starting with a letter or digit"};
+static const foundry_arm_shape *const connection_parents[] = {&foundry_arm_shape_account, &foundry_arm_shape_project, NULL};
+const foundry_arm_idspec foundry_gc_id_spec = {"connection", connection_parents, "connections", &connection_name};
 
 /* ------------------------------------------------------------ JSON helpers */
 
@@ -911,14 +799,14 @@ static int read_identity(gc_reader *r, const cJSON *body)
 	if (!parent || !name) {
 		char *bp, *bn;
 		const char *bid = jstr(body, "id");
-		if (!bid || foundry_gc_split_id(&bp, &bn, r->a, bid) < 0)
+		if (!bid || foundry_arm_id_split(&bp, &bn, r->a, &foundry_gc_id_spec, bid) < 0)
 			return fy_error_set(FY_EINVALID, "the ARM response has no usable connection id");
 		parent = parent ? parent : bp;
 		name = name ? name : bn;
 	}
 	cty_object_set(r->st, "parent_id", cty_string(r->a, parent));
 	cty_object_set(r->st, "name", cty_string(r->a, name));
-	cty_object_set(r->st, "id", cty_string(r->a, foundry_gc_id(r->a, parent, name)));
+	cty_object_set(r->st, "id", cty_string(r->a, foundry_arm_id_join(r->a, &foundry_gc_id_spec, parent, name)));
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "internal/common/fy_arena.h"
 #include "internal/cty/cty.h"
 #include "internal/tf/tf.h"
+#include "provider/arm_id.h"
 
 /* The newest GA api-version whose ConnectionCategory has ApiManagement and ModelGateway (notes 0.4, 0.8). */
 #define FOUNDRY_DEFAULT_API_VERSION "2026-09-01"
@@ -30,17 +31,8 @@ extern const foundry_gc_managed_key foundry_gc_managed_keys[];
 /* The managed key equal to `key` ignoring case, or NULL. */
 const foundry_gc_managed_key *foundry_gc_managed_key_find(const char *key);
 
-/*
- * Check the shape of a parent id (an account or a project ARM id, notes 0.6). 0 and *out_is_project set,
- * or FY_EINVALID with a message that says what is wrong and shows both accepted shapes.
- */
-int foundry_gc_parse_parent_id(int *out_is_project, const char *id);
-/* 1 when `name` matches ^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$ (notes 0.6). */
-int foundry_gc_name_valid(const char *name);
-/* Split a connection ARM id (any casing) into parent id and name, keeping the spelling; FY_EINVALID otherwise. */
-int foundry_gc_split_id(char **out_parent, char **out_name, fy_arena *a, const char *id);
-/* "{parent_id}/connections/{name}" in the arena. */
-char *foundry_gc_id(fy_arena *a, const char *parent_id, const char *name);
+/* The connection's id: {account or project id}/connections/{name} (notes 0.6). */
+extern const foundry_arm_idspec foundry_gc_id_spec;
 
 /* 1 when every attribute the metadata map depends on is known in `v`. */
 int foundry_gc_metadata_known(const cty_value *v);

@@ -1,6 +1,7 @@
 /* The foundry provider: configuration schema, validation, configure/stop, and its resources. */
 #include "provider/provider.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -241,9 +242,9 @@ static void provider_stop(void *data)
 }
 
 static const tf_resource *const resources[] = {&foundry_gc_resource, NULL};
-static const tf_data_source *const data_sources[] = {&foundry_gc_data_source, NULL};
+static const tf_data_source *data_sources[2];
 
-static const tf_provider provider = {
+static tf_provider provider = {
 	.name = "foundry",
 	.version = FOUNDRY_VERSION,
 	.schema = &provider_schema,
@@ -255,7 +256,15 @@ static const tf_provider provider = {
 	.data_sources = data_sources,
 };
 
+static void build(void)
+{
+	/* Data source schemas are views of resource schemas, made once. */
+	data_sources[0] = foundry_gc_data_source_get();
+}
+
 const tf_provider *foundry_provider(void)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, build);
 	return &provider;
 }

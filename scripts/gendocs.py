@@ -96,9 +96,27 @@ def render_attrs(attrs: dict, anchor: str, nested: list) -> str:
     return "\n".join(out)
 
 
+def render_blocks(block: dict, nested: list) -> str:
+    """Nested blocks (`timeouts { ... }`), listed after the attributes the way tfplugindocs lists them."""
+    lines = []
+    for name in sorted(block.get("block_types", {})):
+        bt = block["block_types"][name]
+        nested.append(("-" + name, name, bt["block"].get("attributes", {})))
+        lines.append("- `%s` (Block) %s (see [below for nested schema](#nestedblock--%s))"
+                     % (name, bt["block"].get("description", ""), name))
+    return "### Blocks\n\n%s\n" % "\n".join(lines) if lines else ""
+
+
 def render_schema(block: dict) -> str:
     nested = []
     text = [render_attrs(block.get("attributes", {}), "", nested)]
+    blocks = []
+    blocks_text = render_blocks(block, blocks)
+    if blocks_text:
+        text.append(blocks_text)
+    for anchor, path, attrs in blocks:
+        text.append('<a id="nestedblock--%s"></a>\n### Nested Schema for `%s`\n\n' % (anchor.lstrip("-"), path)
+                    + render_attrs(attrs, anchor, []).replace("### ", "#### "))
     while nested:
         anchor, path, attrs = nested.pop(0)
         more = []

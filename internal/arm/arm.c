@@ -739,11 +739,17 @@ static int fill_result(arm_result **out, const arm_client *c, http_response *r, 
 int arm_do(arm_result **out, arm_client *c, const char *method, const char *resource_id, const char *api_version,
 	const char *body)
 {
+	return arm_do_within(out, c, method, resource_id, api_version, body, 0);
+}
+
+int arm_do_within(arm_result **out, arm_client *c, const char *method, const char *resource_id,
+	const char *api_version, const char *body, long timeout_ms)
+{
 	*out = NULL;
 	if (!c || !method || !resource_id)
 		return fy_error_set(FY_EINVALID, "arm_do: client, method and resource id are required");
 	unsigned long gen = http_client_generation(c->http);
-	arm_op o = {.c = c, .gen = gen, .deadline = now_ms() + c->op_timeout_ms};
+	arm_op o = {.c = c, .gen = gen, .deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : c->op_timeout_ms)};
 	char *url = NULL;
 	int rc = build_url(&url, c, resource_id, api_version);
 	if (rc)
@@ -799,9 +805,13 @@ char *arm_result_describe(const arm_result *r)
 	char attempts[48] = "";
 	if (r->attempts > 1)
 		snprintf(attempts, sizeof(attempts), " (after %d attempts)", r->attempts);
-	if (asprintf(&s, "ARM answered %ld%s%s%s%s%s%s%s. Request id: %s, correlation id: %s%s", r->status, *st ? " " : "",
-		st, r->error_code ? " (code " : "", r->error_code ? r->error_code : "", r->error_code ? ")" : "",
-		r->error_message ? ": " : "", r->error_message ? r->error_message : "",
+	/* ARM's messages usually end with a period; ours follows, so drop theirs ("is invalid.." otherwise). */
+	int mlen = r->error_message ? (int)strlen(r->error_message) : 0;
+	while (mlen > 0 && (r->error_message[mlen - 1] == '.' || r->error_message[mlen - 1] == ' '))
+		mlen--;
+	if (asprintf(&s, "ARM answered %ld%s%s%s%s%s%s%.*s. Request id: %s, correlation id: %s%s", r->status,
+		*st ? " " : "", st, r->error_code ? " (code " : "", r->error_code ? r->error_code : "",
+		r->error_code ? ")" : "", r->error_message ? ": " : "", mlen, r->error_message ? r->error_message : "",
 		r->request_id ? r->request_id : "none", r->correlation_id ? r->correlation_id : "none", attempts) < 0)
 		return NULL;
 	return s;

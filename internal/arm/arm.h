@@ -70,6 +70,9 @@ typedef struct arm_result {
  */
 int arm_do(arm_result **out, arm_client *c, const char *method, const char *resource_id, const char *api_version,
 	const char *body);
+/* arm_do with its own operation deadline (a resource's `timeouts`): timeout_ms > 0 replaces op_timeout_ms. */
+int arm_do_within(arm_result **out, arm_client *c, const char *method, const char *resource_id,
+	const char *api_version, const char *body, long timeout_ms);
 void arm_result_free(arm_result *r);
 
 /* "ARM answered 409 Conflict (code X): message. Request id: ..., correlation id: ..." (malloc'd). */

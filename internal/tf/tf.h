@@ -86,6 +86,7 @@ typedef struct tf_validator {
 	const char *pattern;
 	const char *message;       /* detail when the rule fails; a sensible default otherwise */
 	tf_validate_fn func;
+	const void *data;          /* what a TF_V_FUNC needs beyond the value (e.g. an ARM id declaration) */
 } tf_validator;
 
 struct tf_object;
@@ -131,6 +132,13 @@ tf_diags *tf_ctx_diags(tf_ctx *ctx);
 void *tf_ctx_provider_data(tf_ctx *ctx);   /* what configure() produced; NULL before ConfigureProvider */
 const char *tf_ctx_terraform_version(tf_ctx *ctx); /* "" when unknown */
 int tf_ctx_stopped(tf_ctx *ctx);           /* StopProvider was called since this RPC started */
+/* The `impl` of the resource or data source whose operation runs (NULL outside one). tf_ctx_set_impl is for
+ * callers that run an operation in process without the tf_resource_* entries (tests). */
+const void *tf_ctx_impl(tf_ctx *ctx);
+void tf_ctx_set_impl(tf_ctx *ctx, const void *impl);
+/* Register every string the user gave a sensitive or write-only attribute of `v` (of the call's schema) with the
+ * log redactor, before anything built from it can reach a log line or a diagnostic. Registering twice is harmless. */
+void tf_ctx_register_secrets(tf_ctx *ctx, const cty_value *v);
 /* The implied cty type of a resource/data source/provider schema (for building state values). */
 const cty_type *tf_ctx_schema_type(tf_ctx *ctx);
 
@@ -168,13 +176,31 @@ typedef struct tf_resource {
 	int (*delete)(tf_ctx *ctx, const cty_value *prior);
 	/* A partial state is fine (Terraform calls read next); secrets stay null. */
 	int (*import)(cty_value **out_state, tf_ctx *ctx, const char *id);
+	/* What shared operations need to know of this resource (tf_ctx_impl() during its calls), or NULL. */
+	const void *impl;
 } tf_resource;
+
+/* A data source's schema as a view of a resource's (tf_view.c): `required` attributes (the lookup arguments) keep
+ * their validators; the rest become computed; user-set secrets and write-only values, and `omit`, are left out. */
+typedef struct tf_view_description {
+	const char *name;        /* NULL terminates */
+	const char *description; /* replaces the resource's text for this attribute */
+} tf_view_description;
+typedef struct tf_view {
+	const char *description;
+	const char *const *required; /* NULL-terminated */
+	const char *const *omit;     /* NULL-terminated, or NULL */
+	const tf_view_description *descriptions; /* or NULL */
+} tf_view;
+/* Built once and kept for the life of the process. */
+const tf_block *tf_block_view(const tf_block *resource, const tf_view *v);
 
 typedef struct tf_data_source {
 	const char *type_name;
 	const tf_block *schema;
 	void (*validate)(tf_ctx *ctx, const cty_value *config);
 	int (*read)(cty_value **out_state, tf_ctx *ctx, const cty_value *config);
+	const void *impl; /* as tf_resource.impl */
 } tf_data_source;
 
 typedef struct tf_provider {

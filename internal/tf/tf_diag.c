@@ -221,6 +221,22 @@ const char *tf_ctx_terraform_version(tf_ctx *ctx)
 	return ctx->terraform_version ? ctx->terraform_version : "";
 }
 
+const void *tf_ctx_impl(tf_ctx *ctx)
+{
+	return ctx->impl;
+}
+
+void tf_ctx_set_impl(tf_ctx *ctx, const void *impl)
+{
+	ctx->impl = impl;
+}
+
+void tf_ctx_register_secrets(tf_ctx *ctx, const cty_value *v)
+{
+	if (ctx->schema != NULL)
+		tf_register_secrets(ctx->schema->root, v);
+}
+
 const cty_type *tf_ctx_schema_type(tf_ctx *ctx)
 {
 	return ctx->schema ? ctx->schema->root->type : NULL;

@@ -71,7 +71,11 @@ struct tf_ctx {
 	const tf_schema *schema;   /* the schema this call works on (may be NULL before type lookup) */
 	/* Detached contexts compile other schemas on demand (tf_resource_plan with a different resource). */
 	const tf_schema *extra;
+	const void *impl;          /* the running resource's or data source's impl */
 };
+
+/* Every user-set sensitive or write-only string under obj, registered with the log redactor (tf_server.c). */
+void tf_register_secrets(const tf_cobj *o, const cty_value *obj);
 
 /* ---------------------------------------------------------------- schema (tf_schema.c) */
 

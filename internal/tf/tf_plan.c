@@ -771,6 +771,7 @@ int tf_resource_plan(cty_value **out_planned, cty_path ***out_replace, size_t *o
 	if (out_nreplace != NULL)
 		*out_nreplace = 0;
 	const tf_schema *s = tf_ctx_schema_for(ctx, r->schema);
+	ctx->impl = r->impl;
 	if (s == NULL)
 		return FY_EINVALID;
 	const cty_type *T = s->root->type;
@@ -854,6 +855,7 @@ int tf_resource_apply(cty_value **out_new_state, tf_ctx *ctx, const tf_resource 
 {
 	fy_arena *a = ctx->arena;
 	const tf_schema *s = tf_ctx_schema_for(ctx, r->schema);
+	ctx->impl = r->impl;
 	if (s == NULL) {
 		*out_new_state = prior ? cty_copy(a, prior) : NULL;
 		return FY_EINVALID;
@@ -925,6 +927,7 @@ int tf_resource_read(cty_value **out_new_state, tf_ctx *ctx, const tf_resource *
 {
 	fy_arena *a = ctx->arena;
 	const tf_schema *s = tf_ctx_schema_for(ctx, r->schema);
+	ctx->impl = r->impl;
 	if (s == NULL) {
 		*out_new_state = state ? cty_copy(a, state) : NULL;
 		return FY_EINVALID;
@@ -963,6 +966,7 @@ int tf_resource_import(cty_value **out_state, tf_ctx *ctx, const tf_resource *r,
 {
 	*out_state = NULL;
 	const tf_schema *s = tf_ctx_schema_for(ctx, r->schema);
+	ctx->impl = r->impl;
 	if (s == NULL)
 		return FY_EINVALID;
 	if (r->import == NULL) {
@@ -1043,6 +1047,7 @@ int tf_resource_upgrade_state(cty_value **out_state, tf_ctx *ctx, const tf_resou
 	fy_arena *a = ctx->arena;
 	*out_state = NULL;
 	const tf_schema *s = tf_ctx_schema_for(ctx, r->schema);
+	ctx->impl = r->impl;
 	if (s == NULL)
 		return FY_EINVALID;
 	const cty_type *T = s->root->type;
@@ -1091,6 +1096,7 @@ int tf_data_source_read(cty_value **out_state, tf_ctx *ctx, const tf_data_source
 {
 	*out_state = NULL;
 	const tf_schema *s = tf_ctx_schema_for(ctx, ds->schema);
+	ctx->impl = ds->impl;
 	if (s == NULL)
 		return FY_EINVALID;
 	if (ds->read == NULL) {

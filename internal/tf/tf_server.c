@@ -172,7 +172,7 @@ static void register_secret_leaves(const cty_value *v)
  * such as a metadata map that also holds "true") are left out: their secret parts come from user-set
  * attributes already, and registering "true" would redact half of every log line.
  */
-static void register_secrets(const tf_cobj *o, const cty_value *obj)
+void tf_register_secrets(const tf_cobj *o, const cty_value *obj)
 {
 	if (o == NULL || obj == NULL || !cty_is_known(obj) || cty_is_null(obj))
 		return;
@@ -188,20 +188,20 @@ static void register_secrets(const tf_cobj *o, const cty_value *obj)
 		if (at->nested == NULL)
 			continue;
 		if (at->nesting == TF_NEST_SINGLE)
-			register_secrets(at->nested, v);
+			tf_register_secrets(at->nested, v);
 		else
 			for (size_t k = 0; k < cty_length(v); k++)
-				register_secrets(at->nested, cty_index(v, k));
+				tf_register_secrets(at->nested, cty_index(v, k));
 	}
 	for (size_t i = 0; i < o->nblocks; i++) {
 		const cty_value *v = cty_get_attr(obj, o->blocks[i].name);
 		if (v == NULL || !cty_is_known(v) || cty_is_null(v))
 			continue;
 		if (o->blocks[i].nesting == TF_NEST_SINGLE)
-			register_secrets(o->blocks[i].obj, v);
+			tf_register_secrets(o->blocks[i].obj, v);
 		else
 			for (size_t k = 0; k < cty_length(v); k++)
-				register_secrets(o->blocks[i].obj, cty_index(v, k));
+				tf_register_secrets(o->blocks[i].obj, cty_index(v, k));
 	}
 }
 
@@ -223,7 +223,7 @@ static int dv_decode(tf_call *c, cty_value **out, const tf_schema *s, const Tfpl
 		*out = NULL;
 		return rc;
 	}
-	register_secrets(s->root, *out);
+	tf_register_secrets(s->root, *out);
 	return rc;
 }
 

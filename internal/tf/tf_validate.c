@@ -259,6 +259,7 @@ void tf_validate_config(tf_ctx *ctx, const tf_schema *s, const cty_value *config
 void tf_resource_validate(tf_ctx *ctx, const tf_resource *r, const cty_value *config)
 {
 	const tf_schema *s = tf_ctx_schema_for(ctx, r->schema);
+	ctx->impl = r->impl;
 	if (s == NULL)
 		return;
 	if (s->def->deprecation != NULL)

@@ -1,6 +1,7 @@
 """Scenario 5: ARM faults injected by the emulator (notes/arm-connections.md 4.3 retry set, 1.5 replication lag).
 
-Retry-After values are 0-1 s so that the suite stays fast; the provider's own backoff is its business.
+Retry-After values are 1 s so that the suite stays fast (with 0 or none, the provider's exponential back-off
+applies, 1 s doubling to 60 s: minutes for a storm); timeouts {} bounds what a hang may cost.
 """
 
 import json
@@ -35,7 +36,7 @@ class FaultsTest(E2ETestCase):
     def test_503_storm_exhausts_retries_then_recovers(self):
         ws = self.workspace("quickstart", env=ENV)
         self.emulator.add_fault(method="PUT", path_regex="/connections/apim-quickstart", times=1000, status=503,
-                                retry_after="0", body={"error": {"code": "ServiceUnavailable",
+                                retry_after="1", body={"error": {"code": "ServiceUnavailable",
                                                                  "message": "The service is unavailable (e2e)."}})
         r = ws.run("apply", "-auto-approve", "-no-color")
         self.assertEqual(r.rc, 1, r.describe())
@@ -60,6 +61,31 @@ class FaultsTest(E2ETestCase):
         self.assertStoredProperties(QS_RID, QUICKSTART_PROPERTIES, {"key": APIM_KEY})
         self.assertEqual(list(ws.instances()), [QS_ADDR])
         self.plan_exit(ws, 0)
+
+    def test_timeouts_block_bounds_a_hanging_create(self):
+        """ARM that never answers a PUT: the create gives up at timeouts.create, says so, and leaves nothing."""
+        ws = self.workspace("quickstart", env=ENV)
+        main = ws.read("main.tf")
+        anchor = '  auth_type = "ApiKey"\n'
+        self.assertIn(anchor, main)
+        ws.write("main.tf", main.replace(anchor, anchor + '\n  timeouts {\n    create = "3s"\n  }\n', 1))
+        self.emulator.add_fault(method="PUT", path_regex="/connections/apim-quickstart", times=1000, action="hang",
+                                delay_ms=60000)
+        r = ws.run("apply", "-auto-approve", "-no-color", timeout=60)
+        self.assertEqual(r.rc, 1, r.describe())
+        self.assertRegex(r.output, r"(?i)timed out", r.describe())
+        self.assertEqual(ws.instances(), {})
+        self.emulator.clear_faults()
+
+    def test_invalid_timeout_is_a_plan_error(self):
+        ws = self.workspace("quickstart", env=ENV)
+        main = ws.read("main.tf")
+        anchor = '  auth_type = "ApiKey"\n'
+        ws.write("main.tf", main.replace(anchor, anchor + '\n  timeouts {\n    delete = "ten minutes"\n  }\n', 1))
+        r = ws.run("plan", "-no-color")
+        self.assertEqual(r.rc, 1, r.describe())
+        self.assertIn("Invalid duration", r.output, r.describe())
+        self.assertNoPut()
 
     def test_connection_reset_during_refresh(self):
         ws = self.workspace("quickstart", env=ENV)

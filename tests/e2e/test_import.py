@@ -55,6 +55,7 @@ class ImportTest(E2ETestCase):
         ws = self.workspace("apim-static-models", env=ENV)
         self.ok(ws, "import", "-no-color", STATIC_ADDR, STATIC_RID)
         self.assertEqual(self.emulator.arm_requests("PUT"), [], "import wrote to ARM")
+        self.assertEqual(len(self.emulator.arm_requests("GET")), 1, "import reads the connection once")
 
         attrs = ws.instances()[STATIC_ADDR]["attributes"]
         self.assertIsNone(attrs.get("api_key"), "a secret came back from import")

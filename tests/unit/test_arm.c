@@ -155,6 +155,14 @@ START_TEST(crud_and_diagnostics)
 	ck_assert_ptr_nonnull(strstr(d, r->correlation_id));
 	free(d);
 	arm_result_free(r);
+	/* ARM's messages end with a period; the description must not double it ("is invalid.."). */
+	fault("{\"method\":\"GET\",\"path_regex\":\"/connections/conn-one$\",\"status\":400,"
+	      "\"body\":{\"error\":{\"code\":\"InvalidName\",\"message\":\"The name is invalid.\"}}}");
+	r = must_do("GET", conn_id("conn-one"), NULL);
+	d = arm_result_describe(r);
+	ck_assert_msg(strstr(d, "(code InvalidName): The name is invalid. Request id: ") != NULL, "%s", d);
+	free(d);
+	arm_result_free(r);
 	r = must_do("DELETE", conn_id("conn-one"), NULL);
 	ck_assert_int_eq(r->status, 204);
 	arm_result_free(r);

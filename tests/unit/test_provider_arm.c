@@ -140,10 +140,10 @@ START_TEST(roundtrip_examples)
 		ck_assert_int_eq(foundry_gc_metadata_value(&md, A, v), 0);
 		cty_object_set(v, "metadata", md);
 		const char *parent = cty_get_string(v, "parent_id"), *name = cty_get_string(v, "name");
-		cty_object_set(v, "id", cty_string(A, foundry_gc_id(A, parent, name)));
+		cty_object_set(v, "id", cty_string(A, foundry_arm_id_join(A, &foundry_gc_id_spec, parent, name)));
 		cty_object_set(v, "shared_to_all", cty_bool(A, 0));
 		cty_object_set(v, "deployment_in_path", cty_bool(A, 0));
-		char *resp = service_echo(body_text(v, NULL), foundry_gc_id(A, parent, name), name);
+		char *resp = service_echo(body_text(v, NULL), foundry_arm_id_join(A, &foundry_gc_id_spec, parent, name), name);
 		cty_value *st = from_arm(resp, v, NULL);
 		ck_assert_msg(cty_equal(st, v), "%s round trip", names[i]);
 	}
@@ -436,15 +436,30 @@ END_TEST
 
 /* ------------------------------------------------------------- ids */
 
+/* The connection's declared id (provider/arm_id.c parses it). */
+static int parse_parent(int *is_project, const char *id)
+{
+	size_t shape = 0;
+	int rc = foundry_arm_parent_parse(&shape, &foundry_gc_id_spec, id);
+	if (rc == 0 && is_project)
+		*is_project = shape == 1;
+	return rc;
+}
+
+static int name_valid(const char *name)
+{
+	return foundry_arm_name_valid(&foundry_gc_id_spec, name);
+}
+
 START_TEST(parent_ids)
 {
 	int proj = -1;
-	ck_assert_int_eq(foundry_gc_parse_parent_id(&proj, PROJECT), 0);
+	ck_assert_int_eq(parse_parent(&proj, PROJECT), 0);
 	ck_assert_int_eq(proj, 1);
-	ck_assert_int_eq(foundry_gc_parse_parent_id(&proj, ACCOUNT), 0);
+	ck_assert_int_eq(parse_parent(&proj, ACCOUNT), 0);
 	ck_assert_int_eq(proj, 0);
 	/* Namespace and fixed segments in any case. */
-	ck_assert_int_eq(foundry_gc_parse_parent_id(&proj,
+	ck_assert_int_eq(parse_parent(&proj,
 				 "/SUBSCRIPTIONS/s/resourcegroups/rg/PROVIDERS/microsoft.cognitiveservices/ACCOUNTS/ab"), 0);
 	const char *bad[] = {
 		PROJECT "/",                                                    /* trailing slash */
@@ -458,7 +473,7 @@ START_TEST(parent_ids)
 		"",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ck_assert_msg(foundry_gc_parse_parent_id(NULL, bad[i]) == FY_EINVALID, "rejects %s", bad[i]);
+		ck_assert_msg(parse_parent(NULL, bad[i]) == FY_EINVALID, "rejects %s", bad[i]);
 		/* The message shows both accepted shapes. */
 		ck_assert_ptr_nonnull(strstr(fy_error_last()->message, "/accounts/{account}/projects/{project}"));
 	}
@@ -468,26 +483,26 @@ END_TEST
 START_TEST(connection_ids)
 {
 	char *parent, *name;
-	ck_assert_int_eq(foundry_gc_split_id(&parent, &name, A, PROJECT "/connections/apim-gw"), 0);
+	ck_assert_int_eq(foundry_arm_id_split(&parent, &name, A, &foundry_gc_id_spec, PROJECT "/connections/apim-gw"), 0);
 	ck_assert_str_eq(parent, PROJECT);
 	ck_assert_str_eq(name, "apim-gw");
-	ck_assert_int_eq(foundry_gc_split_id(&parent, &name, A, ACCOUNT "/Connections/Gw_1"), 0);
+	ck_assert_int_eq(foundry_arm_id_split(&parent, &name, A, &foundry_gc_id_spec, ACCOUNT "/Connections/Gw_1"), 0);
 	ck_assert_str_eq(parent, ACCOUNT);
 	ck_assert_str_eq(name, "Gw_1");
-	ck_assert_int_eq(foundry_gc_split_id(&parent, &name, A, PROJECT), FY_EINVALID);
+	ck_assert_int_eq(foundry_arm_id_split(&parent, &name, A, &foundry_gc_id_spec, PROJECT), FY_EINVALID);
 	ck_assert_ptr_nonnull(strstr(fy_error_last()->message, "/connections/{name}"));
-	ck_assert_int_eq(foundry_gc_split_id(&parent, &name, A, PROJECT "/connections/x"), FY_EINVALID);
-	ck_assert_int_eq(foundry_gc_split_id(&parent, &name, A,
+	ck_assert_int_eq(foundry_arm_id_split(&parent, &name, A, &foundry_gc_id_spec, PROJECT "/connections/x"), FY_EINVALID);
+	ck_assert_int_eq(foundry_arm_id_split(&parent, &name, A, &foundry_gc_id_spec,
 				 "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa/connections/abc"),
 		FY_EINVALID);
 
-	ck_assert(foundry_gc_name_valid("abc"));
-	ck_assert(foundry_gc_name_valid("A1_-"));
-	ck_assert(!foundry_gc_name_valid("ab"));
-	ck_assert(!foundry_gc_name_valid("_abc"));
-	ck_assert(!foundry_gc_name_valid("abc.d"));
-	ck_assert(!foundry_gc_name_valid("a23456789012345678901234567890123x"));
-	ck_assert(foundry_gc_name_valid("a2345678901234567890123456789012"));
+	ck_assert(name_valid("abc"));
+	ck_assert(name_valid("A1_-"));
+	ck_assert(!name_valid("ab"));
+	ck_assert(!name_valid("_abc"));
+	ck_assert(!name_valid("abc.d"));
+	ck_assert(!name_valid("a23456789012345678901234567890123x"));
+	ck_assert(name_valid("a2345678901234567890123456789012"));
 }
 END_TEST
 

@@ -159,7 +159,7 @@ static __attribute__((unused)) cty_value *apply(const cty_value *config, const c
 	cty_value *planned = plan(config, prior, NULL, NULL);
 	const char *parent = cty_get_string(planned, "parent_id");
 	const char *name = cty_get_string(planned, "name");
-	char *resp = service_echo(body_text(planned, config), foundry_gc_id(A, parent, name), name);
+	char *resp = service_echo(body_text(planned, config), foundry_arm_id_join(A, &foundry_gc_id_spec, parent, name), name);
 	return from_arm(resp, planned, NULL);
 }
 

@@ -65,6 +65,7 @@ static tf_ctx *op_ctx(void)
 {
 	tf_ctx *ctx;
 	ck_assert_int_eq(tf_ctx_new_detached(&ctx, A, &foundry_gc_schema, DATA), 0);
+	tf_ctx_set_impl(ctx, foundry_gc_resource.impl); /* the ops run here without the tf_resource_* entries */
 	return ctx;
 }
 
@@ -220,7 +221,14 @@ START_TEST(import_and_data_source)
 			  "microsoft.cognitiveservices/accounts/foundry-acct/projects/proj-main/connections/apim-static";
 	tf_ctx *ctx = op_ctx();
 	cty_value *st = NULL;
+	emu_call(&E, "DELETE", "/_emulator/requests", NULL, NULL);
 	ck_assert_int_eq(foundry_gc_resource.import(&st, ctx, iid), 0);
+	/* Import sends nothing: the read that Terraform makes right after it is the one GET. */
+	ck_assert_int_eq(count_requests("GET"), 0);
+	assert_attr(st, "id", fy_arena_sprintf(A, "\"%s\"", iid));
+	assert_attr(st, "category", "null");
+	st = do_read(st, NULL);
+	ck_assert_int_eq(count_requests("GET"), 1);
 	assert_attr(st, "id", fy_arena_sprintf(A, "\"%s\"", iid));
 	assert_attr(st, "api_key", "null");
 	assert_attr(st, "models",
@@ -234,22 +242,24 @@ START_TEST(import_and_data_source)
 
 	/* Import errors. */
 	ctx = op_ctx();
-	ck_assert_int_lt(foundry_gc_resource.import(&st, ctx, PROJECT "/connections/missing1"), 0);
-	ck_assert_ptr_nonnull(strstr(tf_diags_detail(tf_ctx_diags(ctx), 0), "Cannot import: connection"));
+	ck_assert_int_eq(foundry_gc_resource.import(&st, ctx, PROJECT "/connections/missing1"), 0);
+	ck_assert_ptr_null(do_read(st, NULL)); /* gone: Terraform says "Cannot import non-existent remote object" */
 	ctx = op_ctx();
 	ck_assert_int_lt(foundry_gc_resource.import(&st, ctx, PROJECT), 0);
 	ck_assert_ptr_nonnull(strstr(tf_diags_detail(tf_ctx_diags(ctx), 0), "/connections/{name}"));
 
 	/* Data source: every non-secret attribute; the whole metadata map. */
+	const tf_data_source *dsrc = foundry_gc_data_source_get();
 	const cty_type *dt;
-	ck_assert_int_eq(tf_block_implied_type(&dt, A, &foundry_gc_data_schema), 0);
+	ck_assert_int_eq(tf_block_implied_type(&dt, A, dsrc->schema), 0);
 	tf_ctx *dctx;
-	ck_assert_int_eq(tf_ctx_new_detached(&dctx, A, &foundry_gc_data_schema, DATA), 0);
+	ck_assert_int_eq(tf_ctx_new_detached(&dctx, A, dsrc->schema, DATA), 0);
+	tf_ctx_set_impl(dctx, dsrc->impl);
 	cty_value *dcfg;
 	char *json = fy_arena_sprintf(A, "{\"parent_id\":\"%s\",\"name\":\"apim-static\"}", PROJECT);
 	ck_assert_int_eq(cty_json_decode(&dcfg, A, dt, json, strlen(json)), 0);
 	cty_value *ds = NULL;
-	ck_assert_int_eq(foundry_gc_data_source.read(&ds, dctx, dcfg), 0);
+	ck_assert_int_eq(dsrc->read(&ds, dctx, dcfg), 0);
 	ck_assert(cty_is_wholly_known(ds));
 	ck_assert_str_eq(cty_get_string(ds, "target"), "https://contoso-apim.azure-api.net/foundry");
 	ck_assert_str_eq(cty_as_string(cty_get_attr(cty_index(cty_get_attr(ds, "models"), 0), "name"), NULL), "gpt-4o-deployment");
@@ -258,8 +268,9 @@ START_TEST(import_and_data_source)
 
 	/* Keys the service adds are other metadata for a data source, never our deployment_api_version. */
 	ck_assert_int_eq(emu_config(&E, "{\"add_service_metadata\":true}"), 0);
-	ck_assert_int_eq(tf_ctx_new_detached(&dctx, A, &foundry_gc_data_schema, DATA), 0);
-	ck_assert_int_eq(foundry_gc_data_source.read(&ds, dctx, dcfg), 0);
+	ck_assert_int_eq(tf_ctx_new_detached(&dctx, A, dsrc->schema, DATA), 0);
+	tf_ctx_set_impl(dctx, dsrc->impl);
+	ck_assert_int_eq(dsrc->read(&ds, dctx, dcfg), 0);
 	ck_assert_ptr_nonnull(cty_map_get(cty_get_attr(ds, "extra_metadata"), "DeploymentApiVersion"));
 	ck_assert_ptr_nonnull(cty_map_get(cty_get_attr(ds, "metadata"), "ApiVersion"));
 	ck_assert(cty_is_null(cty_get_attr(ds, "deployment_api_version")));
@@ -267,8 +278,9 @@ START_TEST(import_and_data_source)
 	/* Not found is an error for a data source. */
 	json = fy_arena_sprintf(A, "{\"parent_id\":\"%s\",\"name\":\"nope1\"}", PROJECT);
 	ck_assert_int_eq(cty_json_decode(&dcfg, A, dt, json, strlen(json)), 0);
-	ck_assert_int_eq(tf_ctx_new_detached(&dctx, A, &foundry_gc_data_schema, DATA), 0);
-	ck_assert_int_lt(foundry_gc_data_source.read(&ds, dctx, dcfg), 0);
+	ck_assert_int_eq(tf_ctx_new_detached(&dctx, A, dsrc->schema, DATA), 0);
+	tf_ctx_set_impl(dctx, dsrc->impl);
+	ck_assert_int_lt(dsrc->read(&ds, dctx, dcfg), 0);
 	ck_assert_str_eq(tf_diags_summary(tf_ctx_diags(dctx), 0), "Connection not found");
 }
 END_TEST
@@ -354,6 +366,7 @@ START_TEST(provider_configuration)
 	ck_assert_int_eq(p->configure(&data, pctx, config), 0);
 	tf_ctx *ctx;
 	ck_assert_int_eq(tf_ctx_new_detached(&ctx, A, &foundry_gc_schema, data), 0);
+	tf_ctx_set_impl(ctx, foundry_gc_resource.impl);
 	cty_value *st;
 	ck_assert_int_lt(foundry_gc_resource.read(&st, ctx, val("{\"parent_id\":\"" PROJECT "\",\"name\":\"abc\"}")), 0);
 	ck_assert_ptr_nonnull(strstr(tf_diags_detail(tf_ctx_diags(ctx), 0), "until apply"));

@@ -35,7 +35,7 @@ static cty_value *applied_and_refreshed(const cty_value *config)
 {
 	cty_value *st = apply(config, NULL);
 	const char *parent = cty_get_string(st, "parent_id"), *name = cty_get_string(st, "name");
-	char *get = service_echo(body_text(st, config), foundry_gc_id(A, parent, name), name);
+	char *get = service_echo(body_text(st, config), foundry_arm_id_join(A, &foundry_gc_id_spec, parent, name), name);
 	return from_arm(get, st, NULL);
 }
 

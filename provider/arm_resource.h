@@ -1,0 +1,63 @@
+/*
+ * The shared plumbing of every ARM-backed resource and data source: create (never taking over an object that
+ * exists), read (404 is gone), update, delete, import and the data source read, driven by a declaration. A
+ * resource file holds its schema, its validation and plan rules, its body mapping (to_arm / from_arm) and one
+ * foundry_arm_resource; its tf_resource points at the operations below and at that declaration (`.impl`).
+ *
+ * Conventions every such resource follows: the attributes `parent_id`, `name` and `id`
+ * ({parent_id}/{collection}/{name}, known at plan time), and a `timeouts` block (foundry_arm_timeouts).
+ */
+#ifndef FOUNDRY_ARM_RESOURCE_H
+#define FOUNDRY_ARM_RESOURCE_H
+
+#include <cjson/cJSON.h>
+
+#include "internal/arm/arm.h"
+#include "internal/tf/tf.h"
+#include "provider/arm_id.h"
+
+typedef struct foundry_arm_resource {
+	const char *type_name;           /* "foundry_gateway_connection": named in the import advice */
+	const tf_block *schema;          /* the resource's schema (a data source reads through it) */
+	const foundry_arm_idspec *id;    /* the id's shape; its noun names the object in every message */
+	const char *api_version;         /* NULL: the provider's api_version */
+	/* The full PUT body for `planned`; write-only values come from `config` (may be NULL). */
+	int (*to_arm)(cJSON **out_body, const cty_value *planned, const cty_value *config);
+	/* State from a GET or PUT body. `prior` is the state, or for import and data sources a stub holding only
+	 * parent_id, name and id. FY_EINVALID with a message when the body is not such an object. */
+	int (*from_arm)(cty_value **out_state, fy_arena *a, const cty_type *type, const cJSON *body,
+		const cty_value *prior, tf_diags *diags);
+	/* Data source only (may be NULL): after the resource state is projected onto the data source's type. */
+	void (*data_finish)(tf_ctx *ctx, cty_value *state, const cJSON *body);
+} foundry_arm_resource;
+
+/* tf_resource / tf_data_source operations; they find their foundry_arm_resource in tf_ctx_impl(). */
+int foundry_arm_create(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *config);
+int foundry_arm_read(cty_value **out_state, tf_ctx *ctx, const cty_value *state);
+int foundry_arm_update(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *prior,
+	const cty_value *config);
+int foundry_arm_delete(tf_ctx *ctx, const cty_value *prior);
+int foundry_arm_import(cty_value **out_state, tf_ctx *ctx, const char *id);
+int foundry_arm_data_read(cty_value **out_state, tf_ctx *ctx, const cty_value *config);
+
+/* modify_plan's share: `id` from parent_id and name, and a parent_id or name that differs from the prior one only
+ * in case kept as it was (ARM ids are case-insensitive: no replacement for a change of spelling). */
+void foundry_arm_plan_identity(tf_ctx *ctx, const cty_value *prior, cty_value *planned);
+
+/* TF_V_FUNC validators whose .data is a foundry_arm_idspec: a parent id of one of its shapes; a valid name. */
+void foundry_arm_validate_parent(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d);
+void foundry_arm_validate_name(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d);
+
+/* The `timeouts` block (create, read, update, delete: Go durations such as "30m" or "1h30m"), as azurerm and
+ * azapi have it; each bounds that operation, retries included (default 10 minutes). A resource lists
+ * FOUNDRY_ARM_TIMEOUTS in its block's `blocks`. */
+extern const tf_block foundry_arm_timeouts_block;
+#define FOUNDRY_ARM_TIMEOUTS {.name = "timeouts", .nesting = TF_NEST_SINGLE, .block = &foundry_arm_timeouts_block}
+/* "1h30m" -> 5400000; FY_EINVALID for anything else (no sign, no days: what Go's time.ParseDuration takes,
+ * less negatives). */
+int foundry_duration_ms(long *out, const char *s);
+
+/* Diagnostics for a failed ARM call: ARM's error envelope (`r`) or the transport error in fy_error_last(). */
+void foundry_arm_error(tf_ctx *ctx, const char *what, const char *id, const arm_result *r);
+
+#endif
