@@ -383,6 +383,46 @@ static cty_value *project(fy_arena *a, const cty_value *v, const cty_type *t)
 	}
 }
 
+int foundry_arm_lookup(cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *res, const char *id,
+	const cty_path *path)
+{
+	fy_arena *a = tf_ctx_arena(ctx);
+	char *parent, *name;
+	*out_state = NULL;
+	if (foundry_arm_id_split(&parent, &name, a, res->id, id) < 0) {
+		tf_error(ctx, path, fy_arena_sprintf(a, "Invalid %s id", res->id->noun), "%s", fy_error_last()->message);
+		return FY_EINVALID;
+	}
+	const cty_type *rt;
+	if (tf_block_implied_type(&rt, a, res->schema) < 0) {
+		tf_error(ctx, NULL, "Internal error", "%s", fy_error_last()->message);
+		return FY_EINVALID;
+	}
+	const char *what = fy_arena_sprintf(a, "read %s", res->id->noun);
+	arm_result *r = NULL;
+	int rc = call(&r, ctx, res, "GET", id, NULL, what, 0);
+	if (rc < 0)
+		return rc;
+	if (r->status == 404) {
+		tf_error(ctx, path, fy_arena_sprintf(a, "%c%s not found", toupper((unsigned char)res->id->noun[0]),
+					    res->id->noun + 1),
+			"%c%s \"%s\" was not found.", toupper((unsigned char)res->id->noun[0]), res->id->noun + 1, id);
+		arm_result_free(r);
+		return FY_ENOTFOUND;
+	}
+	if (r->status != 200) {
+		foundry_arm_error(ctx, what, id, r);
+		arm_result_free(r);
+		return FY_ERROR;
+	}
+	cty_value *stub = cty_object(a, rt);
+	cty_object_set(stub, "parent_id", cty_string(a, parent));
+	cty_object_set(stub, "name", cty_string(a, name));
+	rc = state_from(out_state, ctx, res, rt, r, stub, id);
+	arm_result_free(r);
+	return rc;
+}
+
 int foundry_arm_data_read(cty_value **out_state, tf_ctx *ctx, const cty_value *config)
 {
 	const foundry_arm_resource *res = impl_of(ctx);

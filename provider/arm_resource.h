@@ -40,6 +40,11 @@ int foundry_arm_delete(tf_ctx *ctx, const cty_value *prior);
 int foundry_arm_import(cty_value **out_state, tf_ctx *ctx, const char *id);
 int foundry_arm_data_read(cty_value **out_state, tf_ctx *ctx, const cty_value *config);
 
+/* Read one object by its ARM id into the resource's state type (for data sources that take an id, such as the
+ * gateway check). Not found, a bad id or an unreadable answer are error diagnostics at `path`. */
+int foundry_arm_lookup(cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *res, const char *id,
+	const cty_path *path);
+
 /* modify_plan's share: `id` from parent_id and name, and a parent_id or name that differs from the prior one only
  * in case kept as it was (ARM ids are case-insensitive: no replacement for a change of spelling). */
 void foundry_arm_plan_identity(tf_ctx *ctx, const cty_value *prior, cty_value *planned);

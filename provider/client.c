@@ -117,3 +117,21 @@ int foundry_client_arm(arm_client **out, foundry_client *c)
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
+
+int foundry_client_token_for(char **out, foundry_client *c, const char *audience)
+{
+	*out = NULL;
+	if (c->config_unknown)
+		return fy_error_set(FY_EINVALID, "the provider configuration is not known yet");
+	/* A credential of its own: the ARM one caches a token for ARM's audience. Built per use (a gateway check is
+	 * one request or two), so nothing is cached for an audience nobody asks for again. */
+	auth_options o = c->auth;
+	o.audience = audience;
+	o.http = c->http;
+	auth_credential *cred = NULL;
+	int rc = auth_credential_new(&cred, &o);
+	if (rc == 0)
+		rc = auth_credential_token(out, cred);
+	auth_credential_free(cred);
+	return rc;
+}

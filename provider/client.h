@@ -37,4 +37,8 @@ const char *foundry_client_endpoint(const foundry_client *c);
  * was looked for) when no credential can be built; FY_EINVALID when the configuration is not known yet. */
 int foundry_client_arm(arm_client **out, foundry_client *c);
 
+/* A token for another audience (a gateway's), from the same credential chain the provider uses for ARM: the
+ * identity of whoever runs Terraform. The caller free()s *out. */
+int foundry_client_token_for(char **out, foundry_client *c, const char *audience);
+
 #endif

@@ -9,6 +9,7 @@
 #include "internal/http/http.h"
 #include "internal/log/tflog.h"
 #include "provider/client.h"
+#include "provider/gateway_check.h"
 #include "provider/gateway_connection.h"
 #include "provider/gateway_connection_arm.h"
 
@@ -242,7 +243,7 @@ static void provider_stop(void *data)
 }
 
 static const tf_resource *const resources[] = {&foundry_gc_resource, NULL};
-static const tf_data_source *data_sources[2];
+static const tf_data_source *data_sources[3];
 
 static tf_provider provider = {
 	.name = "foundry",
@@ -260,6 +261,7 @@ static void build(void)
 {
 	/* Data source schemas are views of resource schemas, made once. */
 	data_sources[0] = foundry_gc_data_source_get();
+	data_sources[1] = &foundry_gateway_check;
 }
 
 const tf_provider *foundry_provider(void)

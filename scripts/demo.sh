@@ -12,9 +12,10 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target terraform-provider-foundry
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/foundry-demo.XXXXXX")
-emu_pid=""
+emu_pid="" gw_pid=""
 cleanup() {
   [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null && wait "$emu_pid" 2>/dev/null
+  [ -n "$gw_pid" ] && kill "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -76,3 +77,23 @@ store = json.load(urllib.request.urlopen(sys.argv[1] + "/_emulator/store"))
 for rid, entry in store.items():
     print(json.dumps(entry["resource"], indent=2))
 PY
+
+# 4. The gateway check: a fake APIM gateway on loopback (its own CA, reached through `resolve`), a connection to
+#    it, and a check {} block that makes the requests Foundry's agents will make. It must pass.
+python3 "$root/emulator/fakegw.py" --port 0 --port-file "$work/gw.port" --cert-dir "$work/gw" 2>"$work/gw.log" &
+gw_pid=$!
+for _ in $(seq 100); do [ -s "$work/gw.port" ] && break; sleep 0.1; done
+[ -s "$work/gw.port" ] || { echo "demo: the fake gateway did not start" >&2; exit 1; }
+gwp=$(cat "$work/gw.port")
+curl -sf --cacert "$work/gw/ca.pem" -X POST -d '{"key":"demo-subscription-key"}' "https://localhost:$gwp/_gateway/config" >/dev/null
+cp -r "$root/examples/gateway-check" "$work/gateway-check"
+cd "$work/gateway-check"
+export TF_VAR_gateway_url="https://apim.gateway.test:$gwp/apim" TF_VAR_gateway_key=demo-subscription-key
+export TF_VAR_ca_certificate="$(cat "$work/gw/ca.pem")" TF_VAR_resolve="{\"apim.gateway.test:$gwp\" = \"127.0.0.1:$gwp\"}"
+echo "==> $tf apply examples/gateway-check (a connection to a fake APIM gateway, checked the way agents use it)"
+out=$("$tf" apply -auto-approve -no-color 2>&1) || { echo "$out"; exit 1; }
+echo "$out" | grep -E "^(data|foundry|Apply)" || true
+if echo "$out" | grep -q "Check block assertion failed"; then
+  echo "$out"; echo "demo: the gateway check did not pass" >&2; exit 1
+fi
+echo "==> the gateway check passed: discovery, the key and a chat completion work as Foundry will use them"

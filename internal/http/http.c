@@ -42,6 +42,8 @@ struct http_client {
 	char *user_agent;
 	long connect_timeout_ms;
 	char *ca_file;
+	char *ca_pem;
+	struct curl_slist *connect_to;
 	atomic_ulong generation;
 	atomic_long connections_opened;
 	/* http_client_sleep waits here; http_client_cancel broadcasts. */
@@ -111,8 +113,18 @@ int http_client_new(http_client **out, const http_options *opts)
 								      : HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
 	if (opts && opts->ca_file)
 		c->ca_file = strdup(opts->ca_file);
+	if (opts && opts->ca_pem)
+		c->ca_pem = strdup(opts->ca_pem);
+	int list_ok = 1;
+	for (const char *const *ct = opts ? opts->connect_to : NULL; ct && *ct && list_ok; ct++) {
+		struct curl_slist *n = curl_slist_append(c->connect_to, *ct);
+		list_ok = n != NULL;
+		if (n)
+			c->connect_to = n;
+	}
 	c->share = curl_share_init();
-	if (!c->user_agent || (opts && opts->ca_file && !c->ca_file) || !c->share) {
+	if (!c->user_agent || (opts && opts->ca_file && !c->ca_file) || (opts && opts->ca_pem && !c->ca_pem) ||
+	    !list_ok || !c->share) {
 		http_client_free(c);
 		return fy_error_set(FY_ENOMEM, "http client: out of memory");
 	}
@@ -144,6 +156,8 @@ void http_client_free(http_client *c)
 	pthread_cond_destroy(&c->sleep_cv);
 	free(c->user_agent);
 	free(c->ca_file);
+	free(c->ca_pem);
+	curl_slist_free_all(c->connect_to);
 	free(c);
 }
 
@@ -647,6 +661,14 @@ static int setup_easy(CURL *e, http_client *c, const http_request *req, xfer *x,
 		rc |= curl_easy_setopt(e, CURLOPT_NOPROXY, "*"); /* a proxy can never reach our loopback */
 	if (c->ca_file)
 		rc |= curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+	if (c->ca_pem) {
+		struct curl_blob blob = {.data = c->ca_pem, .len = strlen(c->ca_pem), .flags = CURL_BLOB_COPY};
+		rc |= curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	if (c->connect_to) {
+		rc |= curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->connect_to);
+		rc |= curl_easy_setopt(e, CURLOPT_NOPROXY, "*"); /* the caller named the address to reach */
+	}
 
 	const char *m = req->method ? req->method : "GET";
 	if (strcmp(m, "GET") == 0 && !req->body) {

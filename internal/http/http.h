@@ -29,6 +29,10 @@ typedef struct http_options {
 	const char *user_agent;   /* full User-Agent value */
 	long connect_timeout_ms;  /* 0 = 30 s */
 	const char *ca_file;      /* extra CA bundle (tests); NULL = system */
+	const char *ca_pem;       /* trust exactly these PEM certificates instead (a private CA); NULL = as above */
+	/* Connect elsewhere than DNS says, as curl's --connect-to: "host:port:address:port" entries, NULL-terminated
+	 * (private endpoints, split DNS, tests). TLS still verifies the URL's host name. */
+	const char *const *connect_to;
 } http_options;
 
 int http_client_new(http_client **out, const http_options *opts);

@@ -38,6 +38,7 @@ BUILD_DIR = os.path.abspath(os.environ.get("FOUNDRY_BUILD_DIR", os.path.join(SOU
 PROVIDER_BIN = os.path.join(BUILD_DIR, "terraform-provider-foundry")
 PROVIDER_ASAN_BIN = os.path.join(BUILD_DIR, "asan", "terraform-provider-foundry")
 EMULATOR_PY = os.path.join(SOURCE_DIR, "emulator", "armemu.py")
+FAKEGW_PY = os.path.join(SOURCE_DIR, "emulator", "fakegw.py")
 EXAMPLES_DIR = os.path.join(SOURCE_DIR, "examples")
 
 PROVIDER_SOURCE = "registry.terraform.io/foundry-labs/foundry"
@@ -78,6 +79,7 @@ FEATURES = {
     "write_only": {"terraform": (1, 11), "tofu": (1, 11)},   # write-only attributes (api_key_wo)
     "import_block": {"terraform": (1, 5), "tofu": (1, 6)},   # import {} blocks
     "terraform_data": {"terraform": (1, 4), "tofu": (1, 6)},  # built-in terraform_data (refined unknowns)
+    "check_block": {"terraform": (1, 5), "tofu": (1, 6)},     # check {} blocks with scoped data sources
 }
 
 
@@ -273,6 +275,65 @@ class Emulator:
                 continue
             out.append(r)
         return out
+
+
+class FakeGateway:
+    """emulator/fakegw.py on a free loopback port: APIM under /apim, LiteLLM under /litellm, an OAuth2 token
+    endpoint, its own CA in `ca_pem` (a file path)."""
+
+    def __init__(self, workdir: str):
+        import ssl
+        self.dir = os.path.join(workdir, "fakegw")
+        os.makedirs(self.dir, exist_ok=True)
+        port_file = os.path.join(self.dir, "port")
+        self._err = open(os.path.join(self.dir, "stderr"), "wb")
+        self.proc = subprocess.Popen([sys.executable, FAKEGW_PY, "--port", "0", "--port-file", port_file,
+                                      "--cert-dir", os.path.join(self.dir, "certs")],
+                                     stdout=self._err, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not os.path.exists(port_file):
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        if not os.path.exists(port_file):
+            self.stop()
+            raise EmulatorError("the fake gateway did not start")
+        with open(port_file) as f:
+            self.port = int(f.read())
+        self.ca_pem = os.path.join(self.dir, "certs", "ca.pem")
+        self._ctx = ssl.create_default_context(cafile=self.ca_pem)
+
+    def url(self, host: str, path: str) -> str:
+        return f"https://{host}:{self.port}{path}"
+
+    def resolve(self, *hosts: str) -> dict:
+        return {f"{h}:{self.port}": f"127.0.0.1:{self.port}" for h in hosts}
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(f"https://localhost:{self.port}/_gateway/{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30, context=self._ctx) as resp:
+            return json.loads(resp.read())
+
+    def config(self, **cfg: Any) -> None:
+        self.control("POST", "config", cfg)
+
+    def reset(self) -> None:
+        self.control("POST", "reset", {})
+
+    def requests(self) -> list[dict]:
+        return self.control("GET", "requests")["requests"]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._err.close()
 
 
 # -------------------------------------------------------------------------------------- comparisons
