@@ -233,6 +233,44 @@ static const tf_attribute gc_attrs[] = {
 	{0},
 };
 
+/* Which settings belong together, declared (tf_rule; notes/arm-connections.md 2.2 and 5.2). */
+#define V(...) ((const char *const[]){__VA_ARGS__, NULL})
+static const tf_rule gc_rules[] = {
+	{TF_RULE_ONE_OF_WHEN, V("auth_type"), {"category", V("ApiManagement")}, V("ApiKey", "ProjectManagedIdentity", "AAD"),
+		"Unsupported auth_type for this category",
+		"auth_type \"{value}\" cannot be used with category \"ApiManagement\"; ApiManagement connections use ApiKey, "
+		"ProjectManagedIdentity or AAD."},
+	{TF_RULE_ONE_OF_WHEN, V("auth_type"), {"category", V("ModelGateway")}, V("ApiKey", "OAuth2"),
+		"Unsupported auth_type for this category",
+		"auth_type \"{value}\" cannot be used with category \"ModelGateway\"; ModelGateway connections use ApiKey or "
+		"OAuth2."},
+	{TF_RULE_EXACTLY_ONE, V("api_key", "api_key_wo"), {"auth_type", V("ApiKey")}, NULL, "Missing API key",
+		"auth_type \"ApiKey\" needs exactly one of api_key or api_key_wo (write-only, Terraform 1.11 and later)."},
+	{TF_RULE_ONLY_WHEN, V("api_key", "api_key_wo"), {"auth_type", V("ApiKey")}, NULL, "API key not used",
+		"{value} is only used with auth_type \"ApiKey\", not \"{when}\"."},
+	{TF_RULE_REQUIRED_WITH, V("api_key_wo_version", "api_key_wo"), {0}, NULL, "api_key_wo_version without api_key_wo",
+		"api_key_wo_version only says when to send api_key_wo again; set api_key_wo too, or remove it."},
+	{TF_RULE_REQUIRED_WHEN, V("oauth2"), {"auth_type", V("OAuth2")}, NULL, "Missing OAuth2 settings",
+		"auth_type \"OAuth2\" needs oauth2 = { client_id, client_secret, token_url } (token_url an https:// URL; "
+		"scopes optional)."},
+	{TF_RULE_ONLY_WHEN, V("oauth2"), {"auth_type", V("OAuth2")}, NULL, "OAuth2 settings not used",
+		"oauth2 is only used with auth_type \"OAuth2\", not \"{when}\"."},
+	{TF_RULE_EXACTLY_ONE, V("oauth2.client_secret", "oauth2.client_secret_wo"), {"oauth2", NULL}, NULL,
+		"Missing OAuth2 client secret", "oauth2 needs exactly one of client_secret or client_secret_wo (write-only)."},
+	{TF_RULE_REQUIRED_WITH, V("oauth2.client_secret_wo_version", "oauth2.client_secret_wo"), {0}, NULL,
+		"client_secret_wo_version without client_secret_wo",
+		"oauth2.client_secret_wo_version only says when to send oauth2.client_secret_wo again; set client_secret_wo "
+		"too, or remove it."},
+	{TF_RULE_ONLY_WHEN, V("audience"), {"auth_type", V("ProjectManagedIdentity")}, NULL, "audience not used",
+		"audience is only used with auth_type \"ProjectManagedIdentity\", not \"{when}\"."},
+	{TF_RULE_CONFLICTS, V("models", "model_discovery"), {0}, NULL, "Conflicting model settings",
+		"Use either models (a static list) or model_discovery (dynamic discovery), not both."},
+	{TF_RULE_REQUIRED_WHEN, V("models", "model_discovery"), {"category", V("ModelGateway")}, NULL, "Missing models",
+		"A ModelGateway connection needs models (a static list) or model_discovery (dynamic discovery)."},
+	{0},
+};
+#undef V
+
 static const tf_block_type gc_blocks[] = {FOUNDRY_ARM_TIMEOUTS, {0}};
 
 const tf_block foundry_gc_schema = {
@@ -245,25 +283,11 @@ const tf_block foundry_gc_schema = {
 		       "read back only if a response carries `credentials.clientId`).",
 	.attributes = gc_attrs,
 	.blocks = gc_blocks,
+	.rules = gc_rules,
 };
 
 /* --------------------------------------------------------------- validate */
 
-static int is_unknown(const cty_value *v)
-{
-	return v && !cty_is_known(v);
-}
-
-/* Set in config, or not known yet (unknowns are not judged, so they count as "maybe set"). */
-static int is_set(const cty_value *v)
-{
-	return v && (!cty_is_known(v) || !cty_is_null(v));
-}
-
-static int is_known_null(const cty_value *v)
-{
-	return !v || (cty_is_known(v) && cty_is_null(v));
-}
 
 /* Host of an absolute URL ("" when it has none). */
 static char *url_host(fy_arena *a, const char *url)
@@ -290,127 +314,34 @@ static int ends_with_ci(const char *s, const char *suffix)
 	return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-static const char *one_of(const char *s, const char *const *allowed)
-{
-	for (; s && *allowed; allowed++)
-		if (strcmp(s, *allowed) == 0)
-			return s;
-	return NULL;
-}
-
-/* oauth2: exactly one of client_secret and client_secret_wo; a version only with the write-only secret. */
-static void validate_oauth2_secret(tf_ctx *ctx, const cty_value *oauth2)
-{
-	fy_arena *a = tf_ctx_arena(ctx);
-	const cty_value *secret = cty_get_attr(oauth2, "client_secret");
-	const cty_value *secret_wo = cty_get_attr(oauth2, "client_secret_wo");
-	cty_path *base = tf_path(ctx, "oauth2");
-	if (!is_set(secret) && !is_set(secret_wo))
-		tf_error(ctx, cty_path_attr(a, base, "client_secret"), "Missing OAuth2 client secret",
-			"oauth2 needs exactly one of client_secret or client_secret_wo (write-only).");
-	else if (is_set(secret) && is_set(secret_wo))
-		tf_error(ctx, cty_path_attr(a, base, "client_secret_wo"), "Conflicting OAuth2 client secrets",
-			"Set exactly one of oauth2.client_secret or oauth2.client_secret_wo, not both.");
-	if (is_set(cty_get_attr(oauth2, "client_secret_wo_version")) && is_known_null(secret_wo))
-		tf_error(ctx, cty_path_attr(a, base, "client_secret_wo_version"),
-			"client_secret_wo_version without client_secret_wo",
-			"oauth2.client_secret_wo_version only says when to send oauth2.client_secret_wo again; set "
-			"client_secret_wo too, or remove it.");
-}
-
+/* What the declared rules cannot say: names unique without regard to case, managed keys kept out of
+ * extra_metadata, and APIM's host. */
 static void gc_validate(tf_ctx *ctx, const cty_value *config)
 {
 	fy_arena *a = tf_ctx_arena(ctx);
-	/* Values the table's one_of already rejected are not judged again (one error per mistake). */
-	const char *category = one_of(cty_get_string(config, "category"), categories);
-	const char *auth_type = one_of(cty_get_string(config, "auth_type"), auth_types);
-
-	/* Category / auth type combinations (notes 2.2). */
-	if (category && auth_type) {
-		const char *allowed = NULL;
-		if (strcmp(category, "ApiManagement") == 0 && strcmp(auth_type, "ApiKey") && strcmp(auth_type, "ProjectManagedIdentity") &&
-		    strcmp(auth_type, "AAD"))
-			allowed = "ApiKey, ProjectManagedIdentity or AAD";
-		else if (strcmp(category, "ModelGateway") == 0 && strcmp(auth_type, "ApiKey") && strcmp(auth_type, "OAuth2"))
-			allowed = "ApiKey or OAuth2";
-		if (allowed)
-			tf_error(ctx, tf_path(ctx, "auth_type"), "Unsupported auth_type for this category",
-				"auth_type \"%s\" cannot be used with category \"%s\"; %s connections use %s.", auth_type,
-				category, category, allowed);
-	}
-
-	/* Credentials that belong to the chosen auth type, and only those. */
-	const cty_value *key = cty_get_attr(config, "api_key");
-	const cty_value *key_wo = cty_get_attr(config, "api_key_wo");
-	const cty_value *oauth2 = cty_get_attr(config, "oauth2");
-	if (auth_type && strcmp(auth_type, "ApiKey") == 0) {
-		if (!is_set(key) && !is_set(key_wo))
-			tf_error(ctx, tf_path(ctx, "api_key"), "Missing API key",
-				"auth_type \"ApiKey\" needs exactly one of api_key or api_key_wo (write-only, Terraform 1.11 "
-				"and later).");
-		else if (is_set(key) && is_set(key_wo))
-			tf_error(ctx, tf_path(ctx, "api_key_wo"), "Conflicting API keys",
-				"Set exactly one of api_key or api_key_wo, not both.");
-	} else if (auth_type) {
-		if (is_set(key))
-			tf_error(ctx, tf_path(ctx, "api_key"), "API key not used",
-				"api_key is only used with auth_type \"ApiKey\", not \"%s\".", auth_type);
-		if (is_set(key_wo))
-			tf_error(ctx, tf_path(ctx, "api_key_wo"), "API key not used",
-				"api_key_wo is only used with auth_type \"ApiKey\", not \"%s\".", auth_type);
-	}
-	if (is_set(cty_get_attr(config, "api_key_wo_version")) && is_known_null(key_wo))
-		tf_error(ctx, tf_path(ctx, "api_key_wo_version"), "api_key_wo_version without api_key_wo",
-			"api_key_wo_version only says when to send api_key_wo again; set api_key_wo too, or remove it.");
-
-	if (auth_type && strcmp(auth_type, "OAuth2") == 0) {
-		if (!is_set(oauth2))
-			tf_error(ctx, tf_path(ctx, "oauth2"), "Missing OAuth2 settings",
-				"auth_type \"OAuth2\" needs oauth2 = { client_id, client_secret, token_url } (token_url an "
-				"https:// URL; scopes optional).");
-		else if (cty_is_known(oauth2))
-			validate_oauth2_secret(ctx, oauth2);
-	} else if (auth_type && is_set(oauth2)) {
-		tf_error(ctx, tf_path(ctx, "oauth2"), "OAuth2 settings not used",
-			"oauth2 is only used with auth_type \"OAuth2\", not \"%s\".", auth_type);
-	}
-
-	if (auth_type && strcmp(auth_type, "ProjectManagedIdentity") && is_set(cty_get_attr(config, "audience")))
-		tf_error(ctx, tf_path(ctx, "audience"), "audience not used",
-			"audience is only used with auth_type \"ProjectManagedIdentity\", not \"%s\".", auth_type);
-
-	/* Static or dynamic discovery, not both (notes 2.3); ModelGateway has no default discovery. */
+	/* Agents address a model as <connection>/<name>: names must be unique, and deployment names are looked up
+	 * without regard to case, as Azure names are. */
 	const cty_value *models = cty_get_attr(config, "models");
-	const cty_value *discovery = cty_get_attr(config, "model_discovery");
-	if (is_set(models) && is_set(discovery) && !is_unknown(models) && !is_unknown(discovery))
-		tf_error(ctx, tf_path(ctx, "model_discovery"), "Conflicting model settings",
-			"Use either models (a static list) or model_discovery (dynamic discovery), not both.");
-	if (category && strcmp(category, "ModelGateway") == 0 && is_known_null(models) && is_known_null(discovery))
-		tf_error(ctx, tf_path(ctx, "models"), "Missing models",
-			"A ModelGateway connection needs models (a static list) or model_discovery (dynamic discovery).");
-
-	/* Agents address a model as <connection>/<name>: names must be unique. */
 	if (models && cty_is_known(models) && !cty_is_null(models)) {
 		size_t n = cty_length(models);
 		for (size_t j = 1; j < n; j++) {
 			const char *nj = cty_get_string(cty_index(models, j), "name");
 			for (size_t i = 0; nj && i < j; i++) {
 				const char *ni = cty_get_string(cty_index(models, i), "name");
-				if (ni && strcasecmp(ni, nj) == 0) {
-					cty_path *p = cty_path_attr(a, cty_path_index(a, tf_path(ctx, "models"), (int64_t)j), "name");
-					/* Deployment names are looked up without regard to case, as Azure names are. */
-					if (strcmp(ni, nj) == 0)
-						tf_error(ctx, p, "Duplicate model name",
-							"models[%zu] and models[%zu] are both named \"%s\"; agents address a model as "
-							"<connection>/<name>, so names must be unique.",
-							i, j, nj);
-					else
-						tf_error(ctx, p, "Duplicate model name",
-							"models[%zu] \"%s\" and models[%zu] \"%s\" differ only in case; deployment "
-							"names are matched without regard to case, so agents could not tell them apart.",
-							i, ni, j, nj);
-					break;
-				}
+				if (!ni || strcasecmp(ni, nj) != 0)
+					continue;
+				cty_path *p = cty_path_attr(a, cty_path_index(a, tf_path(ctx, "models"), (int64_t)j), "name");
+				if (strcmp(ni, nj) == 0)
+					tf_error(ctx, p, "Duplicate model name",
+						"models[%zu] and models[%zu] are both named \"%s\"; agents address a model as "
+						"<connection>/<name>, so names must be unique.",
+						i, j, nj);
+				else
+					tf_error(ctx, p, "Duplicate model name",
+						"models[%zu] \"%s\" and models[%zu] \"%s\" differ only in case; deployment names are "
+						"matched without regard to case, so agents could not tell them apart.",
+						i, ni, j, nj);
+				break;
 			}
 		}
 	}
@@ -429,6 +360,7 @@ static void gc_validate(tf_ctx *ctx, const cty_value *config)
 
 	/* APIM's gateway host (notes 2.2): Foundry rejects custom domains today, so say so before apply. */
 	const char *target = cty_get_string(config, "target");
+	const char *category = cty_get_string(config, "category");
 	if (target && category && strcmp(category, "ApiManagement") == 0 && strncasecmp(target, "https://", 8) == 0) {
 		char *host = url_host(a, target);
 		if (*host && !ends_with_ci(host, ".azure-api.net"))
@@ -437,6 +369,17 @@ static void gc_validate(tf_ctx *ctx, const cty_value *config)
 				"ApiManagement connections; use the gateway's *.azure-api.net URL.",
 				host);
 	}
+}
+
+/* Set, or not known yet. */
+static int is_unknown(const cty_value *v)
+{
+	return v && !cty_is_known(v);
+}
+
+static int is_known_null(const cty_value *v)
+{
+	return !v || (cty_is_known(v) && cty_is_null(v));
 }
 
 /* ------------------------------------------------------------------- plan */

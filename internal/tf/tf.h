@@ -115,12 +115,43 @@ typedef struct tf_block_type {
 	int64_t min_items, max_items;
 } tf_block_type;
 
+/*
+ * Cross-attribute rules, declared beside the attributes (tf_rules.c). Attributes are named by path ("api_key",
+ * "oauth2.client_secret": through single nested objects). "Set" means known and not null. One treatment of
+ * unknown values for every rule: a rule that reads a value not known yet is not judged now (the CLI validates
+ * again once it is known). Texts may say {value} (the first attribute's value) and {when} (the condition's).
+ */
+typedef enum tf_rule_kind {
+	TF_RULE_END = 0,
+	TF_RULE_CONFLICTS,     /* at most one of attrs is set */
+	TF_RULE_EXACTLY_ONE,   /* exactly one of attrs is set (none: summary/detail; several: "Conflicting arguments") */
+	TF_RULE_REQUIRED_WITH, /* attrs[0] set: attrs[1..] must be set too */
+	TF_RULE_REQUIRED_WHEN, /* when `when` holds, at least one of attrs must be set */
+	TF_RULE_ONLY_WHEN,     /* each of attrs may be set only while `when` holds */
+	TF_RULE_ONE_OF_WHEN    /* when `when` holds, attrs[0] must be one of `values` */
+} tf_rule_kind;
+
+typedef struct tf_condition {
+	const char *attr;           /* NULL: always */
+	const char *const *values;  /* the attribute equals one of these; NULL: the attribute is set */
+} tf_condition;
+
+typedef struct tf_rule {
+	tf_rule_kind kind;
+	const char *const *attrs;   /* NULL-terminated paths */
+	tf_condition when;
+	const char *const *values;  /* ONE_OF_WHEN */
+	const char *summary;
+	const char *detail;
+} tf_rule;
+
 typedef struct tf_block {
 	int64_t version;                  /* schema version, for resources */
 	const char *description;          /* Markdown */
 	const tf_attribute *attributes;   /* NULL-name terminated */
 	const tf_block_type *blocks;      /* NULL-name terminated, or NULL */
 	const char *deprecation;
+	const tf_rule *rules;             /* TF_RULE_END-terminated, or NULL */
 } tf_block;
 
 /* ------------------------------------------------------- per-call context */

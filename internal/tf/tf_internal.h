@@ -74,6 +74,9 @@ struct tf_ctx {
 	const void *impl;          /* the running resource's or data source's impl */
 };
 
+/* Judge a block's declared rules against a configuration (tf_rules.c). */
+void tf_rules_judge(tf_ctx *ctx, const tf_rule *rules, const cty_value *config);
+
 /* Every user-set sensitive or write-only string under obj, registered with the log redactor (tf_server.c). */
 void tf_register_secrets(const tf_cobj *o, const cty_value *obj);
 

@@ -278,6 +278,43 @@ static int compile_object(compiler *c, tf_cobj **out, const tf_attribute *attrs,
 	return FY_OK;
 }
 
+/* 1 when a rule's dotted path names an attribute (through single nested attributes). */
+static int rule_path_ok(const tf_cobj *o, const char *path)
+{
+	for (const char *p = path; o != NULL;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		const tf_cattr *hit = NULL;
+		for (size_t i = 0; i < o->nattrs; i++)
+			if (strlen(o->attrs[i].name) == n && strncmp(o->attrs[i].name, p, n) == 0)
+				hit = &o->attrs[i];
+		if (hit == NULL)
+			return 0;
+		if (!dot)
+			return 1;
+		o = hit->nesting == TF_NEST_SINGLE ? hit->nested : NULL;
+		p = dot + 1;
+	}
+	return 0;
+}
+
+/* A rule that names no attribute would silently never fire: refuse the table at start-up. */
+static int check_rules(const tf_cobj *root, const tf_rule *rules, const char *what)
+{
+	for (const tf_rule *r = rules; r != NULL && r->kind != TF_RULE_END; r++) {
+		if (r->attrs == NULL || r->attrs[0] == NULL || r->summary == NULL || r->detail == NULL)
+			return fy_error_set(FY_EINVALID, "%s: rule %zu needs attributes, a summary and a detail", what,
+				(size_t)(r - rules));
+		for (const char *const *p = r->attrs; *p; p++)
+			if (!rule_path_ok(root, *p))
+				return fy_error_set(FY_EINVALID, "%s: rule \"%s\" names no attribute \"%s\"", what, r->summary, *p);
+		if (r->when.attr && !rule_path_ok(root, r->when.attr))
+			return fy_error_set(FY_EINVALID, "%s: rule \"%s\" names no attribute \"%s\"", what, r->summary,
+				r->when.attr);
+	}
+	return FY_OK;
+}
+
 int tf_schema_compile(tf_schema **out, fy_arena *a, const tf_block *def, int precompile, const char *what)
 {
 	compiler c = {.a = a, .precompile = precompile};
@@ -287,6 +324,8 @@ int tf_schema_compile(tf_schema **out, fy_arena *a, const tf_block *def, int pre
 		return fy_error_set(FY_EINVALID, "%s: negative schema version", what);
 	tf_cobj *root = NULL;
 	int rc = compile_object(&c, &root, def->attributes, def->blocks, 0, what);
+	if (rc == 0)
+		rc = check_rules(root, def->rules, what);
 	if (rc != 0) {
 		for (size_t i = 0; i < c.nregexes; i++)
 			regfree(c.regexes[i]);

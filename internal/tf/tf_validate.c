@@ -265,6 +265,7 @@ void tf_resource_validate(tf_ctx *ctx, const tf_resource *r, const cty_value *co
 	if (s->def->deprecation != NULL)
 		tf_warning(ctx, NULL, "Deprecated Resource", "%s", s->def->deprecation);
 	tf_validate_config(ctx, s, config);
+	tf_rules_judge(ctx, s->def->rules, config);
 	if (r->validate != NULL && config != NULL && cty_is_known(config) && !cty_is_null(config))
 		r->validate(ctx, config);
 }

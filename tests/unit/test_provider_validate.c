@@ -113,7 +113,7 @@ END_TEST
 START_TEST(api_key_rules)
 {
 	expect_one(cfg(APIM, "api_key", "null", NULL), TF_ERROR, "api_key", "Missing API key", "api_key_wo");
-	expect_one(cfg(APIM, "api_key_wo", "\"k2\"", NULL), TF_ERROR, "api_key_wo", "Conflicting API keys", NULL);
+	expect_one(cfg(APIM, "api_key_wo", "\"k2\"", NULL), TF_ERROR, "api_key_wo", "Conflicting arguments", NULL);
 	expect_one(cfg(APIM, "auth_type", "\"AAD\"", NULL), TF_ERROR, "api_key", "API key not used", "AAD");
 	expect_one(cfg(APIM, "auth_type", "\"AAD\"", "api_key", "null", "api_key_wo", "\"k\"", NULL), TF_ERROR,
 		"api_key_wo", "API key not used", NULL);
