@@ -32,15 +32,18 @@ static int group_name_valid(const char *s, size_t n)
 	return 1;
 }
 
-const foundry_arm_name_rule foundry_arm_rule_group = {group_name_valid,
-	"1-90 characters: letters, digits, '_', '-', '.', '(', ')', not ending with '.'"};
-const foundry_arm_name_rule foundry_arm_rule_account = {account_name_valid,
-	"2-64 characters: letters, digits, '_', '.', '-', starting with a letter or digit"};
+const foundry_arm_name_rule foundry_arm_rule_group = {
+	group_name_valid, "1-90 characters: letters, digits, '_', '-', '.', '(', ')', not ending with '.'"};
+const foundry_arm_name_rule foundry_arm_rule_account = {
+	account_name_valid, "2-64 characters: letters, digits, '_', '.', '-', starting with a letter or digit"};
 
-#define BASE_SEGMENTS                                                                                          \
-	{"subscriptions", NULL, "subscription", NULL}, {"resourceGroups", NULL, "resource group", &foundry_arm_rule_group}, \
-		{"providers", "Microsoft.CognitiveServices", "provider namespace", NULL},                           \
-		{"accounts", NULL, "account", &foundry_arm_rule_account}
+#define BASE_SEGMENTS                                                                     \
+	{"subscriptions", NULL, "subscription", NULL},                                    \
+		{"resourceGroups", NULL, "resource group", &foundry_arm_rule_group},      \
+		{"providers", "Microsoft.CognitiveServices", "provider namespace", NULL}, \
+	{                                                                                 \
+		"accounts", NULL, "account", &foundry_arm_rule_account                    \
+	}
 
 static const foundry_arm_segment account_segments[] = {BASE_SEGMENTS, {NULL, NULL, NULL, NULL}};
 static const foundry_arm_segment project_segments[] = {
@@ -66,14 +69,15 @@ static size_t shape_text(char *buf, size_t n, const foundry_arm_shape *s, const 
 /* The accepted shapes, one a line, for the end of a message. */
 static const char *shapes_text(char *buf, size_t n, const foundry_arm_idspec *spec, int with_child)
 {
-	size_t o = (size_t)snprintf(buf, n, "Expected the ARM id of a %s:",
-		with_child ? spec->noun : "parent (an account or a project)");
+	size_t o = (size_t)snprintf(
+		buf, n, "Expected the ARM id of a %s:", with_child ? spec->noun : "parent (an account or a project)");
 	if (!with_child && spec->parents[0] && !spec->parents[1])
 		o = (size_t)snprintf(buf, n, "Expected the ARM id of a Foundry %s:", spec->parents[0]->what);
 	else if (!with_child) {
 		o = (size_t)snprintf(buf, n, "Expected the ARM id of a Foundry ");
 		for (size_t i = 0; spec->parents[i]; i++)
-			o += (size_t)snprintf(buf + o, o < n ? n - o : 0, "%s%s", i ? " or " : "", spec->parents[i]->what);
+			o += (size_t)snprintf(
+				buf + o, o < n ? n - o : 0, "%s%s", i ? " or " : "", spec->parents[i]->what);
 		o += (size_t)snprintf(buf + o, o < n ? n - o : 0, ":");
 	}
 	for (size_t i = 0; spec->parents[i]; i++) {
@@ -156,7 +160,8 @@ int foundry_arm_parent_parse(size_t *out_shape, const foundry_arm_idspec *spec, 
 	char shapes[1024], why_buf[512];
 	parsed p;
 	if (split_parts(&p, id) < 0)
-		return fy_error_set(FY_EINVALID, "%s\n\n%s", fy_error_last()->message, shapes_text(shapes, sizeof shapes, spec, 0));
+		return fy_error_set(
+			FY_EINVALID, "%s\n\n%s", fy_error_last()->message, shapes_text(shapes, sizeof shapes, spec, 0));
 	for (size_t i = 0; spec->parents[i]; i++) {
 		const char *why;
 		if (!match_shape(&why, why_buf, sizeof why_buf, spec->parents[i], &p))
@@ -177,8 +182,8 @@ int foundry_arm_name_valid(const foundry_arm_idspec *spec, const char *name)
 	return name && spec->name->valid(name, strlen(name));
 }
 
-int foundry_arm_id_split(char **out_parent, char **out_name, fy_arena *a, const foundry_arm_idspec *spec,
-	const char *id)
+int foundry_arm_id_split(
+	char **out_parent, char **out_name, fy_arena *a, const foundry_arm_idspec *spec, const char *id)
 {
 	char shapes[1024];
 	char sep[96];

@@ -6,8 +6,8 @@
  * Segment names and the namespace match without regard to case, as ARM matches them; the id's own spelling is
  * kept. Messages show every accepted shape.
  */
-#ifndef FOUNDRY_ARM_ID_H
-#define FOUNDRY_ARM_ID_H
+#ifndef FOUNDRY_PROVIDER_ARM_ID_H
+#define FOUNDRY_PROVIDER_ARM_ID_H
 
 #include <stddef.h>
 
@@ -21,23 +21,23 @@ typedef struct foundry_arm_name_rule {
 
 /* One key/value pair of an id: /{key}/{value}. A fixed value (the provider namespace) has `value` set. */
 typedef struct foundry_arm_segment {
-	const char *key;                      /* "subscriptions", "resourceGroups", "providers", "accounts" */
-	const char *value;                    /* "Microsoft.CognitiveServices" for providers; NULL: a name */
-	const char *what;                     /* "account": in messages and in {placeholders} */
-	const foundry_arm_name_rule *name;    /* NULL: any non-empty value */
+	const char *key; /* "subscriptions", "resourceGroups", "providers", "accounts" */
+	const char *value; /* "Microsoft.CognitiveServices" for providers; NULL: a name */
+	const char *what; /* "account": in messages and in {placeholders} */
+	const foundry_arm_name_rule *name; /* NULL: any non-empty value */
 } foundry_arm_segment;
 
 /* A parent shape: its segments, NULL-key terminated. */
 typedef struct foundry_arm_shape {
-	const char *what;                     /* "project" */
+	const char *what; /* "project" */
 	const foundry_arm_segment *segments;
 } foundry_arm_shape;
 
 /* What a resource's id looks like: {parent}/{collection}/{name}. */
 typedef struct foundry_arm_idspec {
-	const char *noun;                     /* "connection" */
+	const char *noun; /* "connection" */
 	const foundry_arm_shape *const *parents; /* NULL-terminated; each accepted parent shape */
-	const char *collection;               /* "connections" */
+	const char *collection; /* "connections" */
 	const foundry_arm_name_rule *name;
 } foundry_arm_idspec;
 
@@ -47,8 +47,8 @@ int foundry_arm_parent_parse(size_t *out_shape, const foundry_arm_idspec *spec, 
 
 /* Split "{parent}/{collection}/{name}" (any case for the collection) into parent and name in the arena, keeping
  * the spelling; FY_EINVALID with a message that shows the accepted shapes otherwise. */
-int foundry_arm_id_split(char **out_parent, char **out_name, fy_arena *a, const foundry_arm_idspec *spec,
-	const char *id);
+int foundry_arm_id_split(
+	char **out_parent, char **out_name, fy_arena *a, const foundry_arm_idspec *spec, const char *id);
 
 /* "{parent}/{collection}/{name}" in the arena. */
 char *foundry_arm_id_join(fy_arena *a, const foundry_arm_idspec *spec, const char *parent, const char *name);

@@ -16,13 +16,25 @@
 static const tf_validator v_duration[];
 
 static const tf_attribute timeout_attrs[] = {
-	{.name = "create", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_duration,
+	{.name = "create",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.validators = v_duration,
 		.description = "How long a create may take, retries included, e.g. `\"30m\"` (default 10 minutes)."},
-	{.name = "read", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_duration,
+	{.name = "read",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.validators = v_duration,
 		.description = "How long a read may take (default 10 minutes)."},
-	{.name = "update", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_duration,
+	{.name = "update",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.validators = v_duration,
 		.description = "How long an update may take (default 10 minutes)."},
-	{.name = "delete", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_duration,
+	{.name = "delete",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.validators = v_duration,
 		.description = "How long a delete may take (default 10 minutes)."},
 	{0},
 };
@@ -59,8 +71,9 @@ int foundry_duration_ms(long *out, const char *s)
 			if (strncmp(end, units[u].unit, strlen(units[u].unit)) == 0)
 				break;
 		if (u == sizeof units / sizeof units[0])
-			return fy_error_set(FY_EINVALID, "\"%s\" is not a duration: a unit (h, m, s, ms) must follow %.*s", s,
-				(int)(end - p), p);
+			return fy_error_set(FY_EINVALID,
+				"\"%s\" is not a duration: a unit (h, m, s, ms) must follow %.*s", s, (int)(end - p),
+				p);
 		total += v * units[u].ms;
 		p = end + strlen(units[u].unit);
 	}
@@ -136,8 +149,8 @@ static int call(arm_result **out, tf_ctx *ctx, const foundry_arm_resource *res, 
 		return FY_EAUTH;
 	}
 	tflog_kv(TFLOG_DEBUG, LOG_MODULE, "ARM request", "method", method, "id", id, NULL);
-	int rc = arm_do_within(out, arm, method, id, res->api_version ? res->api_version : foundry_client_api_version(c),
-		body, timeout_ms);
+	int rc = arm_do_within(out, arm, method, id,
+		res->api_version ? res->api_version : foundry_client_api_version(c), body, timeout_ms);
 	if (rc < 0)
 		foundry_arm_error(ctx, what, id, NULL);
 	return rc;
@@ -150,7 +163,8 @@ static char *id_of(tf_ctx *ctx, const foundry_arm_resource *res, const cty_value
 	const char *name = cty_get_string(v, "name");
 	if (parent && name)
 		return foundry_arm_id_join(tf_ctx_arena(ctx), res->id, parent, name);
-	tf_error(ctx, NULL, fy_arena_sprintf(tf_ctx_arena(ctx), "Failed to %s", what), "parent_id and name must be known.");
+	tf_error(ctx, NULL, fy_arena_sprintf(tf_ctx_arena(ctx), "Failed to %s", what),
+		"parent_id and name must be known.");
 	return NULL;
 }
 
@@ -241,8 +255,9 @@ int foundry_arm_create(cty_value **out_state, tf_ctx *ctx, const cty_value *plan
 		return rc;
 	long status = r->status;
 	if (status == 200)
-		tf_error(ctx, NULL, fy_arena_sprintf(a, "%c%s already exists", toupper((unsigned char)res->id->noun[0]),
-					    res->id->noun + 1),
+		tf_error(ctx, NULL,
+			fy_arena_sprintf(
+				a, "%c%s already exists", toupper((unsigned char)res->id->noun[0]), res->id->noun + 1),
 			"A %s \"%s\" already exists in %s, and this resource would overwrite it. Nothing was written.\n\n"
 			"To manage the existing %s with Terraform, import it into this resource's address (shown "
 			"above), for example:\n\n"
@@ -250,8 +265,8 @@ int foundry_arm_create(cty_value **out_state, tf_ctx *ctx, const cty_value *plan
 			"or with an import block (Terraform 1.5 and later, OpenTofu):\n\n"
 			"  import {\n    to = %s.NAME\n    id = \"%s\"\n  }\n\n"
 			"Otherwise choose another name, or delete the existing %s first.",
-			res->id->noun, cty_get_string(planned, "name"), cty_get_string(planned, "parent_id"), res->id->noun,
-			res->type_name, id, res->type_name, id, res->id->noun);
+			res->id->noun, cty_get_string(planned, "name"), cty_get_string(planned, "parent_id"),
+			res->id->noun, res->type_name, id, res->type_name, id, res->id->noun);
 	else if (status != 404)
 		foundry_arm_error(ctx, what, id, r);
 	arm_result_free(r);
@@ -260,8 +275,8 @@ int foundry_arm_create(cty_value **out_state, tf_ctx *ctx, const cty_value *plan
 	return put(out_state, ctx, res, planned, config, NULL);
 }
 
-int foundry_arm_update(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *prior,
-	const cty_value *config)
+int foundry_arm_update(
+	cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *prior, const cty_value *config)
 {
 	const foundry_arm_resource *res = impl_of(ctx);
 	*out_state = cty_copy(tf_ctx_arena(ctx), prior);
@@ -378,19 +393,19 @@ static cty_value *project(fy_arena *a, const cty_value *v, const cty_type *t)
 			items[i] = project(a, cty_index(v, i), cty_type_elem(t));
 		return cty_list(a, cty_type_elem(t), n, items);
 	}
-	default:
-		return cty_copy(a, v);
+	default: return cty_copy(a, v);
 	}
 }
 
-int foundry_arm_lookup(cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *res, const char *id,
-	const cty_path *path)
+int foundry_arm_lookup(
+	cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *res, const char *id, const cty_path *path)
 {
 	fy_arena *a = tf_ctx_arena(ctx);
 	char *parent, *name;
 	*out_state = NULL;
 	if (foundry_arm_id_split(&parent, &name, a, res->id, id) < 0) {
-		tf_error(ctx, path, fy_arena_sprintf(a, "Invalid %s id", res->id->noun), "%s", fy_error_last()->message);
+		tf_error(
+			ctx, path, fy_arena_sprintf(a, "Invalid %s id", res->id->noun), "%s", fy_error_last()->message);
 		return FY_EINVALID;
 	}
 	const cty_type *rt;
@@ -404,8 +419,9 @@ int foundry_arm_lookup(cty_value **out_state, tf_ctx *ctx, const foundry_arm_res
 	if (rc < 0)
 		return rc;
 	if (r->status == 404) {
-		tf_error(ctx, path, fy_arena_sprintf(a, "%c%s not found", toupper((unsigned char)res->id->noun[0]),
-					    res->id->noun + 1),
+		tf_error(ctx, path,
+			fy_arena_sprintf(
+				a, "%c%s not found", toupper((unsigned char)res->id->noun[0]), res->id->noun + 1),
 			"%c%s \"%s\" was not found.", toupper((unsigned char)res->id->noun[0]), res->id->noun + 1, id);
 		arm_result_free(r);
 		return FY_ENOTFOUND;
@@ -440,8 +456,9 @@ int foundry_arm_data_read(cty_value **out_state, tf_ctx *ctx, const cty_value *c
 		return rc;
 	if (r->status == 404) {
 		/* A data source must find its object (unlike a resource, where 404 means "create it again"). */
-		tf_error(ctx, tf_path(ctx, "name"), fy_arena_sprintf(a, "%c%s not found",
-						     toupper((unsigned char)res->id->noun[0]), res->id->noun + 1),
+		tf_error(ctx, tf_path(ctx, "name"),
+			fy_arena_sprintf(
+				a, "%c%s not found", toupper((unsigned char)res->id->noun[0]), res->id->noun + 1),
 			"%c%s \"%s\" was not found.", toupper((unsigned char)res->id->noun[0]), res->id->noun + 1, id);
 		arm_result_free(r);
 		return FY_ENOTFOUND;
@@ -490,8 +507,9 @@ void foundry_arm_plan_identity(tf_ctx *ctx, const cty_value *prior, cty_value *p
 	}
 	const char *parent = cty_get_string(planned, "parent_id");
 	const char *name = cty_get_string(planned, "name");
-	cty_object_set(planned, "id", parent && name && res ? cty_string(a, foundry_arm_id_join(a, res->id, parent, name))
-							   : cty_unknown(a, cty_type_string()));
+	cty_object_set(planned, "id",
+		parent && name && res ? cty_string(a, foundry_arm_id_join(a, res->id, parent, name))
+				      : cty_unknown(a, cty_type_string()));
 }
 
 void foundry_arm_validate_parent(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)

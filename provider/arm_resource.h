@@ -7,8 +7,8 @@
  * Conventions every such resource follows: the attributes `parent_id`, `name` and `id`
  * ({parent_id}/{collection}/{name}, known at plan time), and a `timeouts` block (foundry_arm_timeouts).
  */
-#ifndef FOUNDRY_ARM_RESOURCE_H
-#define FOUNDRY_ARM_RESOURCE_H
+#ifndef FOUNDRY_PROVIDER_ARM_RESOURCE_H
+#define FOUNDRY_PROVIDER_ARM_RESOURCE_H
 
 #include <cjson/cJSON.h>
 
@@ -17,10 +17,10 @@
 #include "provider/arm_id.h"
 
 typedef struct foundry_arm_resource {
-	const char *type_name;           /* "foundry_gateway_connection": named in the import advice */
-	const tf_block *schema;          /* the resource's schema (a data source reads through it) */
-	const foundry_arm_idspec *id;    /* the id's shape; its noun names the object in every message */
-	const char *api_version;         /* NULL: the provider's api_version */
+	const char *type_name; /* "foundry_gateway_connection": named in the import advice */
+	const tf_block *schema; /* the resource's schema (a data source reads through it) */
+	const foundry_arm_idspec *id; /* the id's shape; its noun names the object in every message */
+	const char *api_version; /* NULL: the provider's api_version */
 	/* The full PUT body for `planned`; write-only values come from `config` (may be NULL). */
 	int (*to_arm)(cJSON **out_body, const cty_value *planned, const cty_value *config);
 	/* State from a GET or PUT body. `prior` is the state, or for import and data sources a stub holding only
@@ -34,16 +34,16 @@ typedef struct foundry_arm_resource {
 /* tf_resource / tf_data_source operations; they find their foundry_arm_resource in tf_ctx_impl(). */
 int foundry_arm_create(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *config);
 int foundry_arm_read(cty_value **out_state, tf_ctx *ctx, const cty_value *state);
-int foundry_arm_update(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *prior,
-	const cty_value *config);
+int foundry_arm_update(
+	cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *prior, const cty_value *config);
 int foundry_arm_delete(tf_ctx *ctx, const cty_value *prior);
 int foundry_arm_import(cty_value **out_state, tf_ctx *ctx, const char *id);
 int foundry_arm_data_read(cty_value **out_state, tf_ctx *ctx, const cty_value *config);
 
 /* Read one object by its ARM id into the resource's state type (for data sources that take an id, such as the
  * gateway check). Not found, a bad id or an unreadable answer are error diagnostics at `path`. */
-int foundry_arm_lookup(cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *res, const char *id,
-	const cty_path *path);
+int foundry_arm_lookup(
+	cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *res, const char *id, const cty_path *path);
 
 /* modify_plan's share: `id` from parent_id and name, and a parent_id or name that differs from the prior one only
  * in case kept as it was (ARM ids are case-insensitive: no replacement for a change of spelling). */
@@ -57,7 +57,10 @@ void foundry_arm_validate_name(const tf_validator *self, const cty_value *v, con
  * azapi have it; each bounds that operation, retries included (default 10 minutes). A resource lists
  * FOUNDRY_ARM_TIMEOUTS in its block's `blocks`. */
 extern const tf_block foundry_arm_timeouts_block;
-#define FOUNDRY_ARM_TIMEOUTS {.name = "timeouts", .nesting = TF_NEST_SINGLE, .block = &foundry_arm_timeouts_block}
+#define FOUNDRY_ARM_TIMEOUTS                                                                        \
+	{                                                                                           \
+		.name = "timeouts", .nesting = TF_NEST_SINGLE, .block = &foundry_arm_timeouts_block \
+	}
 /* "1h30m" -> 5400000; FY_EINVALID for anything else (no sign, no days: what Go's time.ParseDuration takes,
  * less negatives). */
 int foundry_duration_ms(long *out, const char *s);

@@ -20,10 +20,12 @@ struct foundry_client {
 };
 
 /* The auth_options string fields, so copying and freeing cannot miss one. */
+/* clang-format off */
 #define AUTH_STRINGS(X)                                                                                        \
 	X(tenant_id) X(client_id) X(client_secret) X(client_secret_file_path) X(client_certificate_path)      \
 	X(client_certificate_password) X(oidc_token) X(oidc_token_file_path) X(oidc_request_url)              \
 	X(oidc_request_token) X(msi_endpoint) X(authority_host) X(audience)
+/* clang-format on */
 
 static char *dup_or_null(const char *s)
 {
@@ -51,7 +53,8 @@ int foundry_client_new(foundry_client **out, const foundry_client_options *o)
 	AUTH_STRINGS(COPY)
 #undef COPY
 	c->auth.http = c->http;
-	c->endpoint = dup_or_null(o->resource_manager_endpoint ? o->resource_manager_endpoint : "https://management.azure.com");
+	c->endpoint = dup_or_null(
+		o->resource_manager_endpoint ? o->resource_manager_endpoint : "https://management.azure.com");
 	c->api_version = dup_or_null(o->api_version);
 	c->config_unknown = o->config_unknown;
 	pthread_mutex_init(&c->mu, NULL);

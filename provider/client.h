@@ -5,8 +5,8 @@
  * ARM call and cached, so `validate` and a plan with nothing to refresh never need credentials (and a plan
  * whose provider configuration is still unknown works). Thread-safe: RPCs run concurrently.
  */
-#ifndef FOUNDRY_CLIENT_H
-#define FOUNDRY_CLIENT_H
+#ifndef FOUNDRY_PROVIDER_CLIENT_H
+#define FOUNDRY_PROVIDER_CLIENT_H
 
 #include "internal/arm/arm.h"
 #include "internal/auth/auth.h"
@@ -15,11 +15,11 @@
 typedef struct foundry_client foundry_client;
 
 typedef struct foundry_client_options {
-	auth_options auth;                     /* strings are copied; `http` is ignored (the client's own is used) */
+	auth_options auth; /* strings are copied; `http` is ignored (the client's own is used) */
 	const char *resource_manager_endpoint; /* "https://management.azure.com" */
-	const char *api_version;               /* connections api-version */
+	const char *api_version; /* connections api-version */
 	const char *user_agent;
-	const char *ca_file;                   /* extra CA bundle (tests); NULL = system */
+	const char *ca_file; /* extra CA bundle (tests); NULL = system */
 	/* Set when the provider configuration held values unknown at plan time: ARM calls then fail with a
 	 * diagnostic instead of authenticating with half a configuration. */
 	int config_unknown;

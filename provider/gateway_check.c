@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "internal/http/http.h"
+#include "internal/common/fy_time.h"
 #include "internal/log/tflog.h"
 #include "provider/arm_resource.h"
 #include "provider/client.h"
@@ -79,7 +80,7 @@ static void validate_resolve(const tf_validator *self, const cty_value *v, const
 		const char *val = cty_as_string(cty_index(v, i), NULL);
 		const char *kc = strrchr(k, ':'), *vc = val ? strrchr(val, ':') : NULL;
 		if (!kc || kc == k || !kc[1] || strspn(kc + 1, "0123456789") != strlen(kc + 1) ||
-		    (val && (!vc || vc == val || !vc[1] || strspn(vc + 1, "0123456789") != strlen(vc + 1))))
+			(val && (!vc || vc == val || !vc[1] || strspn(vc + 1, "0123456789") != strlen(vc + 1))))
 			tf_diag_add(d, TF_ERROR, cty_path_key(a, path, k), "Invalid resolve entry",
 				"resolve maps \"host:port\" to \"address:port\", e.g. { \"gw.contoso.com:443\" = "
 				"\"10.0.0.5:443\" }; \"%s\" = \"%s\" is not of that form.",
@@ -94,12 +95,18 @@ static const tf_validator v_resolve[] = {{.kind = TF_V_FUNC, .func = validate_re
 static const tf_validator v_not_empty[] = {{.kind = TF_V_NOT_EMPTY}, {0}};
 
 static const tf_attribute step_attrs[] = {
-	{.name = "name", .type = "\"string\"", .flags = TF_COMPUTED,
+	{.name = "name",
+		.type = "\"string\"",
+		.flags = TF_COMPUTED,
 		.description = "What the step checks, e.g. `list models`, `get model gpt-4o`, `chat gpt-4o`, `token`."},
 	{.name = "method", .type = "\"string\"", .flags = TF_COMPUTED, .description = "HTTP method."},
-	{.name = "path", .type = "\"string\"", .flags = TF_COMPUTED,
+	{.name = "path",
+		.type = "\"string\"",
+		.flags = TF_COMPUTED,
 		.description = "URL path and query (never a secret; the host is the connection's target)."},
-	{.name = "status", .type = "\"number\"", .flags = TF_COMPUTED,
+	{.name = "status",
+		.type = "\"number\"",
+		.flags = TF_COMPUTED,
 		.description = "HTTP status, or 0 when no answer came (timeout, TLS or connection error)."},
 	{.name = "ok", .type = "\"bool\"", .flags = TF_COMPUTED, .description = "Whether the step succeeded."},
 	{.name = "duration_ms", .type = "\"number\"", .flags = TF_COMPUTED, .description = "How long it took."},
@@ -108,46 +115,84 @@ static const tf_attribute step_attrs[] = {
 static const tf_object step_object = {step_attrs};
 
 static const tf_attribute check_attrs[] = {
-	{.name = "connection_id", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_connection_id,
-		.description = "ARM id of the connection to check, e.g. `foundry_gateway_connection.apim.id`. Its target, "
-			       "category, auth type and metadata are read from ARM (one GET)."},
-	{.name = "api_key", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE, .validators = v_not_empty,
+	{.name = "connection_id",
+		.type = "\"string\"",
+		.flags = TF_REQUIRED,
+		.validators = v_connection_id,
+		.description =
+			"ARM id of the connection to check, e.g. `foundry_gateway_connection.apim.id`. Its target, "
+			"category, auth type and metadata are read from ARM (one GET)."},
+	{.name = "api_key",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL | TF_SENSITIVE,
+		.validators = v_not_empty,
 		.description = "The gateway key, for `ApiKey` connections (ARM never returns it)."},
-	{.name = "oauth2_client_id", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_not_empty,
-		.description = "For `OAuth2` connections: the client id (ARM does not return it; the token URL and scopes "
-			       "come from the connection)."},
-	{.name = "oauth2_client_secret", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE,
-		.validators = v_not_empty, .description = "For `OAuth2` connections: the client secret."},
-	{.name = "inference", .type = "\"bool\"", .flags = TF_OPTIONAL,
-		.description = "Also send one minimal chat completion per model (one short message, `max_tokens` 1), which "
-			       "proves the inference route, `inference_api_version` and `deployment_in_path`. Default "
-			       "false: it costs a token or two per model."},
-	{.name = "only_models", .type = "[\"list\",\"string\"]", .flags = TF_OPTIONAL,
+	{.name = "oauth2_client_id",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.validators = v_not_empty,
+		.description =
+			"For `OAuth2` connections: the client id (ARM does not return it; the token URL and scopes "
+			"come from the connection)."},
+	{.name = "oauth2_client_secret",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL | TF_SENSITIVE,
+		.validators = v_not_empty,
+		.description = "For `OAuth2` connections: the client secret."},
+	{.name = "inference",
+		.type = "\"bool\"",
+		.flags = TF_OPTIONAL,
+		.description =
+			"Also send one minimal chat completion per model (one short message, `max_tokens` 1), which "
+			"proves the inference route, `inference_api_version` and `deployment_in_path`. Default "
+			"false: it costs a token or two per model."},
+	{.name = "only_models",
+		.type = "[\"list\",\"string\"]",
+		.flags = TF_OPTIONAL,
 		.description = "Which models to check (default: the static list, or what discovery returns)."},
-	{.name = "timeout_seconds", .type = "\"number\"", .flags = TF_OPTIONAL, .validators = v_timeout,
+	{.name = "timeout_seconds",
+		.type = "\"number\"",
+		.flags = TF_OPTIONAL,
+		.validators = v_timeout,
 		.description = "Per request, 1 to 300; default 10."},
-	{.name = "ca_certificate", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_pem,
-		.description = "PEM certificates to trust instead of the system's (a private CA). TLS is always verified."},
-	{.name = "resolve", .type = "[\"map\",\"string\"]", .flags = TF_OPTIONAL, .validators = v_resolve,
-		.description = "`\"host:port\" = \"address:port\"` entries, as curl's `--resolve`: for private endpoints "
-			       "and split DNS. The certificate is still checked against the host name."},
-	{.name = "ok", .type = "\"bool\"", .flags = TF_COMPUTED,
-		.description = "True when every step succeeded."},
-	{.name = "problems", .type = "[\"list\",\"string\"]", .flags = TF_COMPUTED,
-		.description = "One line per failed step: the step, method and URL path, the status or transport error, "
-			       "and the attribute to look at."},
-	{.name = "models", .type = "[\"list\",\"string\"]", .flags = TF_COMPUTED,
+	{.name = "ca_certificate",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.validators = v_pem,
+		.description =
+			"PEM certificates to trust instead of the system's (a private CA). TLS is always verified."},
+	{.name = "resolve",
+		.type = "[\"map\",\"string\"]",
+		.flags = TF_OPTIONAL,
+		.validators = v_resolve,
+		.description =
+			"`\"host:port\" = \"address:port\"` entries, as curl's `--resolve`: for private endpoints "
+			"and split DNS. The certificate is still checked against the host name."},
+	{.name = "ok", .type = "\"bool\"", .flags = TF_COMPUTED, .description = "True when every step succeeded."},
+	{.name = "problems",
+		.type = "[\"list\",\"string\"]",
+		.flags = TF_COMPUTED,
+		.description =
+			"One line per failed step: the step, method and URL path, the status or transport error, "
+			"and the attribute to look at."},
+	{.name = "models",
+		.type = "[\"list\",\"string\"]",
+		.flags = TF_COMPUTED,
 		.description = "The models the gateway listed (dynamic discovery) or the connection names (static)."},
-	{.name = "steps", .nested = &step_object, .nesting = TF_NEST_LIST, .flags = TF_COMPUTED,
+	{.name = "steps",
+		.nested = &step_object,
+		.nesting = TF_NEST_LIST,
+		.flags = TF_COMPUTED,
 		.description = "Every request made, in order."},
 	{0},
 };
 
 const tf_block foundry_gateway_check_schema = {
-	.description = "Checks a gateway connection the way Foundry's agent service uses it: discovery, "
-		       "authentication and (optionally) one chat completion per model, from where Terraform runs. Nothing "
-		       "is sent unless this data source is declared. Use it in a `check {}` block (a warning) or a "
-		       "postcondition (an error).",
+	.description =
+		"Checks a gateway connection the way Foundry's agent service uses it: discovery, "
+		"authentication and (optionally) one chat completion per model, from where Terraform runs. Nothing "
+		"is sent unless this data source is declared. Use it in a `check {}` block (a warning) or a "
+		"postcondition (an error).",
 	.attributes = check_attrs,
 };
 
@@ -165,10 +210,10 @@ typedef struct checker {
 	fy_arena *a;
 	http_client *http;
 	long timeout_ms;
-	const cty_value *conn;  /* the connection's state, read from ARM */
-	const char *target;     /* without a trailing '/' */
+	const cty_value *conn; /* the connection's state, read from ARM */
+	const char *target; /* without a trailing '/' */
 	int apim;
-	const char **headers;   /* auth and custom headers for gateway requests */
+	const char **headers; /* auth and custom headers for gateway requests */
 	size_t nheaders, capheaders;
 	step *steps;
 	size_t nsteps, capsteps;
@@ -212,13 +257,6 @@ static void add_model(checker *k, const char *name)
 	k->models[k->nmodels++] = fy_arena_strdup(k->a, name);
 }
 
-static long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* The URL's path and query: what a step shows (the host is the target's; secrets never go in URLs here). */
 static const char *url_path(fy_arena *a, const char *url)
 {
@@ -253,18 +291,26 @@ static int request(http_response **out, checker *k, const char *name, const char
 	for (size_t i = 0; extra_headers && extra_headers[i] && h < 31; i++)
 		hdrs[h++] = extra_headers[i];
 	hdrs[h] = NULL;
-	http_request req = {.method = method, .url = url, .headers = hdrs, .body = body,
-		.body_len = body ? strlen(body) : 0, .timeout_ms = k->timeout_ms, .log_module = LOG_MODULE};
-	long t0 = mono_ms();
+	http_request req = {.method = method,
+		.url = url,
+		.headers = hdrs,
+		.body = body,
+		.body_len = body ? strlen(body) : 0,
+		.timeout_ms = k->timeout_ms,
+		.log_module = LOG_MODULE};
+	long t0 = fy_now_ms();
 	http_response *r = NULL;
 	int rc = http_do(&r, k->http, &req);
 	k->steps = grow(k->a, k->steps, &k->capsteps, k->nsteps, sizeof *k->steps);
 	step *s = &k->steps[k->nsteps++];
-	*s = (step){.name = fy_arena_strdup(k->a, name), .method = method, .path = url_path(k->a, url),
-		.status = rc == 0 ? r->status : 0, .ms = mono_ms() - t0};
+	*s = (step){.name = fy_arena_strdup(k->a, name),
+		.method = method,
+		.path = url_path(k->a, url),
+		.status = rc == 0 ? r->status : 0,
+		.ms = fy_now_ms() - t0};
 	s->ok = rc == 0 && r->status >= 200 && r->status < 300;
 	*out = r;
-	if (rc != 0) {
+	if (rc < 0) {
 		const char *why = rc == FY_ETIMEOUT ? "no answer within timeout_seconds" : fy_error_last()->message;
 		problem(k, "%s: %s %s -> %s (check target and network reach%s)", name, method, s->path, why,
 			rc == FY_ETIMEOUT ? "; or raise timeout_seconds" : ", ca_certificate, resolve");
@@ -272,8 +318,9 @@ static int request(http_response **out, checker *k, const char *name, const char
 	}
 	if (r->status >= 300 && r->status < 400) {
 		const char *loc = http_response_header(r, "location");
-		problem(k, "%s: %s %s -> %ld redirect to %s, not followed (Foundry does not follow it either): target "
-			   "is not the gateway API's own URL",
+		problem(k,
+			"%s: %s %s -> %ld redirect to %s, not followed (Foundry does not follow it either): target "
+			"is not the gateway API's own URL",
 			name, method, s->path, r->status, loc ? loc : "(no Location)");
 	}
 	return 0;
@@ -306,9 +353,10 @@ static void status_problem(checker *k, const http_response *r, const char *name,
 	else if (st == 404 && strcasecmp(code, "DeploymentNotFound") == 0)
 		hint = "the deployment does not exist behind the gateway: check models[].name";
 	else if (st == 404 && discovery)
-		hint = k->apim ? "the gateway has no list-deployments or get-deployment operation (dynamic discovery needs "
-				 "both) or deployment_api_version is wrong, or target is not the API's base URL"
-			       : "model_discovery's endpoints do not exist at target, or target is not the API's base URL";
+		hint = k->apim
+			? "the gateway has no list-deployments or get-deployment operation (dynamic discovery needs "
+			  "both) or deployment_api_version is wrong, or target is not the API's base URL"
+			: "model_discovery's endpoints do not exist at target, or target is not the API's base URL";
 	else if (st == 404)
 		hint = "no such route: deployment_in_path may be set the wrong way, or target is not the API's base URL";
 	else if (st == 400 && strcasecmp(code, "DeploymentNotFound") == 0)
@@ -320,8 +368,8 @@ static void status_problem(checker *k, const http_response *r, const char *name,
 		hint = "the gateway throttled the check: try again later";
 	else
 		hint = "the gateway failed: see its logs";
-	problem(k, "%s: %s %s -> %ld%s%s%s: %s", name, s->method, s->path, st, *code ? " (" : "", code, *code ? ")" : "",
-		hint);
+	problem(k, "%s: %s %s -> %ld%s%s%s: %s", name, s->method, s->path, st, *code ? " (" : "", code,
+		*code ? ")" : "", hint);
 }
 
 /* ------------------------------------------------------------------ auth */
@@ -368,7 +416,8 @@ static int set_auth(checker *k, const cty_value *config)
 		hname = hname ? hname : "api-key";
 		fmt = fmt ? fmt : "{api_key}";
 		const char *at = strstr(fmt, "{api_key}");
-		char *value = at ? fy_arena_sprintf(a, "%.*s%s%s", (int)(at - fmt), fmt, key, at + 9) : fy_arena_strdup(a, key);
+		char *value = at ? fy_arena_sprintf(a, "%.*s%s%s", (int)(at - fmt), fmt, key, at + 9)
+				 : fy_arena_strdup(a, key);
 		add_header(k, fy_arena_sprintf(a, "%s: %s", hname, value));
 	} else if (auth && strcmp(auth, "OAuth2") == 0) {
 		const cty_value *o = cty_get_attr(k->conn, "oauth2");
@@ -389,10 +438,13 @@ static int set_auth(checker *k, const cty_value *config)
 		char *scope = fy_arena_strdup(a, "");
 		const cty_value *sc = cty_get_attr(o, "scopes");
 		for (size_t i = 0; sc && cty_is_known(sc) && !cty_is_null(sc) && i < cty_length(sc); i++)
-			scope = fy_arena_sprintf(a, "%s%s%s", scope, i ? " " : "", cty_as_string(cty_index(sc, i), NULL));
+			scope = fy_arena_sprintf(
+				a, "%s%s%s", scope, i ? " " : "", cty_as_string(cty_index(sc, i), NULL));
 		char *body = fy_arena_sprintf(a, "grant_type=client_credentials&client_id=%s&client_secret=%s%s%s",
-			form_value(a, cid), form_value(a, secret), *scope ? "&scope=" : "", *scope ? form_value(a, scope) : "");
-		const char *form[] = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL};
+			form_value(a, cid), form_value(a, secret), *scope ? "&scope=" : "",
+			*scope ? form_value(a, scope) : "");
+		const char *form[] = {
+			"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL};
 		http_response *r = NULL;
 		size_t saved = k->nheaders;
 		k->nheaders = 0; /* the token endpoint gets no gateway headers */
@@ -411,8 +463,9 @@ static int set_auth(checker *k, const cty_value *config)
 			}
 			cJSON_Delete(j);
 		} else if (rc == 0) {
-			problem(k, "token: POST %s -> %ld: the identity provider refused the client credentials: check "
-				   "oauth2_client_id, oauth2_client_secret and oauth2.scopes",
+			problem(k,
+				"token: POST %s -> %ld: the identity provider refused the client credentials: check "
+				"oauth2_client_id, oauth2_client_secret and oauth2.scopes",
 				k->steps[k->nsteps - 1].path, r->status);
 		}
 		http_response_free(r);
@@ -423,14 +476,21 @@ static int set_auth(checker *k, const cty_value *config)
 		const char *aud = cty_get_string(k->conn, "audience");
 		aud = aud ? aud : FOUNDRY_DEFAULT_AUDIENCE;
 		char *tok = NULL;
-		long t0 = mono_ms();
+		long t0 = fy_now_ms();
 		int rc = foundry_client_token_for(&tok, tf_ctx_provider_data(k->ctx), aud);
 		k->steps = grow(k->a, k->steps, &k->capsteps, k->nsteps, sizeof *k->steps);
-		k->steps[k->nsteps++] = (step){.name = fy_arena_sprintf(a, "token for %s (the caller's identity, not the "
-									    "project's)", aud),
-			.method = "", .path = "", .status = 0, .ok = rc == 0, .ms = mono_ms() - t0};
-		if (rc != 0) {
-			problem(k, "token: no token for %s from the provider's credentials: %s", aud, fy_error_last()->message);
+		k->steps[k->nsteps++] = (step){.name = fy_arena_sprintf(a,
+						       "token for %s (the caller's identity, not the "
+						       "project's)",
+						       aud),
+			.method = "",
+			.path = "",
+			.status = 0,
+			.ok = rc == 0,
+			.ms = fy_now_ms() - t0};
+		if (rc < 0) {
+			problem(k, "token: no token for %s from the provider's credentials: %s", aud,
+				fy_error_last()->message);
 		} else {
 			tflog_add_secret(tok);
 			add_header(k, fy_arena_sprintf(a, "Authorization: Bearer %s", tok));
@@ -458,8 +518,7 @@ static void names_from_list(checker *k, const http_response *r)
 	if (!cJSON_IsArray(arr))
 		arr = cJSON_GetObjectItemCaseSensitive(j, "data");
 	const cJSON *it;
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach (it, arr) {
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
 		if (!cJSON_IsString(n))
 			n = cJSON_GetObjectItemCaseSensitive(it, "id");
@@ -467,8 +526,9 @@ static void names_from_list(checker *k, const http_response *r)
 			add_model(k, n->valuestring);
 	}
 	if (!cJSON_IsArray(arr))
-		problem(k, "list models: %s %s -> %ld but the answer is not a model list ({\"value\": [...]} or {\"data\": "
-			   "[...]}): check model_discovery.deployment_provider and the list endpoint",
+		problem(k,
+			"list models: %s %s -> %ld but the answer is not a model list ({\"value\": [...]} or {\"data\": "
+			"[...]}): check model_discovery.deployment_provider and the list endpoint",
 			k->steps[k->nsteps - 1].method, k->steps[k->nsteps - 1].path, r->status);
 	cJSON_Delete(j);
 }
@@ -499,7 +559,8 @@ static void discover(checker *k, const char *list_ep, const char *get_ep, const 
 				: fy_arena_strdup(k->a, get_ep);
 		char *name = fy_arena_sprintf(k->a, "get model %s", m);
 		r = NULL;
-		if (request(&r, k, name, "GET", with_version(k, join(k, path), ver), acc, NULL) == 0 && r->status != 200)
+		if (request(&r, k, name, "GET", with_version(k, join(k, path), ver), acc, NULL) == 0 &&
+			r->status != 200)
 			status_problem(k, r, name, "discovery");
 		http_response_free(r);
 	}
@@ -527,7 +588,8 @@ static void infer(checker *k, const char *model)
 	const char *hdrs[] = {"Content-Type: application/json", "Accept: application/json", NULL};
 	char *name = fy_arena_sprintf(k->a, "chat %s", model);
 	http_response *r = NULL;
-	if (request(&r, k, name, "POST", with_version(k, url, ver), hdrs, body) == 0 && (r->status < 200 || r->status >= 300))
+	if (request(&r, k, name, "POST", with_version(k, url, ver), hdrs, body) == 0 &&
+		(r->status < 200 || r->status >= 300))
 		status_problem(k, r, name, "inference");
 	http_response_free(r);
 	cJSON_free(body);
@@ -567,7 +629,8 @@ static const char **connect_to(fy_arena *a, const cty_value *resolve)
 	size_t n = resolve && cty_is_known(resolve) && !cty_is_null(resolve) ? cty_length(resolve) : 0;
 	const char **out = fy_arena_alloc(a, (n + 1) * sizeof *out);
 	for (size_t i = 0; i < n; i++)
-		out[i] = fy_arena_sprintf(a, "%s:%s", cty_map_key(resolve, i), cty_as_string(cty_index(resolve, i), NULL));
+		out[i] = fy_arena_sprintf(
+			a, "%s:%s", cty_map_key(resolve, i), cty_as_string(cty_index(resolve, i), NULL));
 	out[n] = NULL;
 	return out;
 }
@@ -595,7 +658,8 @@ static int check_read(cty_value **out_state, tf_ctx *ctx, const cty_value *confi
 	k.apim = strcmp(cty_get_string(conn, "category"), "ApiManagement") == 0;
 
 	http_options ho = {.ca_pem = cty_get_string(config, "ca_certificate"),
-		.connect_to = connect_to(a, cty_get_attr(config, "resolve")), .connect_timeout_ms = k.timeout_ms};
+		.connect_to = connect_to(a, cty_get_attr(config, "resolve")),
+		.connect_timeout_ms = k.timeout_ms};
 	if (http_client_new(&k.http, &ho) < 0) {
 		tf_error(ctx, NULL, "Cannot check the gateway", "%s", fy_error_last()->message);
 		return FY_ERROR;
@@ -625,8 +689,8 @@ static int check_read(cty_value **out_state, tf_ctx *ctx, const cty_value *confi
 				problem(&k, "only_models: \"%s\" is not among the connection's models", onlyv[i]);
 		}
 	} else if (disc && !cty_is_null(disc)) {
-		discover(&k, cty_get_string(disc, "list_models_endpoint"), cty_get_string(disc, "get_model_endpoint"), onlyv,
-			nonly);
+		discover(&k, cty_get_string(disc, "list_models_endpoint"), cty_get_string(disc, "get_model_endpoint"),
+			onlyv, nonly);
 	} else if (k.apim) {
 		/* APIM without models or modelDiscovery: Foundry's APIM defaults (APIM-Connection-Objects.md). */
 		discover(&k, "/deployments", "/deployments/{deploymentName}", onlyv, nonly);

@@ -1,6 +1,6 @@
 /* data "foundry_gateway_check": probes a connection's gateway as Foundry's agents would. */
-#ifndef FOUNDRY_GATEWAY_CHECK_H
-#define FOUNDRY_GATEWAY_CHECK_H
+#ifndef FOUNDRY_PROVIDER_GATEWAY_CHECK_H
+#define FOUNDRY_PROVIDER_GATEWAY_CHECK_H
 
 #include "internal/tf/tf.h"
 

@@ -87,73 +87,125 @@ static const tf_validator v_not_empty[] = {{.kind = TF_V_NOT_EMPTY}, {0}};
 static const tf_validator v_get_model_endpoint[] = {{.kind = TF_V_NOT_EMPTY},
 	{.kind = TF_V_CONTAINS,
 		.pattern = "{deploymentName}",
-		.message = "get_model_endpoint must contain the placeholder {deploymentName}, which Foundry replaces with "
-			   "the deployment it looks up (for example \"/deployments/{deploymentName}\")."},
+		.message =
+			"get_model_endpoint must contain the placeholder {deploymentName}, which Foundry replaces with "
+			"the deployment it looks up (for example \"/deployments/{deploymentName}\")."},
 	{0}};
 static const tf_validator v_deployment_provider[] = {{.kind = TF_V_ONE_OF, .one_of = deployment_providers}, {0}};
 static const tf_validator v_auth_config_type[] = {{.kind = TF_V_ONE_OF, .one_of = auth_config_types}, {0}};
-static const tf_validator v_auth_format[] = {{.kind = TF_V_CONTAINS,
-						     .pattern = "{api_key}",
-						     .message = "format must contain the placeholder {api_key}, which Foundry replaces "
-								"with the key (for example \"Bearer {api_key}\")."},
+static const tf_validator v_auth_format[] = {
+	{.kind = TF_V_CONTAINS,
+		.pattern = "{api_key}",
+		.message = "format must contain the placeholder {api_key}, which Foundry replaces "
+			   "with the key (for example \"Bearer {api_key}\")."},
 	{0}};
 
 static const tf_attribute oauth2_attrs[] = {
-	{.name = "client_id", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_not_empty,
-		.description = "Client id Foundry presents to the identity provider (sent as `credentials.clientId`). Any "
-			       "identity provider's id is accepted, not only Entra ID GUIDs. ARM's GET returns no "
-			       "credentials, so it is kept from state and is null after import; should a response carry "
-			       "`credentials.clientId`, that value is read back."},
-	{.name = "client_secret", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE, .validators = v_not_empty,
-		.description = "Client secret (sent as `credentials.clientSecret`). ARM never returns it: it is kept from "
-			       "state, and is null after import. Set this or `client_secret_wo`."},
-	{.name = "client_secret_wo", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY,
+	{.name = "client_id",
+		.type = "\"string\"",
+		.flags = TF_REQUIRED,
 		.validators = v_not_empty,
-		.description = "Write-only client secret (Terraform 1.11 and later, OpenTofu 1.11 and later): never stored "
-			       "in plan or state. It is sent on every create and update; change `client_secret_wo_version` "
-			       "to send a new secret."},
-	{.name = "client_secret_wo_version", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description =
+			"Client id Foundry presents to the identity provider (sent as `credentials.clientId`). Any "
+			"identity provider's id is accepted, not only Entra ID GUIDs. ARM's GET returns no "
+			"credentials, so it is kept from state and is null after import; should a response carry "
+			"`credentials.clientId`, that value is read back."},
+	{.name = "client_secret",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL | TF_SENSITIVE,
+		.validators = v_not_empty,
+		.description =
+			"Client secret (sent as `credentials.clientSecret`). ARM never returns it: it is kept from "
+			"state, and is null after import. Set this or `client_secret_wo`."},
+	{.name = "client_secret_wo",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY,
+		.validators = v_not_empty,
+		.description =
+			"Write-only client secret (Terraform 1.11 and later, OpenTofu 1.11 and later): never stored "
+			"in plan or state. It is sent on every create and update; change `client_secret_wo_version` "
+			"to send a new secret."},
+	{.name = "client_secret_wo_version",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
 		.description = "Any string; changing it triggers an update that sends the current `client_secret_wo`."},
-	{.name = "token_url", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_https,
-		.description = "Absolute `https://` URL of the token endpoint; Foundry uses the client-credentials flow "
-			       "(sent as `properties.tokenUrl`)."},
-	{.name = "scopes", .type = "[\"list\",\"string\"]", .flags = TF_OPTIONAL,
+	{.name = "token_url",
+		.type = "\"string\"",
+		.flags = TF_REQUIRED,
+		.validators = v_https,
+		.description =
+			"Absolute `https://` URL of the token endpoint; Foundry uses the client-credentials flow "
+			"(sent as `properties.tokenUrl`)."},
+	{.name = "scopes",
+		.type = "[\"list\",\"string\"]",
+		.flags = TF_OPTIONAL,
 		.description = "Scopes requested with the token (sent as the `properties.scopes` array)."},
 	{0},
 };
 static const tf_object oauth2_object = {oauth2_attrs};
 
 static const tf_attribute model_attrs[] = {
-	{.name = "name", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_not_empty,
+	{.name = "name",
+		.type = "\"string\"",
+		.flags = TF_REQUIRED,
+		.validators = v_not_empty,
 		.description = "Deployment name agents use (`<connection>/<name>`); unique within the connection."},
-	{.name = "model_name", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_not_empty,
+	{.name = "model_name",
+		.type = "\"string\"",
+		.flags = TF_REQUIRED,
+		.validators = v_not_empty,
 		.description = "Model name at the provider, e.g. `gpt-4o`."},
-	{.name = "model_version", .type = "\"string\"", .flags = TF_OPTIONAL,
+	{.name = "model_version",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
 		.description = "Model version, e.g. `2024-11-20`. May be `\"\"`; omitted from the wire when null."},
-	{.name = "model_format", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_not_empty,
+	{.name = "model_format",
+		.type = "\"string\"",
+		.flags = TF_REQUIRED,
+		.validators = v_not_empty,
 		.description = "Model format, e.g. `OpenAI`."},
 	{0},
 };
 static const tf_object model_object = {model_attrs};
 
 static const tf_attribute discovery_attrs[] = {
-	{.name = "list_models_endpoint", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_not_empty,
+	{.name = "list_models_endpoint",
+		.type = "\"string\"",
+		.flags = TF_REQUIRED,
+		.validators = v_not_empty,
 		.description = "Path, relative to `target`, that lists the models (e.g. `/deployments` or `/models`)."},
-	{.name = "get_model_endpoint", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_get_model_endpoint,
+	{.name = "get_model_endpoint",
+		.type = "\"string\"",
+		.flags = TF_REQUIRED,
+		.validators = v_get_model_endpoint,
 		.description = "Path, relative to `target`, of one model; must contain `{deploymentName}`."},
-	{.name = "deployment_provider", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_deployment_provider,
+	{.name = "deployment_provider",
+		.type = "\"string\"",
+		.flags = TF_REQUIRED,
+		.validators = v_deployment_provider,
 		.description = "Response format of the discovery endpoints: `OpenAI` or `AzureOpenAI`."},
 	{0},
 };
 static const tf_object discovery_object = {discovery_attrs};
 
 static const tf_attribute auth_config_attrs[] = {
-	{.name = "type", .type = "\"string\"", .flags = TF_OPTIONAL | TF_COMPUTED, .default_json = "\"api_key\"",
-		.validators = v_auth_config_type, .description = "Authentication scheme; only `api_key` today (the default)."},
-	{.name = "header_name", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_not_empty,
-		.description = "Header that carries the key (sent as `name`), e.g. `Authorization`. Foundry's default is "
-			       "`api-key`."},
-	{.name = "format", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_auth_format,
+	{.name = "type",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL | TF_COMPUTED,
+		.default_json = "\"api_key\"",
+		.validators = v_auth_config_type,
+		.description = "Authentication scheme; only `api_key` today (the default)."},
+	{.name = "header_name",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.validators = v_not_empty,
+		.description =
+			"Header that carries the key (sent as `name`), e.g. `Authorization`. Foundry's default is "
+			"`api-key`."},
+	{.name = "format",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.validators = v_auth_format,
 		.description = "Header value template; must contain `{api_key}`, e.g. `Bearer {api_key}`. Foundry's "
 			       "default is `{api_key}`."},
 	{0},
@@ -161,83 +213,147 @@ static const tf_attribute auth_config_attrs[] = {
 static const tf_object auth_config_object = {auth_config_attrs};
 
 static const tf_attribute gc_attrs[] = {
-	{.name = "id", .type = "\"string\"", .flags = TF_COMPUTED,
+	{.name = "id",
+		.type = "\"string\"",
+		.flags = TF_COMPUTED,
 		.description = "ARM id of the connection, `{parent_id}/connections/{name}`; known at plan time."},
-	{.name = "parent_id", .type = "\"string\"", .flags = TF_REQUIRED | TF_REPLACE, .validators = v_parent_id,
-		.description = "ARM id of the Foundry project (`.../accounts/{account}/projects/{project}`) or account "
-			       "(`.../accounts/{account}`) that owns the connection. Changing it replaces the connection."},
-	{.name = "name", .type = "\"string\"", .flags = TF_REQUIRED | TF_REPLACE, .validators = v_name,
-		.description = "Connection name, 3-33 characters: letters, digits, `_`, `-`, starting with a letter or "
-			       "digit. Agents address models as `<name>/<model>`. Changing it replaces the connection."},
-	{.name = "category", .type = "\"string\"", .flags = TF_REQUIRED | TF_REPLACE, .validators = v_category,
+	{.name = "parent_id",
+		.type = "\"string\"",
+		.flags = TF_REQUIRED | TF_REPLACE,
+		.validators = v_parent_id,
+		.description =
+			"ARM id of the Foundry project (`.../accounts/{account}/projects/{project}`) or account "
+			"(`.../accounts/{account}`) that owns the connection. Changing it replaces the connection."},
+	{.name = "name",
+		.type = "\"string\"",
+		.flags = TF_REQUIRED | TF_REPLACE,
+		.validators = v_name,
+		.description =
+			"Connection name, 3-33 characters: letters, digits, `_`, `-`, starting with a letter or "
+			"digit. Agents address models as `<name>/<model>`. Changing it replaces the connection."},
+	{.name = "category",
+		.type = "\"string\"",
+		.flags = TF_REQUIRED | TF_REPLACE,
+		.validators = v_category,
 		.description = "`ApiManagement` (Azure API Management) or `ModelGateway` (any other gateway). Changing "
 			       "it replaces the connection."},
-	{.name = "target", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_target,
+	{.name = "target",
+		.type = "\"string\"",
+		.flags = TF_REQUIRED,
+		.validators = v_target,
 		.description = "Absolute `https://` base URL of the gateway API, without `/chat/completions`. With "
 			       "`ApiManagement` the host should be `*.azure-api.net`."},
-	{.name = "auth_type", .type = "\"string\"", .flags = TF_REQUIRED, .validators = v_auth_type,
+	{.name = "auth_type",
+		.type = "\"string\"",
+		.flags = TF_REQUIRED,
+		.validators = v_auth_type,
 		.description = "How Foundry authenticates to the gateway: `ApiKey`, `ProjectManagedIdentity` or `AAD` "
 			       "with `ApiManagement`; `ApiKey` or `OAuth2` with `ModelGateway`."},
-	{.name = "api_key", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE, .validators = v_not_empty,
-		.description = "Gateway key (for APIM, the subscription key), sent as `credentials.key` with "
-			       "`auth_type = \"ApiKey\"`. ARM never returns it: it is kept from state and is null after "
-			       "import. Set this or `api_key_wo`."},
-	{.name = "api_key_wo", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY,
+	{.name = "api_key",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL | TF_SENSITIVE,
 		.validators = v_not_empty,
-		.description = "Write-only gateway key (Terraform 1.11 and later): never stored in plan or state. It is "
-			       "sent on every create and update; change `api_key_wo_version` to send a new key."},
-	{.name = "api_key_wo_version", .type = "\"string\"", .flags = TF_OPTIONAL,
+		.description =
+			"Gateway key (for APIM, the subscription key), sent as `credentials.key` with "
+			"`auth_type = \"ApiKey\"`. ARM never returns it: it is kept from state and is null after "
+			"import. Set this or `api_key_wo`."},
+	{.name = "api_key_wo",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY,
+		.validators = v_not_empty,
+		.description =
+			"Write-only gateway key (Terraform 1.11 and later): never stored in plan or state. It is "
+			"sent on every create and update; change `api_key_wo_version` to send a new key."},
+	{.name = "api_key_wo_version",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
 		.description = "Any string; changing it triggers an update that sends the current `api_key_wo`. A "
 			       "string so that dates, hashes or counters all fit."},
-	{.name = "audience", .type = "\"string\"", .flags = TF_OPTIONAL | TF_COMPUTED, .validators = v_not_empty,
+	{.name = "audience",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL | TF_COMPUTED,
+		.validators = v_not_empty,
 		.description = "Token audience with `auth_type = \"ProjectManagedIdentity\"` (sent as "
 			       "`properties.audience`); defaults to `https://cognitiveservices.azure.com`. Not allowed "
 			       "with other auth types."},
-	{.name = "oauth2", .nested = &oauth2_object, .nesting = TF_NEST_SINGLE, .flags = TF_OPTIONAL,
+	{.name = "oauth2",
+		.nested = &oauth2_object,
+		.nesting = TF_NEST_SINGLE,
+		.flags = TF_OPTIONAL,
 		.description = "OAuth2 client-credentials settings, required with `auth_type = \"OAuth2\"`."},
-	{.name = "shared_to_all", .type = "\"bool\"", .flags = TF_OPTIONAL | TF_COMPUTED, .default_json = "false",
+	{.name = "shared_to_all",
+		.type = "\"bool\"",
+		.flags = TF_OPTIONAL | TF_COMPUTED,
+		.default_json = "false",
 		.description = "Share the connection with every user of the project (`properties.isSharedToAll`). "
 			       "Defaults to `false`."},
-	{.name = "deployment_in_path", .type = "\"bool\"", .flags = TF_OPTIONAL | TF_COMPUTED, .default_json = "false",
+	{.name = "deployment_in_path",
+		.type = "\"bool\"",
+		.flags = TF_OPTIONAL | TF_COMPUTED,
+		.default_json = "false",
 		.description = "`true`: Foundry calls `{target}/deployments/{deployment}/chat/completions`; `false`: "
 			       "`{target}/chat/completions` with the model in the body. Always sent as metadata "
 			       "`deploymentInPath` (`\"true\"`/`\"false\"`); defaults to `false`."},
-	{.name = "inference_api_version", .type = "\"string\"", .flags = TF_OPTIONAL,
-		.description = "`api-version` query value for inference calls (metadata `inferenceAPIVersion`); omitted "
-			       "when null. `\"\"` and absent are treated alike when reading."},
-	{.name = "deployment_api_version", .type = "\"string\"", .flags = TF_OPTIONAL,
-		.description = "`api-version` query value for discovery calls (metadata `deploymentAPIVersion`); omitted "
-			       "when null."},
-	{.name = "models", .nested = &model_object, .nesting = TF_NEST_LIST, .flags = TF_OPTIONAL,
+	{.name = "inference_api_version",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.description =
+			"`api-version` query value for inference calls (metadata `inferenceAPIVersion`); omitted "
+			"when null. `\"\"` and absent are treated alike when reading."},
+	{.name = "deployment_api_version",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.description =
+			"`api-version` query value for discovery calls (metadata `deploymentAPIVersion`); omitted "
+			"when null."},
+	{.name = "models",
+		.nested = &model_object,
+		.nesting = TF_NEST_LIST,
+		.flags = TF_OPTIONAL,
 		.validators = v_not_empty,
 		.description = "Static model list (metadata `models`, sent as a JSON string). Conflicts with "
 			       "`model_discovery`; a `ModelGateway` connection needs one of the two."},
-	{.name = "model_discovery", .nested = &discovery_object, .nesting = TF_NEST_SINGLE, .flags = TF_OPTIONAL,
+	{.name = "model_discovery",
+		.nested = &discovery_object,
+		.nesting = TF_NEST_SINGLE,
+		.flags = TF_OPTIONAL,
 		.description = "Dynamic model discovery (metadata `modelDiscovery`, sent as a JSON string). Conflicts "
 			       "with `models`."},
-	{.name = "custom_headers", .type = "[\"map\",\"string\"]", .flags = TF_OPTIONAL | TF_SENSITIVE,
+	{.name = "custom_headers",
+		.type = "[\"map\",\"string\"]",
+		.flags = TF_OPTIONAL | TF_SENSITIVE,
 		.validators = v_custom_headers,
-		.description = "Headers Foundry adds to inference requests (metadata `customHeaders`, sent as a JSON "
-			       "string). Sensitive because gateways often take keys here; note that ARM returns metadata "
-			       "in clear to anyone who can read the connection."},
-	{.name = "auth_config", .nested = &auth_config_object, .nesting = TF_NEST_SINGLE, .flags = TF_OPTIONAL,
+		.description =
+			"Headers Foundry adds to inference requests (metadata `customHeaders`, sent as a JSON "
+			"string). Sensitive because gateways often take keys here; note that ARM returns metadata "
+			"in clear to anyone who can read the connection."},
+	{.name = "auth_config",
+		.nested = &auth_config_object,
+		.nesting = TF_NEST_SINGLE,
+		.flags = TF_OPTIONAL,
 		.description = "Custom API-key header (metadata `authConfig`, sent as a JSON string), e.g. "
 			       "`{ header_name = \"Authorization\", format = \"Bearer {api_key}\" }`."},
-	{.name = "extra_metadata", .type = "[\"map\",\"string\"]", .flags = TF_OPTIONAL,
-		.description = "Other metadata keys, sent verbatim. Keys managed by an attribute (e.g. `deploymentInPath`, "
-			       "in any case) are rejected. Keys the service adds on its own are ignored unless named here."},
-	{.name = "metadata", .type = "[\"map\",\"string\"]", .flags = TF_COMPUTED,
-		.description = "The exact `properties.metadata` map sent to ARM, known at plan time, except `customHeaders`, "
-			       "whose values are secrets and live only in `custom_headers`. A plan shows here any key the "
-			       "service holds in another case than Foundry reads (e.g. `Models`), replaced by the right one."},
+	{.name = "extra_metadata",
+		.type = "[\"map\",\"string\"]",
+		.flags = TF_OPTIONAL,
+		.description =
+			"Other metadata keys, sent verbatim. Keys managed by an attribute (e.g. `deploymentInPath`, "
+			"in any case) are rejected. Keys the service adds on its own are ignored unless named here."},
+	{.name = "metadata",
+		.type = "[\"map\",\"string\"]",
+		.flags = TF_COMPUTED,
+		.description =
+			"The exact `properties.metadata` map sent to ARM, known at plan time, except `customHeaders`, "
+			"whose values are secrets and live only in `custom_headers`. A plan shows here any key the "
+			"service holds in another case than Foundry reads (e.g. `Models`), replaced by the right one."},
 	{0},
 };
 
 /* Which settings belong together, declared (tf_rule; notes/arm-connections.md 2.2 and 5.2). */
 #define V(...) ((const char *const[]){__VA_ARGS__, NULL})
 static const tf_rule gc_rules[] = {
-	{TF_RULE_ONE_OF_WHEN, V("auth_type"), {"category", V("ApiManagement")}, V("ApiKey", "ProjectManagedIdentity", "AAD"),
-		"Unsupported auth_type for this category",
+	{TF_RULE_ONE_OF_WHEN, V("auth_type"), {"category", V("ApiManagement")},
+		V("ApiKey", "ProjectManagedIdentity", "AAD"), "Unsupported auth_type for this category",
 		"auth_type \"{value}\" cannot be used with category \"ApiManagement\"; ApiManagement connections use ApiKey, "
 		"ProjectManagedIdentity or AAD."},
 	{TF_RULE_ONE_OF_WHEN, V("auth_type"), {"category", V("ModelGateway")}, V("ApiKey", "OAuth2"),
@@ -248,7 +364,8 @@ static const tf_rule gc_rules[] = {
 		"auth_type \"ApiKey\" needs exactly one of api_key or api_key_wo (write-only, Terraform 1.11 and later)."},
 	{TF_RULE_ONLY_WHEN, V("api_key", "api_key_wo"), {"auth_type", V("ApiKey")}, NULL, "API key not used",
 		"{value} is only used with auth_type \"ApiKey\", not \"{when}\"."},
-	{TF_RULE_REQUIRED_WITH, V("api_key_wo_version", "api_key_wo"), {0}, NULL, "api_key_wo_version without api_key_wo",
+	{TF_RULE_REQUIRED_WITH, V("api_key_wo_version", "api_key_wo"), {0}, NULL,
+		"api_key_wo_version without api_key_wo",
 		"api_key_wo_version only says when to send api_key_wo again; set api_key_wo too, or remove it."},
 	{TF_RULE_REQUIRED_WHEN, V("oauth2"), {"auth_type", V("OAuth2")}, NULL, "Missing OAuth2 settings",
 		"auth_type \"OAuth2\" needs oauth2 = { client_id, client_secret, token_url } (token_url an https:// URL; "
@@ -256,7 +373,8 @@ static const tf_rule gc_rules[] = {
 	{TF_RULE_ONLY_WHEN, V("oauth2"), {"auth_type", V("OAuth2")}, NULL, "OAuth2 settings not used",
 		"oauth2 is only used with auth_type \"OAuth2\", not \"{when}\"."},
 	{TF_RULE_EXACTLY_ONE, V("oauth2.client_secret", "oauth2.client_secret_wo"), {"oauth2", NULL}, NULL,
-		"Missing OAuth2 client secret", "oauth2 needs exactly one of client_secret or client_secret_wo (write-only)."},
+		"Missing OAuth2 client secret",
+		"oauth2 needs exactly one of client_secret or client_secret_wo (write-only)."},
 	{TF_RULE_REQUIRED_WITH, V("oauth2.client_secret_wo_version", "oauth2.client_secret_wo"), {0}, NULL,
 		"client_secret_wo_version without client_secret_wo",
 		"oauth2.client_secret_wo_version only says when to send oauth2.client_secret_wo again; set client_secret_wo "
@@ -275,19 +393,19 @@ static const tf_block_type gc_blocks[] = {FOUNDRY_ARM_TIMEOUTS, {0}};
 
 const tf_block foundry_gc_schema = {
 	.version = 0,
-	.description = "A Foundry \"bring your own AI gateway\" connection "
-		       "(`Microsoft.CognitiveServices/accounts/projects/connections` or `.../accounts/connections`, "
-		       "category `ApiManagement` or `ModelGateway`), with a typed schema that is encoded to the exact ARM "
-		       "body. Import with the connection's ARM id. ARM's GET returns no credentials, so `api_key`, "
-		       "`oauth2.client_secret` and `oauth2.client_id` are null after import (`oauth2.client_id` is "
-		       "read back only if a response carries `credentials.clientId`).",
+	.description =
+		"A Foundry \"bring your own AI gateway\" connection "
+		"(`Microsoft.CognitiveServices/accounts/projects/connections` or `.../accounts/connections`, "
+		"category `ApiManagement` or `ModelGateway`), with a typed schema that is encoded to the exact ARM "
+		"body. Import with the connection's ARM id. ARM's GET returns no credentials, so `api_key`, "
+		"`oauth2.client_secret` and `oauth2.client_id` are null after import (`oauth2.client_id` is "
+		"read back only if a response carries `credentials.clientId`).",
 	.attributes = gc_attrs,
 	.blocks = gc_blocks,
 	.rules = gc_rules,
 };
 
 /* --------------------------------------------------------------- validate */
-
 
 /* Host of an absolute URL ("" when it has none). */
 static char *url_host(fy_arena *a, const char *url)
@@ -330,7 +448,8 @@ static void gc_validate(tf_ctx *ctx, const cty_value *config)
 				const char *ni = cty_get_string(cty_index(models, i), "name");
 				if (!ni || strcasecmp(ni, nj) != 0)
 					continue;
-				cty_path *p = cty_path_attr(a, cty_path_index(a, tf_path(ctx, "models"), (int64_t)j), "name");
+				cty_path *p =
+					cty_path_attr(a, cty_path_index(a, tf_path(ctx, "models"), (int64_t)j), "name");
 				if (strcmp(ni, nj) == 0)
 					tf_error(ctx, p, "Duplicate model name",
 						"models[%zu] and models[%zu] are both named \"%s\"; agents address a model as "
@@ -353,8 +472,8 @@ static void gc_validate(tf_ctx *ctx, const cty_value *config)
 			const char *k = cty_map_key(extra, i);
 			const foundry_gc_managed_key *mk = foundry_gc_managed_key_find(k);
 			if (mk)
-				tf_error(ctx, cty_path_key(a, tf_path(ctx, "extra_metadata"), k), "Managed metadata key in extra_metadata",
-					"\"%s\": use %s", k, mk->attr);
+				tf_error(ctx, cty_path_key(a, tf_path(ctx, "extra_metadata"), k),
+					"Managed metadata key in extra_metadata", "\"%s\": use %s", k, mk->attr);
 		}
 	}
 
@@ -371,17 +490,6 @@ static void gc_validate(tf_ctx *ctx, const cty_value *config)
 	}
 }
 
-/* Set, or not known yet. */
-static int is_unknown(const cty_value *v)
-{
-	return v && !cty_is_known(v);
-}
-
-static int is_known_null(const cty_value *v)
-{
-	return !v || (cty_is_known(v) && cty_is_null(v));
-}
-
 /* ------------------------------------------------------------------- plan */
 
 static void gc_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value *prior, cty_value *planned)
@@ -394,12 +502,13 @@ static void gc_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value
 	foundry_arm_plan_identity(ctx, prior, planned);
 
 	/* audience defaults with ProjectManagedIdentity only, so it is not a table default. */
-	if (is_known_null(cty_get_attr(config, "audience"))) {
+	if (cty_is_absent(cty_get_attr(config, "audience"))) {
 		const cty_value *at = cty_get_attr(planned, "auth_type");
 		cty_value *aud;
-		if (is_unknown(at))
+		if (cty_is_unknown_value(at))
 			aud = cty_unknown(a, cty_type_string());
-		else if (cty_get_string(planned, "auth_type") && strcmp(cty_get_string(planned, "auth_type"), "ProjectManagedIdentity") == 0)
+		else if (cty_get_string(planned, "auth_type") &&
+			strcmp(cty_get_string(planned, "auth_type"), "ProjectManagedIdentity") == 0)
 			aud = cty_string(a, FOUNDRY_DEFAULT_AUDIENCE);
 		else
 			aud = cty_null(a, cty_type_string());
@@ -411,7 +520,7 @@ static void gc_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value
 	const cty_value *ac = cty_get_attr(planned, "auth_config");
 	const cty_value *cac = cty_get_attr(config, "auth_config");
 	if (ac && cty_is_known(ac) && !cty_is_null(ac) && cac && cty_is_known(cac) && !cty_is_null(cac) &&
-	    is_known_null(cty_get_attr(cac, "type")) && cty_get_string(ac, "type") == NULL) {
+		cty_is_absent(cty_get_attr(cac, "type")) && cty_get_string(ac, "type") == NULL) {
 		cty_value *copy = cty_copy(a, ac);
 		cty_object_set(copy, "type", cty_string(a, "api_key"));
 		cty_object_set(planned, "auth_config", copy);

@@ -1,12 +1,12 @@
 /* foundry_gateway_connection: the resource and the data source. */
-#ifndef FOUNDRY_GATEWAY_CONNECTION_H
-#define FOUNDRY_GATEWAY_CONNECTION_H
+#ifndef FOUNDRY_PROVIDER_GATEWAY_CONNECTION_H
+#define FOUNDRY_PROVIDER_GATEWAY_CONNECTION_H
 
 #include "internal/tf/tf.h"
 
 #include <cjson/cJSON.h>
 
-extern const tf_block foundry_gc_schema;       /* resource schema */
+extern const tf_block foundry_gc_schema; /* resource schema */
 extern const tf_resource foundry_gc_resource;
 struct foundry_arm_resource;
 extern const struct foundry_arm_resource foundry_gc_arm; /* the resource's ARM declaration */

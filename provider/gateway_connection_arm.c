@@ -28,16 +28,6 @@ const foundry_gc_managed_key *foundry_gc_managed_key_find(const char *key)
 
 /* ------------------------------------------------------------ value helpers */
 
-static int is_unknown(const cty_value *v)
-{
-	return v && !cty_is_known(v);
-}
-
-static int is_null(const cty_value *v)
-{
-	return !v || (cty_is_known(v) && cty_is_null(v));
-}
-
 static int known_deep(const cty_value *v)
 {
 	return !v || cty_is_wholly_known(v);
@@ -58,7 +48,7 @@ static cty_value *attr(const cty_value *obj, const char *name)
 static int need_str(const char **out, const cty_value *obj, const char *name, const char *where)
 {
 	cty_value *v = attr(obj, name);
-	if (is_unknown(v))
+	if (cty_is_unknown_value(v))
 		return fy_error_set(FY_EINVALID, "%s%s is not known yet", where, name);
 	*out = cty_get_string(obj, name);
 	if (!*out)
@@ -79,9 +69,10 @@ static int connection_name_valid(const char *s, size_t n)
 	return 1;
 }
 
-static const foundry_arm_name_rule connection_name = {connection_name_valid,
-	"3-33 characters: letters, digits, '_', '-', starting with a letter or digit"};
-static const foundry_arm_shape *const connection_parents[] = {&foundry_arm_shape_account, &foundry_arm_shape_project, NULL};
+static const foundry_arm_name_rule connection_name = {
+	connection_name_valid, "3-33 characters: letters, digits, '_', '-', starting with a letter or digit"};
+static const foundry_arm_shape *const connection_parents[] = {
+	&foundry_arm_shape_account, &foundry_arm_shape_project, NULL};
 const foundry_arm_idspec foundry_gc_id_spec = {"connection", connection_parents, "connections", &connection_name};
 
 /* ------------------------------------------------------------ JSON helpers */
@@ -186,8 +177,7 @@ static cty_value *dec_models(fy_arena *a, const cty_type *t, const cJSON *j, int
 	size_t n = (size_t)cJSON_GetArraySize(j), k = 0;
 	cty_value **items = fy_arena_alloc(a, (n ? n : 1) * sizeof *items);
 	const cJSON *it;
-	cJSON_ArrayForEach(it, j)
-	{
+	cJSON_ArrayForEach (it, j) {
 		if (!cJSON_IsObject(it)) {
 			*clean = 0;
 			continue;
@@ -227,8 +217,7 @@ cty_value *foundry_string_map(fy_arena *a, const cJSON *o, int (*skip)(const cha
 	const char **keys = fy_arena_alloc(a, (n ? n : 1) * sizeof *keys);
 	cty_value **vals = fy_arena_alloc(a, (n ? n : 1) * sizeof *vals);
 	const cJSON *it;
-	cJSON_ArrayForEach(it, o)
-	{
+	cJSON_ArrayForEach (it, o) {
 		if (!cJSON_IsString(it)) {
 			if (clean)
 				*clean = 0;
@@ -267,7 +256,7 @@ static cty_value *dec_auth_config(fy_arena *a, const cty_type *t, const cJSON *j
 }
 
 typedef struct json_attr {
-	const char *key;  /* metadata key */
+	const char *key; /* metadata key */
 	const char *attr; /* attribute */
 	const char *shape;
 	cJSON *(*enc)(const cty_value *v);
@@ -275,7 +264,8 @@ typedef struct json_attr {
 } json_attr;
 
 static const json_attr json_attrs[] = {
-	{"models", "models", "a JSON array of {\"name\", \"properties\": {\"model\": {\"name\", \"version\", \"format\"}}}",
+	{"models", "models",
+		"a JSON array of {\"name\", \"properties\": {\"model\": {\"name\", \"version\", \"format\"}}}",
 		enc_models, dec_models},
 	{"modelDiscovery", "model_discovery",
 		"a JSON object {\"listModelsEndpoint\", \"getModelEndpoint\", \"deploymentProvider\"}", enc_discovery,
@@ -322,11 +312,11 @@ int foundry_gc_metadata(cJSON **out, const cty_value *v)
 	/* Complex values are JSON strings: metadata is map<string,string> (notes 0.3). */
 	for (const json_attr *ja = json_attrs; ja->key; ja++) {
 		const cty_value *x = cty_get_attr(v, ja->attr);
-		if (!is_null(x))
+		if (!cty_is_absent(x))
 			add_json_text(md, ja->key, ja->enc(x));
 	}
 	const cty_value *extra = cty_get_attr(v, "extra_metadata");
-	for (size_t i = 0; !is_null(extra) && i < cty_length(extra); i++) {
+	for (size_t i = 0; !cty_is_absent(extra) && i < cty_length(extra); i++) {
 		const char *k = cty_map_key(extra, i);
 		const char *s = cty_as_string(cty_index(extra, i), NULL);
 		if (foundry_gc_managed_key_find(k)) {
@@ -369,9 +359,9 @@ int foundry_gc_to_arm(cJSON **out_body, const cty_value *v, const cty_value *con
 	if (!obj_or_null(v))
 		return fy_error_set(FY_EINVALID, "no planned value to send");
 	if ((rc = need_str(&category, v, "category", "")) < 0 || (rc = need_str(&target, v, "target", "")) < 0 ||
-	    (rc = need_str(&auth_type, v, "auth_type", "")) < 0)
+		(rc = need_str(&auth_type, v, "auth_type", "")) < 0)
 		return rc;
-	if (is_unknown(attr(v, "shared_to_all")))
+	if (cty_is_unknown_value(attr(v, "shared_to_all")))
 		return fy_error_set(FY_EINVALID, "shared_to_all is not known yet");
 
 	cJSON *md;
@@ -403,15 +393,18 @@ int foundry_gc_to_arm(cJSON **out_body, const cty_value *v, const cty_value *con
 			rc = fy_error_set(FY_EINVALID, "auth_type OAuth2 needs oauth2");
 			goto fail;
 		}
-		if ((rc = need_str(&cid, o, "client_id", "oauth2.")) < 0 || (rc = need_str(&url, o, "token_url", "oauth2.")) < 0)
+		if ((rc = need_str(&cid, o, "client_id", "oauth2.")) < 0 ||
+			(rc = need_str(&url, o, "token_url", "oauth2.")) < 0)
 			goto fail;
 		/* The write-only secret is never in the plan; Terraform passes it in the config at apply. */
 		secret = cty_get_string(o, "client_secret");
 		if (!secret && config)
 			secret = cty_get_string(attr(config, "oauth2"), "client_secret_wo");
 		if (!secret) {
-			rc = is_unknown(attr(o, "client_secret")) ? fy_error_set(FY_EINVALID, "oauth2.client_secret is not known yet")
-								    : fy_error_set(FY_EINVALID, "auth_type OAuth2 needs oauth2.client_secret or oauth2.client_secret_wo");
+			rc = cty_is_unknown_value(attr(o, "client_secret"))
+				? fy_error_set(FY_EINVALID, "oauth2.client_secret is not known yet")
+				: fy_error_set(FY_EINVALID,
+					  "auth_type OAuth2 needs oauth2.client_secret or oauth2.client_secret_wo");
 			goto fail;
 		}
 		cJSON_AddStringToObject(creds, "clientId", cid);
@@ -419,11 +412,11 @@ int foundry_gc_to_arm(cJSON **out_body, const cty_value *v, const cty_value *con
 		/* tokenUrl and scopes are top-level properties, not credentials (notes 0.5, FS modelgateway bicep). */
 		cJSON_AddStringToObject(props, "tokenUrl", url);
 		const cty_value *scopes = cty_get_attr(o, "scopes");
-		if (is_unknown(scopes) || !known_deep(scopes)) {
+		if (cty_is_unknown_value(scopes) || !known_deep(scopes)) {
 			rc = fy_error_set(FY_EINVALID, "oauth2.scopes is not known yet");
 			goto fail;
 		}
-		if (!is_null(scopes)) {
+		if (!cty_is_absent(scopes)) {
 			cJSON *arr = cJSON_AddArrayToObject(props, "scopes");
 			for (size_t i = 0; i < cty_length(scopes); i++) {
 				const char *s = cty_as_string(cty_index(scopes, i), NULL);
@@ -433,7 +426,7 @@ int foundry_gc_to_arm(cJSON **out_body, const cty_value *v, const cty_value *con
 		}
 	} else if (strcmp(auth_type, "ProjectManagedIdentity") == 0) {
 		const cty_value *aud = attr(v, "audience");
-		if (is_unknown(aud)) {
+		if (cty_is_unknown_value(aud)) {
 			rc = fy_error_set(FY_EINVALID, "audience is not known yet");
 			goto fail;
 		}
@@ -487,9 +480,9 @@ typedef struct gc_reader {
 	fy_arena *a;
 	const cty_type *type;
 	const cJSON *props;
-	const cJSON *md;          /* properties.metadata, or NULL */
-	const cty_value *pv;      /* prior state (or an import stub), or NULL */
-	int import_stub;          /* no prior values to normalise against: an import or the data source */
+	const cJSON *md; /* properties.metadata, or NULL */
+	const cty_value *pv; /* prior state (or an import stub), or NULL */
+	int import_stub; /* no prior values to normalise against: an import or the data source */
 	tf_diags *diags;
 	cty_value *st;
 	/* Metadata whose service text goes into `metadata` as it is, so the difference stays visible: malformed
@@ -538,7 +531,7 @@ static void warn_metadata(gc_reader *r, const char *attr_name, const char *key, 
 /* The prior value of an attribute is set (we sent its key). */
 static int sent(const gc_reader *r, const char *attr_name)
 {
-	return !is_null(attr(r->pv, attr_name));
+	return !cty_is_absent(attr(r->pv, attr_name));
 }
 
 /* category, authType and target identify what the connection is; a 200 without them (a proxy's page, a bad
@@ -546,14 +539,16 @@ static int sent(const gc_reader *r, const char *attr_name)
  * one. Refuse it, naming the property. */
 static int read_core(gc_reader *r)
 {
-	static const char *const core[][2] = {{"category", "category"}, {"authType", "auth_type"}, {"target", "target"}};
+	static const char *const core[][2] = {
+		{"category", "category"}, {"authType", "auth_type"}, {"target", "target"}};
 	for (size_t i = 0; i < 3; i++) {
 		const cJSON *it = cJSON_GetObjectItemCaseSensitive(r->props, core[i][0]);
 		if (!cJSON_IsString(it) || !it->valuestring[0])
 			return fy_error_set(FY_EINVALID, "properties.%s is %s", core[i][0],
 				it ? "not a non-empty string" : "missing");
-		cty_object_set(r->st, core[i][1], i < 2 ? keep_case(r->a, it->valuestring, r->pv, core[i][1])
-							 : cty_string(r->a, it->valuestring));
+		cty_object_set(r->st, core[i][1],
+			i < 2 ? keep_case(r->a, it->valuestring, r->pv, core[i][1])
+			      : cty_string(r->a, it->valuestring));
 	}
 	const cJSON *shared = cJSON_GetObjectItemCaseSensitive(r->props, "isSharedToAll");
 	cty_object_set(r->st, "shared_to_all", cty_bool(r->a, cJSON_IsTrue(shared)));
@@ -588,8 +583,7 @@ static void read_auth(gc_reader *r)
 		size_t n = (size_t)cJSON_GetArraySize(scopes), k = 0;
 		cty_value **items = fy_arena_alloc(a, (n ? n : 1) * sizeof *items);
 		const cJSON *s;
-		cJSON_ArrayForEach(s, scopes)
-		{
+		cJSON_ArrayForEach (s, scopes) {
 			if (cJSON_IsString(s))
 				items[k++] = cty_string(a, s->valuestring);
 		}
@@ -606,7 +600,7 @@ static void read_deployment_in_path(gc_reader *r)
 {
 	const cJSON *dip = md_get(r->md, "deploymentInPath");
 	cty_value *pdip = attr(r->pv, "deployment_in_path");
-	int val = is_null(pdip) || is_unknown(pdip) ? 0 : cty_as_bool(pdip);
+	int val = cty_is_absent(pdip) || cty_is_unknown_value(pdip) ? 0 : cty_as_bool(pdip);
 	if (dip) {
 		if (cJSON_IsString(dip) && strcasecmp(dip->valuestring, "true") == 0) {
 			val = 1;
@@ -624,13 +618,13 @@ static void read_deployment_in_path(gc_reader *r)
  * nothing. An import (or data source) stub has nothing to normalise against: the service's value as it is. */
 static void read_versions(gc_reader *r)
 {
-	static const char *const keys[][2] = {{"inferenceAPIVersion", "inference_api_version"},
-		{"deploymentAPIVersion", "deployment_api_version"}};
+	static const char *const keys[][2] = {
+		{"inferenceAPIVersion", "inference_api_version"}, {"deploymentAPIVersion", "deployment_api_version"}};
 	for (size_t i = 0; i < 2; i++) {
 		cty_value *p = attr(r->pv, keys[i][1]);
 		const cJSON *it = md_get(r->md, keys[i][0]);
 		const char *s = cJSON_IsString(it) ? it->valuestring : NULL;
-		const char *ps = is_null(p) || is_unknown(p) ? NULL : cty_as_string(p, NULL);
+		const char *ps = cty_is_absent(p) || cty_is_unknown_value(p) ? NULL : cty_as_string(p, NULL);
 		if (r->import_stub) {
 			if (s)
 				cty_object_set(r->st, keys[i][1], cty_string(r->a, s));
@@ -667,7 +661,7 @@ static void read_json_keys(gc_reader *r)
 		}
 		cty_value *p = attr(r->pv, ja->attr);
 		int same = 0;
-		if (!is_null(p) && known_deep(p)) {
+		if (!cty_is_absent(p) && known_deep(p)) {
 			cJSON *pe = ja->enc(p);
 			same = cJSON_Compare(pe, j, 1);
 			cJSON_Delete(pe);
@@ -695,18 +689,18 @@ static void read_json_keys(gc_reader *r)
 static void read_miscased(gc_reader *r)
 {
 	const cJSON *it;
-	cJSON_ArrayForEach(it, r->md)
-	{
+	cJSON_ArrayForEach (it, r->md) {
 		const foundry_gc_managed_key *mk = foundry_gc_managed_key_find(it->string);
 		if (!mk || strcmp(mk->key, it->string) == 0 || md_get(r->md, mk->key) || is_raw(r, it->string))
 			continue;
 		int ours = strcmp(mk->key, "deploymentInPath") == 0 || sent(r, mk->attr) ||
-			   (r->import_stub && !is_service_key(it->string));
+			(r->import_stub && !is_service_key(it->string));
 		if (!ours)
 			continue;
 		add_raw(r, it->string, json_text(r->a, it));
 		if (r->diags)
-			tf_diag_add(r->diags, TF_WARNING, cty_path_attr(r->a, NULL, mk->attr), "Metadata key in the wrong case",
+			tf_diag_add(r->diags, TF_WARNING, cty_path_attr(r->a, NULL, mk->attr),
+				"Metadata key in the wrong case",
 				"The connection's metadata key \"%s\" differs from \"%s\" only in case. Foundry reads metadata "
 				"keys case-sensitively, so it ignores this key and the connection does not work as "
 				"configured. The next apply writes \"%s\" and removes \"%s\".",
@@ -724,9 +718,9 @@ static void read_extra(gc_reader *r)
 		const char **keys = fy_arena_alloc(r->a, (n ? n : 1) * sizeof *keys);
 		cty_value **vals = fy_arena_alloc(r->a, (n ? n : 1) * sizeof *vals);
 		const cJSON *it;
-		cJSON_ArrayForEach(it, r->md)
-		{
-			if (cJSON_IsString(it) && !foundry_gc_managed_key_find(it->string) && !is_service_key(it->string)) {
+		cJSON_ArrayForEach (it, r->md) {
+			if (cJSON_IsString(it) && !foundry_gc_managed_key_find(it->string) &&
+				!is_service_key(it->string)) {
 				keys[k] = it->string;
 				vals[k++] = cty_string(r->a, it->valuestring);
 			}
@@ -735,7 +729,7 @@ static void read_extra(gc_reader *r)
 			cty_object_set(r->st, "extra_metadata", cty_map(r->a, cty_type_string(), k, keys, vals));
 		return;
 	}
-	if (is_null(pe) || is_unknown(pe))
+	if (cty_is_absent(pe) || cty_is_unknown_value(pe))
 		return;
 	size_t n = cty_length(pe), k = 0;
 	const char **keys = fy_arena_alloc(r->a, (n ? n : 1) * sizeof *keys);
@@ -766,12 +760,12 @@ static int read_metadata(gc_reader *r)
 	const char **keys = fy_arena_alloc(r->a, (n ? n : 1) * sizeof *keys);
 	cty_value **vals = fy_arena_alloc(r->a, (n ? n : 1) * sizeof *vals);
 	const cJSON *c;
-	cJSON_ArrayForEach(c, canon)
-	{
+	cJSON_ArrayForEach (c, canon) {
 		const foundry_gc_managed_key *mk = foundry_gc_managed_key_find(c->string);
 		int include = !is_raw(r, c->string) && !metadata_hidden(c->string);
 		if (mk && include) {
-			int is_ver = strcmp(mk->key, "inferenceAPIVersion") == 0 || strcmp(mk->key, "deploymentAPIVersion") == 0;
+			int is_ver = strcmp(mk->key, "inferenceAPIVersion") == 0 ||
+				strcmp(mk->key, "deploymentAPIVersion") == 0;
 			/* c is in canon, so the state has the attribute: we sent the key. */
 			include = md_get(r->md, mk->key) != NULL || (is_ver && c->valuestring[0] == '\0');
 		}
@@ -817,10 +811,15 @@ int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type
 	if (!cJSON_IsObject(body) || !cJSON_IsObject(props))
 		return fy_error_set(FY_EINVALID, "the ARM response is not a connection (no \"properties\" object)");
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(props, "metadata");
-	gc_reader r = {.a = a, .type = type, .props = props, .md = cJSON_IsObject(md) ? md : NULL,
-		.pv = obj_or_null(prior), .diags = diags, .st = cty_object(a, type)};
+	gc_reader r = {.a = a,
+		.type = type,
+		.props = props,
+		.md = cJSON_IsObject(md) ? md : NULL,
+		.pv = obj_or_null(prior),
+		.diags = diags,
+		.st = cty_object(a, type)};
 	/* A real state always has a category; an import or data source stub has only parent_id/name. */
-	r.import_stub = !r.pv || is_null(attr(r.pv, "category"));
+	r.import_stub = !r.pv || cty_is_absent(attr(r.pv, "category"));
 	r.capraw = (size_t)cJSON_GetArraySize(r.md) + 1;
 	r.raw_keys = fy_arena_alloc(a, r.capraw * sizeof *r.raw_keys);
 	r.raw_texts = fy_arena_alloc(a, r.capraw * sizeof *r.raw_texts);

@@ -6,8 +6,8 @@
  * ignoring case, JSON-string metadata compared by meaning, "" and absent alike, credentials kept from prior
  * state, service-added keys ignored). Unit-tested on their own (tests/unit/test_provider_arm.c).
  */
-#ifndef FOUNDRY_GATEWAY_CONNECTION_ARM_H
-#define FOUNDRY_GATEWAY_CONNECTION_ARM_H
+#ifndef FOUNDRY_PROVIDER_GATEWAY_CONNECTION_ARM_H
+#define FOUNDRY_PROVIDER_GATEWAY_CONNECTION_ARM_H
 
 #include <cjson/cJSON.h>
 
@@ -23,7 +23,7 @@
 
 /* The metadata keys the resource manages, with the attribute a user must set instead. NULL-key terminated. */
 typedef struct foundry_gc_managed_key {
-	const char *key;  /* wire spelling, e.g. "deploymentInPath" */
+	const char *key; /* wire spelling, e.g. "deploymentInPath" */
 	const char *attr; /* attribute, e.g. "deployment_in_path" */
 } foundry_gc_managed_key;
 extern const foundry_gc_managed_key foundry_gc_managed_keys[];

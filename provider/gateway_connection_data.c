@@ -15,8 +15,9 @@ static const char *const omit[] = {"api_key_wo_version", "oauth2.client_secret_w
 static const tf_view_description texts[] = {
 	{"parent_id", "ARM id of the Foundry project or account that owns the connection."},
 	{"name", "Connection name."},
-	{"extra_metadata", "Metadata keys not managed by a typed attribute, as the service holds them (keys the "
-			   "service adds, and keys in another case than Foundry reads, included)."},
+	{"extra_metadata",
+		"Metadata keys not managed by a typed attribute, as the service holds them (keys the "
+		"service adds, and keys in another case than Foundry reads, included)."},
 	{"metadata", "The whole metadata map as ARM returns it, except `customHeaders` (see `custom_headers`)."},
 	{NULL, NULL},
 };
@@ -46,7 +47,8 @@ static int custom_headers_key(const char *key)
 void foundry_gc_data_finish(tf_ctx *ctx, cty_value *st, const cJSON *body)
 {
 	fy_arena *a = tf_ctx_arena(ctx);
-	const cJSON *md = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "properties"), "metadata");
+	const cJSON *md =
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "properties"), "metadata");
 	cty_object_set(st, "metadata", foundry_string_map(a, md, custom_headers_key, NULL));
 	cty_object_set(st, "extra_metadata", foundry_string_map(a, md, managed_exact, NULL));
 }

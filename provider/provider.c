@@ -42,64 +42,110 @@ static void validate_endpoint(const tf_validator *self, const cty_value *v, cons
 
 static const tf_validator v_endpoint[] = {{.kind = TF_V_FUNC, .func = validate_endpoint}, {0}};
 static const tf_validator v_cloud[] = {{.kind = TF_V_ONE_OF, .one_of = cloud_names}, {0}};
-static const tf_validator v_api_version[] = {{.kind = TF_V_REGEX,
-						     .pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$",
-						     .message = "An api-version looks like 2026-09-01 or 2026-09-15-preview."},
+static const tf_validator v_api_version[] = {
+	{.kind = TF_V_REGEX,
+		.pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$",
+		.message = "An api-version looks like 2026-09-01 or 2026-09-15-preview."},
 	{0}};
 
 static const tf_attribute provider_attrs[] = {
-	{.name = "tenant_id", .type = "\"string\"", .flags = TF_OPTIONAL,
+	{.name = "tenant_id",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
 		.description = "Entra ID tenant id. Environment: `ARM_TENANT_ID`."},
-	{.name = "client_id", .type = "\"string\"", .flags = TF_OPTIONAL,
-		.description = "Client (application) id of a service principal, or of a user-assigned managed identity. "
-			       "Environment: `ARM_CLIENT_ID`, `AZURE_CLIENT_ID`."},
-	{.name = "client_secret", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE,
+	{.name = "client_id",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.description =
+			"Client (application) id of a service principal, or of a user-assigned managed identity. "
+			"Environment: `ARM_CLIENT_ID`, `AZURE_CLIENT_ID`."},
+	{.name = "client_secret",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL | TF_SENSITIVE,
 		.description = "Client secret of the service principal. Environment: `ARM_CLIENT_SECRET`."},
-	{.name = "client_secret_file_path", .type = "\"string\"", .flags = TF_OPTIONAL,
+	{.name = "client_secret_file_path",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
 		.description = "File holding the client secret. Environment: `ARM_CLIENT_SECRET_FILE_PATH`."},
-	{.name = "client_certificate_path", .type = "\"string\"", .flags = TF_OPTIONAL,
+	{.name = "client_certificate_path",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
 		.description = "PKCS#12 (`.pfx`/`.p12`) or PEM file with the service principal's certificate and key. "
 			       "Environment: `ARM_CLIENT_CERTIFICATE_PATH`."},
-	{.name = "client_certificate_password", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE,
+	{.name = "client_certificate_password",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL | TF_SENSITIVE,
 		.description = "Password of the certificate file. Environment: `ARM_CLIENT_CERTIFICATE_PASSWORD`."},
-	{.name = "use_oidc", .type = "\"bool\"", .flags = TF_OPTIONAL,
+	{.name = "use_oidc",
+		.type = "\"bool\"",
+		.flags = TF_OPTIONAL,
 		.description = "Authenticate with an OIDC (workload identity federation) token. Environment: "
 			       "`ARM_USE_OIDC`."},
-	{.name = "oidc_token", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE,
+	{.name = "oidc_token",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL | TF_SENSITIVE,
 		.description = "The OIDC token itself. Environment: `ARM_OIDC_TOKEN`."},
-	{.name = "oidc_token_file_path", .type = "\"string\"", .flags = TF_OPTIONAL,
+	{.name = "oidc_token_file_path",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
 		.description = "File holding the OIDC token. Environment: `ARM_OIDC_TOKEN_FILE_PATH`, "
 			       "`AZURE_FEDERATED_TOKEN_FILE`."},
-	{.name = "oidc_request_url", .type = "\"string\"", .flags = TF_OPTIONAL,
-		.description = "URL to request an OIDC token from (GitHub Actions). Environment: `ARM_OIDC_REQUEST_URL`, "
-			       "`ACTIONS_ID_TOKEN_REQUEST_URL`."},
-	{.name = "oidc_request_token", .type = "\"string\"", .flags = TF_OPTIONAL | TF_SENSITIVE,
+	{.name = "oidc_request_url",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.description =
+			"URL to request an OIDC token from (GitHub Actions). Environment: `ARM_OIDC_REQUEST_URL`, "
+			"`ACTIONS_ID_TOKEN_REQUEST_URL`."},
+	{.name = "oidc_request_token",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL | TF_SENSITIVE,
 		.description = "Bearer token for `oidc_request_url`. Environment: `ARM_OIDC_REQUEST_TOKEN`, "
 			       "`ACTIONS_ID_TOKEN_REQUEST_TOKEN`."},
-	{.name = "use_msi", .type = "\"bool\"", .flags = TF_OPTIONAL,
+	{.name = "use_msi",
+		.type = "\"bool\"",
+		.flags = TF_OPTIONAL,
 		.description = "Authenticate with a managed identity. Environment: `ARM_USE_MSI`."},
-	{.name = "msi_endpoint", .type = "\"string\"", .flags = TF_OPTIONAL,
+	{.name = "msi_endpoint",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
 		.description = "Managed identity token endpoint (default: the instance metadata service). Environment: "
 			       "`ARM_MSI_ENDPOINT`."},
-	{.name = "use_cli", .type = "\"bool\"", .flags = TF_OPTIONAL,
+	{.name = "use_cli",
+		.type = "\"bool\"",
+		.flags = TF_OPTIONAL,
 		.description = "Authenticate with the Azure CLI's login (default `true`, tried last). Environment: "
 			       "`ARM_USE_CLI`."},
-	{.name = "environment", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_cloud,
+	{.name = "environment",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.validators = v_cloud,
 		.description = "Azure cloud: `public` (default), `usgovernment` or `china`; sets the three endpoints "
 			       "below. Environment: `ARM_ENVIRONMENT`."},
-	{.name = "resource_manager_endpoint", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_endpoint,
+	{.name = "resource_manager_endpoint",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.validators = v_endpoint,
 		.description = "ARM endpoint, e.g. `https://management.azure.com`. Environment: "
 			       "`ARM_RESOURCE_MANAGER_ENDPOINT`."},
-	{.name = "active_directory_authority_host", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_endpoint,
+	{.name = "active_directory_authority_host",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.validators = v_endpoint,
 		.description = "Entra ID authority, e.g. `https://login.microsoftonline.com/`. Environment: "
 			       "`ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST`."},
-	{.name = "resource_manager_audience", .type = "\"string\"", .flags = TF_OPTIONAL,
+	{.name = "resource_manager_audience",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
 		.description = "Audience of ARM tokens, e.g. `https://management.core.windows.net/`. Environment: "
 			       "`ARM_RESOURCE_MANAGER_AUDIENCE`."},
-	{.name = "api_version", .type = "\"string\"", .flags = TF_OPTIONAL, .validators = v_api_version,
-		.description = "api-version of `Microsoft.CognitiveServices` connection requests. Defaults to `" FOUNDRY_DEFAULT_API_VERSION
-			       "`, the newest GA version whose categories include `ApiManagement` and `ModelGateway`. "
-			       "Environment: `FOUNDRY_API_VERSION`."},
+	{.name = "api_version",
+		.type = "\"string\"",
+		.flags = TF_OPTIONAL,
+		.validators = v_api_version,
+		.description =
+			"api-version of `Microsoft.CognitiveServices` connection requests. Defaults to `" FOUNDRY_DEFAULT_API_VERSION
+			"`, the newest GA version whose categories include `ApiManagement` and `ModelGateway`. "
+			"Environment: `FOUNDRY_API_VERSION`."},
 	{0},
 };
 
@@ -140,8 +186,8 @@ static int cfg_bool(const cty_value *config, const char *name)
 
 static void provider_validate(tf_ctx *ctx, const cty_value *config)
 {
-	static const char *const pairs[][2] = {{"client_secret", "client_secret_file_path"},
-		{"oidc_token", "oidc_token_file_path"}};
+	static const char *const pairs[][2] = {
+		{"client_secret", "client_secret_file_path"}, {"oidc_token", "oidc_token_file_path"}};
 	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
 		const cty_value *x = cty_get_attr(config, pairs[i][0]);
 		const cty_value *y = cty_get_attr(config, pairs[i][1]);
@@ -177,7 +223,8 @@ static int provider_configure(void **out_data, tf_ctx *ctx, const cty_value *con
 		o.resource_manager_endpoint = cloud->endpoint;
 	if (!http_url_is_allowed(o.resource_manager_endpoint)) {
 		tf_error(ctx, tf_path(ctx, "resource_manager_endpoint"), "Invalid endpoint URL",
-			"\"%s\" must be an absolute https:// URL (http:// only for loopback hosts).", o.resource_manager_endpoint);
+			"\"%s\" must be an absolute https:// URL (http:// only for loopback hosts).",
+			o.resource_manager_endpoint);
 		return FY_EINVALID;
 	}
 	o.auth.authority_host = cfg_str(config, "active_directory_authority_host");
@@ -212,15 +259,15 @@ static int provider_configure(void **out_data, tf_ctx *ctx, const cty_value *con
 	o.auth.use_cli = cfg_bool(config, "use_cli");
 	auth_options_from_env(&o.auth); /* fills only what configuration left unset */
 	/* Never log a secret, whichever route it came by. */
-	const char *secrets[] = {o.auth.client_secret, o.auth.client_certificate_password, o.auth.oidc_token,
-		o.auth.oidc_request_token};
+	const char *secrets[] = {
+		o.auth.client_secret, o.auth.client_certificate_password, o.auth.oidc_token, o.auth.oidc_request_token};
 	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
 		if (secrets[i])
 			tflog_add_secret(secrets[i]);
 
 	const char *tfv = tf_ctx_terraform_version(ctx);
-	o.user_agent = fy_arena_sprintf(tf_ctx_arena(ctx), "terraform-provider-foundry/%s Terraform/%s", FOUNDRY_VERSION,
-		tfv && *tfv ? tfv : "unknown");
+	o.user_agent = fy_arena_sprintf(tf_ctx_arena(ctx), "terraform-provider-foundry/%s Terraform/%s",
+		FOUNDRY_VERSION, tfv && *tfv ? tfv : "unknown");
 	o.config_unknown = any_unknown(config);
 
 	foundry_client *c;

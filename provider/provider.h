@@ -1,6 +1,6 @@
 /* The foundry provider: its configuration schema, its resources and data sources. */
-#ifndef FOUNDRY_PROVIDER_H
-#define FOUNDRY_PROVIDER_H
+#ifndef FOUNDRY_PROVIDER_PROVIDER_H
+#define FOUNDRY_PROVIDER_PROVIDER_H
 
 #include "internal/tf/tf.h"
 

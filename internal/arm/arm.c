@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "arm.h"
+#include "../common/fy_time.h"
 
 #include "../common/fy_utf8.h"
 
@@ -21,7 +22,7 @@
 
 #define ARM_MODULE "foundry.arm"
 #define ARM_LOCK_SLICE_MS 100 /* lock waits re-check cancellation this often */
-#define ARM_MAX_URL 8192      /* polling URLs can be 4 KB (notes 4.3) */
+#define ARM_MAX_URL 8192 /* polling URLs can be 4 KB (notes 4.3) */
 
 typedef struct arm_lock {
 	char *key; /* lower-cased /subscriptions/.../accounts/{name} */
@@ -45,17 +46,10 @@ struct arm_client {
 	int max_attempts;
 	long backoff_base_ms, backoff_max_ms, read_after_write_ms;
 	pthread_mutex_t mu; /* locks, writes */
-	pthread_cond_t cv;  /* a lock was released, or cancel */
+	pthread_cond_t cv; /* a lock was released, or cancel */
 	arm_lock *locks;
 	arm_write *writes;
 };
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static void uuid4(char out[37])
 {
@@ -211,7 +205,7 @@ static char *account_key(const char *resource_id)
 	return k;
 }
 
-/* Waits for the account's write lock until `deadline` (the operation's, now_ms() clock) or cancellation: a holder
+/* Waits for the account's write lock until `deadline` (the operation's, fy_now_ms() clock) or cancellation: a holder
  * can outlive our deadline (its token fetch is not bounded by it), and a queued write must not outwait its own. */
 static int lock_account(arm_lock **out, arm_client *c, const char *key, unsigned long gen, long deadline)
 {
@@ -233,7 +227,7 @@ static int lock_account(arm_lock **out, arm_client *c, const char *key, unsigned
 	l->refs++;
 	int waited = 0;
 	long left;
-	while (l->busy && !canceled(c, gen) && (left = deadline - now_ms()) > 0) {
+	while (l->busy && !canceled(c, gen) && (left = deadline - fy_now_ms()) > 0) {
 		if (!waited)
 			tflog(TFLOG_DEBUG, ARM_MODULE, "waiting for another write in account %s", key);
 		waited = 1;
@@ -251,7 +245,8 @@ static int lock_account(arm_lock **out, arm_client *c, const char *key, unsigned
 		l->refs--;
 		pthread_mutex_unlock(&c->mu);
 		if (canceled(c, gen))
-			return fy_error_set(FY_ECANCELED, "cancelled while waiting for another write in account %s", key);
+			return fy_error_set(
+				FY_ECANCELED, "cancelled while waiting for another write in account %s", key);
 		return fy_error_set(FY_ETIMEOUT,
 			"the operation timed out waiting for the account write lock: another write in account %s was "
 			"still running (writes in one account are serialised)",
@@ -301,7 +296,7 @@ static void prune_writes(arm_client *c, long now)
 /* Remember (or, for a delete, forget) that this process just wrote `key`. */
 static void note_write(arm_client *c, const char *key, int deleted)
 {
-	long now = now_ms();
+	long now = fy_now_ms();
 	pthread_mutex_lock(&c->mu);
 	prune_writes(c, now);
 	arm_write **pp = &c->writes;
@@ -332,7 +327,7 @@ static void note_write(arm_client *c, const char *key, int deleted)
 /* Milliseconds left in the read-after-write window of `key`, or 0. */
 static long write_window_left(arm_client *c, const char *key)
 {
-	long now = now_ms(), left = 0;
+	long now = fy_now_ms(), left = 0;
 	pthread_mutex_lock(&c->mu);
 	for (arm_write *w = c->writes; w; w = w->next)
 		if (strcmp(w->key, key) == 0) {
@@ -434,14 +429,71 @@ static int op_fail(int code, arm_op *o, const char *what)
 }
 
 /*
+ * One attempt: a fresh token, the headers, the request, with the account's write lock held for the attempt alone
+ * (never for the back-off after it). *fatal when no attempt could be made (no token, the lock wait ended): the
+ * caller returns rc as it is. Otherwise rc is http_do's.
+ */
+static int attempt(
+	http_response **r, int *fatal, arm_op *o, const char *method, const char *url, const char *body, long remaining)
+{
+	arm_client *c = o->c;
+	*fatal = 1;
+	char *token = NULL;
+	if (c->cred) {
+		int rc = auth_credential_token(&token, c->cred);
+		if (rc < 0) {
+			if (rc == FY_ECANCELED)
+				return op_fail(FY_ECANCELED, o, "cancelled");
+			char why[1024];
+			snprintf(why, sizeof(why), "%s", fy_error_last()->message);
+			return fy_error_set(rc == FY_ENOMEM ? rc : FY_EAUTH, "%s", why);
+		}
+	}
+	char *authz = NULL, *corr = NULL;
+	if ((token && asprintf(&authz, "Authorization: Bearer %s", token) < 0) ||
+		asprintf(&corr, "x-ms-correlation-request-id: %s", c->correlation_id) < 0) {
+		free(token);
+		return fy_error_set(FY_ENOMEM, "out of memory");
+	}
+	free(token);
+	const char *headers[6];
+	int h = 0;
+	if (authz)
+		headers[h++] = authz;
+	headers[h++] = corr;
+	headers[h++] = "Accept: application/json";
+	if (body)
+		headers[h++] = "Content-Type: application/json";
+	headers[h] = NULL;
+	http_request req = {.method = method,
+		.url = url,
+		.headers = headers,
+		.body = body,
+		.body_len = body ? strlen(body) : 0,
+		.timeout_ms = remaining < c->request_timeout_ms ? remaining : c->request_timeout_ms,
+		.log_module = ARM_MODULE};
+	arm_lock *lk = NULL;
+	int rc = o->lock_key ? lock_account(&lk, c, o->lock_key, o->gen, o->deadline) : 0;
+	if (rc == 0) {
+		*fatal = 0;
+		rc = http_do_since(r, c->http, &req, o->gen);
+		unlock_account(c, lk);
+		o->attempts++;
+	}
+	free(authz);
+	free(corr);
+	return rc;
+}
+
+/*
  * Sends method+url until a final answer: retries 429 (any method: ARM refused it unprocessed), statuses 408/5xx
  * and connection failures (idempotent methods only), honouring
  * Retry-After, capped exponential back-off with jitter, within max_attempts and the op deadline. A 401 gets one
  * fresh token and an immediate retry. raw_key: a GET of a resource this process wrote recently, whose 404/403
  * is replication lag (azapi DefaultRetryableReadAfterCreateStatusCodes) and retried within the window.
  */
-static int exchange(http_response **out, arm_op *o, const char *method, const char *url, const char *body,
-	const char *raw_key)
+static int exchange(
+	http_response **out, arm_op *o, const char *method, const char *url, const char *body, const char *raw_key)
 {
 	*out = NULL;
 	arm_client *c = o->c;
@@ -450,54 +502,15 @@ static int exchange(http_response **out, arm_op *o, const char *method, const ch
 	for (;;) {
 		if (canceled(c, o->gen))
 			return op_fail(FY_ECANCELED, o, "cancelled");
-		long remaining = o->deadline - now_ms();
+		long remaining = o->deadline - fy_now_ms();
 		if (remaining <= 0)
 			return op_fail(FY_ETIMEOUT, o, "the operation timed out");
 
-		char *token = NULL;
-		if (c->cred) {
-			int rc = auth_credential_token(&token, c->cred);
-			if (rc) {
-				if (rc == FY_ECANCELED)
-					return op_fail(FY_ECANCELED, o, "cancelled");
-				char why[1024];
-				snprintf(why, sizeof(why), "%s", fy_error_last()->message);
-				return fy_error_set(rc == FY_ENOMEM ? rc : FY_EAUTH, "%s", why);
-			}
-		}
-		char *authz = NULL, *corr = NULL;
-		if ((token && asprintf(&authz, "Authorization: Bearer %s", token) < 0) ||
-		    asprintf(&corr, "x-ms-correlation-request-id: %s", c->correlation_id) < 0) {
-			free(token);
-			return fy_error_set(FY_ENOMEM, "out of memory");
-		}
-		free(token);
-		const char *headers[6];
-		int h = 0;
-		if (authz)
-			headers[h++] = authz;
-		headers[h++] = corr;
-		headers[h++] = "Accept: application/json";
-		if (body)
-			headers[h++] = "Content-Type: application/json";
-		headers[h] = NULL;
-		http_request req = {.method = method, .url = url, .headers = headers, .body = body,
-			.body_len = body ? strlen(body) : 0,
-			.timeout_ms = remaining < c->request_timeout_ms ? remaining : c->request_timeout_ms,
-			.log_module = ARM_MODULE};
 		http_response *r = NULL;
-		/* The account's write lock covers one attempt, never the back-off after it. */
-		arm_lock *lk = NULL;
-		int rc = o->lock_key ? lock_account(&lk, c, o->lock_key, o->gen, o->deadline) : 0;
-		if (rc == 0) {
-			rc = http_do_since(&r, c->http, &req, o->gen);
-			unlock_account(c, lk);
-			o->attempts++;
-		}
-		free(authz);
-		free(corr);
-		if (rc != 0 && o->attempts == 0)
-			return rc; /* the lock wait ended: cancelled or out of time, message already set */
+		int fatal = 0;
+		int rc = attempt(&r, &fatal, o, method, url, body, remaining);
+		if (fatal)
+			return rc;
 
 		long wait = jitter(backoff);
 		if (rc == 0) {
@@ -506,7 +519,8 @@ static int exchange(http_response **out, arm_op *o, const char *method, const ch
 				/* Revoked or expired earlier than announced: one fresh token, at once. */
 				o->reauthed = 1;
 				describe_response(o->last, sizeof(o->last), r);
-				tflog(TFLOG_INFO, ARM_MODULE, "%s %s: 401, refreshing the token and retrying", method, url);
+				tflog(TFLOG_INFO, ARM_MODULE, "%s %s: 401, refreshing the token and retrying", method,
+					url);
 				auth_credential_invalidate(c->cred);
 				http_response_free(r);
 				continue;
@@ -528,7 +542,7 @@ static int exchange(http_response **out, arm_op *o, const char *method, const ch
 			long ra = http_response_retry_after_ms(r);
 			if (ra > 0 && !lag)
 				wait = ra;
-			if (o->attempts >= c->max_attempts || now_ms() + wait >= o->deadline) {
+			if (o->attempts >= c->max_attempts || fy_now_ms() + wait >= o->deadline) {
 				/* Out of budget: the last answer is the result, with its status and error. */
 				*out = r;
 				return 0;
@@ -539,14 +553,14 @@ static int exchange(http_response **out, arm_op *o, const char *method, const ch
 		} else if ((rc == FY_EIO || rc == FY_ETIMEOUT) && idempotent) {
 			char msg[sizeof(o->last)];
 			snprintf(msg, sizeof(msg), "%s", fy_error_last()->message);
-			if (o->attempts >= c->max_attempts || now_ms() + wait >= o->deadline) {
+			if (o->attempts >= c->max_attempts || fy_now_ms() + wait >= o->deadline) {
 				/* This failure is the answer; an earlier different one (say a 503 before a hang) is
 				 * kept alongside so nothing is lost. */
 				if (o->last[0] && strcmp(o->last, msg) != 0)
 					return fy_error_set(rc, "%s (after %d attempts); previous error: %s", msg,
 						o->attempts, o->last);
-				return fy_error_set(rc, "%s (after %d attempt%s)", msg, o->attempts,
-					o->attempts == 1 ? "" : "s");
+				return fy_error_set(
+					rc, "%s (after %d attempt%s)", msg, o->attempts, o->attempts == 1 ? "" : "s");
 			}
 			snprintf(o->last, sizeof(o->last), "%s", msg);
 		} else {
@@ -602,9 +616,10 @@ static int poll_lro(http_response **final, arm_op *o, const char *method, const 
 		long wait = http_response_retry_after_ms(last);
 		if (wait < 0)
 			wait = c->backoff_base_ms;
-		if (now_ms() + wait >= o->deadline) {
-			rc = fy_error_set(FY_ETIMEOUT, "%s %s: the long-running operation did not finish in time (polling %s)",
-				method, url, poll_url);
+		if (fy_now_ms() + wait >= o->deadline) {
+			rc = fy_error_set(FY_ETIMEOUT,
+				"%s %s: the long-running operation did not finish in time (polling %s)", method, url,
+				poll_url);
 			break;
 		}
 		if (http_client_sleep(c->http, o->gen, wait)) {
@@ -683,8 +698,9 @@ static int build_url(char **out, const arm_client *c, const char *resource_id, c
 	if (strncasecmp(resource_id, "https://", 8) == 0 || strncasecmp(resource_id, "http://", 7) == 0) {
 		/* A nextLink: it must stay on the ARM endpoint, the bearer token goes with it. */
 		if (!http_url_same_origin(resource_id, c->endpoint))
-			return fy_error_set(FY_EINVALID, "refusing to follow %s: not on the resource manager endpoint %s",
-				resource_id, c->endpoint);
+			return fy_error_set(FY_EINVALID,
+				"refusing to follow %s: not on the resource manager endpoint %s", resource_id,
+				c->endpoint);
 		base = strdup(resource_id);
 	} else if (resource_id[0] == '/') {
 		if (asprintf(&base, "%s%s", c->endpoint, resource_id) < 0)
@@ -720,7 +736,8 @@ static int fill_result(arm_result **out, const arm_client *c, http_response *r, 
 			free(res);
 			return fy_error_set(FY_ENOMEM, "out of memory");
 		}
-		tflog(TFLOG_WARN, ARM_MODULE, "ARM answered with text that is not UTF-8; invalid bytes replaced by U+FFFD");
+		tflog(TFLOG_WARN, ARM_MODULE,
+			"ARM answered with text that is not UTF-8; invalid bytes replaced by U+FFFD");
 	}
 	const char *rid = http_response_header(r, "x-ms-request-id");
 	res->request_id = rid ? strdup(rid) : NULL;
@@ -742,14 +759,14 @@ int arm_do(arm_result **out, arm_client *c, const char *method, const char *reso
 	return arm_do_within(out, c, method, resource_id, api_version, body, 0);
 }
 
-int arm_do_within(arm_result **out, arm_client *c, const char *method, const char *resource_id,
-	const char *api_version, const char *body, long timeout_ms)
+int arm_do_within(arm_result **out, arm_client *c, const char *method, const char *resource_id, const char *api_version,
+	const char *body, long timeout_ms)
 {
 	*out = NULL;
 	if (!c || !method || !resource_id)
 		return fy_error_set(FY_EINVALID, "arm_do: client, method and resource id are required");
 	unsigned long gen = http_client_generation(c->http);
-	arm_op o = {.c = c, .gen = gen, .deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : c->op_timeout_ms)};
+	arm_op o = {.c = c, .gen = gen, .deadline = fy_now_ms() + (timeout_ms > 0 ? timeout_ms : c->op_timeout_ms)};
 	char *url = NULL;
 	int rc = build_url(&url, c, resource_id, api_version);
 	if (rc)
@@ -810,9 +827,10 @@ char *arm_result_describe(const arm_result *r)
 	while (mlen > 0 && (r->error_message[mlen - 1] == '.' || r->error_message[mlen - 1] == ' '))
 		mlen--;
 	if (asprintf(&s, "ARM answered %ld%s%s%s%s%s%s%.*s. Request id: %s, correlation id: %s%s", r->status,
-		*st ? " " : "", st, r->error_code ? " (code " : "", r->error_code ? r->error_code : "",
-		r->error_code ? ")" : "", r->error_message ? ": " : "", mlen, r->error_message ? r->error_message : "",
-		r->request_id ? r->request_id : "none", r->correlation_id ? r->correlation_id : "none", attempts) < 0)
+		    *st ? " " : "", st, r->error_code ? " (code " : "", r->error_code ? r->error_code : "",
+		    r->error_code ? ")" : "", r->error_message ? ": " : "", mlen,
+		    r->error_message ? r->error_message : "", r->request_id ? r->request_id : "none",
+		    r->correlation_id ? r->correlation_id : "none", attempts) < 0)
 		return NULL;
 	return s;
 }

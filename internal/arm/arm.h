@@ -14,8 +14,8 @@
  * - Bearer token from the auth credential; one refresh and retry after a 401.
  * - arm_client_cancel() (StopProvider) aborts in-flight requests within a second.
  */
-#ifndef FY_ARM_H
-#define FY_ARM_H
+#ifndef FOUNDRY_INTERNAL_ARM_ARM_H
+#define FOUNDRY_INTERNAL_ARM_ARM_H
 
 #include <stddef.h>
 
@@ -28,16 +28,16 @@ extern "C" {
 #endif
 
 typedef struct arm_options {
-	const char *endpoint;       /* "https://management.azure.com" (trailing slash optional) */
-	http_client *http;          /* borrowed */
-	auth_credential *credential;/* borrowed; NULL = send no Authorization (tests only) */
+	const char *endpoint; /* "https://management.azure.com" (trailing slash optional) */
+	http_client *http; /* borrowed */
+	auth_credential *credential; /* borrowed; NULL = send no Authorization (tests only) */
 	const char *correlation_id; /* NULL = a random UUID per client */
-	long op_timeout_ms;         /* per arm_do, including retries; 0 = 10 min */
-	long request_timeout_ms;    /* per HTTP attempt (a hung answer is retried like a reset); 0 = 60 s */
-	int max_attempts;           /* 0 = 8 */
-	long backoff_base_ms;       /* 0 = 1000; tests make it small */
-	long backoff_max_ms;        /* 0 = 60000 */
-	long read_after_write_ms;   /* window for the 404/403-after-write retry; 0 = 60000 */
+	long op_timeout_ms; /* per arm_do, including retries; 0 = 10 min */
+	long request_timeout_ms; /* per HTTP attempt (a hung answer is retried like a reset); 0 = 60 s */
+	int max_attempts; /* 0 = 8 */
+	long backoff_base_ms; /* 0 = 1000; tests make it small */
+	long backoff_max_ms; /* 0 = 60000 */
+	long read_after_write_ms; /* window for the 404/403-after-write retry; 0 = 60000 */
 } arm_options;
 
 typedef struct arm_client arm_client;
@@ -47,15 +47,15 @@ void arm_client_free(arm_client *c);
 void arm_client_cancel(arm_client *c);
 
 typedef struct arm_result {
-	long status;            /* final HTTP status */
-	char *body;             /* NUL-terminated, "" when empty */
+	long status; /* final HTTP status */
+	char *body; /* NUL-terminated, "" when empty */
 	size_t body_len;
-	char *request_id;       /* x-ms-request-id, or NULL */
-	char *correlation_id;   /* x-ms-correlation-request-id sent */
+	char *request_id; /* x-ms-request-id, or NULL */
+	char *correlation_id; /* x-ms-correlation-request-id sent */
 	/* ARM error envelope {"error":{"code","message"}} when status >= 400; NULL otherwise or when absent */
 	char *error_code;
 	char *error_message;
-	int attempts;           /* HTTP attempts made */
+	int attempts; /* HTTP attempts made */
 } arm_result;
 
 /*
@@ -71,8 +71,8 @@ typedef struct arm_result {
 int arm_do(arm_result **out, arm_client *c, const char *method, const char *resource_id, const char *api_version,
 	const char *body);
 /* arm_do with its own operation deadline (a resource's `timeouts`): timeout_ms > 0 replaces op_timeout_ms. */
-int arm_do_within(arm_result **out, arm_client *c, const char *method, const char *resource_id,
-	const char *api_version, const char *body, long timeout_ms);
+int arm_do_within(arm_result **out, arm_client *c, const char *method, const char *resource_id, const char *api_version,
+	const char *body, long timeout_ms);
 void arm_result_free(arm_result *r);
 
 /* "ARM answered 409 Conflict (code X): message. Request id: ..., correlation id: ..." (malloc'd). */

@@ -61,10 +61,10 @@ static int auth_parse_bool(const char *v)
 	return AUTH_UNSET;
 }
 
-#define FILL_STR(field, ...)                                  \
-	do {                                                  \
-		if (!o->field)                                \
-			o->field = env_first(__VA_ARGS__);    \
+#define FILL_STR(field, ...)                               \
+	do {                                               \
+		if (!o->field)                             \
+			o->field = env_first(__VA_ARGS__); \
 	} while (0)
 
 static void fill_bool(int *field, const char *env, int dflt)
@@ -163,6 +163,102 @@ static int pick_method(auth_method *out, const auth_options *o)
 	return 0;
 }
 
+/* scope = audience + "/.default", exactly what azure-sdk (and so azapi/azurerm) sends: for the default audience
+ * with its trailing slash that is "https://management.core.windows.net//.default", which Entra ID accepts. An
+ * audience already ending in "/.default" is used as the scope unchanged. */
+static int set_audience(auth_credential *c, const auth_options *opts)
+{
+	c->authority = strip_trailing_slashes(
+		opts->authority_host ? opts->authority_host : "https://login.microsoftonline.com/");
+	if (set_str(&c->audience, opts->audience ? opts->audience : "https://management.core.windows.net/") < 0 ||
+		!c->authority)
+		return fy_error_set(FY_ENOMEM, "out of memory");
+	size_t al = strlen(c->audience);
+	int rc = al >= 9 && strcmp(c->audience + al - 9, "/.default") == 0
+		? set_str(&c->scope, c->audience)
+		: (asprintf(&c->scope, "%s/.default", c->audience) < 0 ? FY_ENOMEM : 0);
+	if (rc < 0) {
+		c->scope = NULL;
+		return fy_error_set(FY_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int setup_secret(auth_credential *c, const auth_options *opts, const char *m)
+{
+	int rc = need_ids(c, opts);
+	if (rc < 0)
+		return rc;
+	if (opts->client_secret) {
+		if (set_str(&c->secret, opts->client_secret) < 0)
+			return fy_error_set(FY_ENOMEM, "out of memory");
+	} else {
+		if (auth_read_file(&c->secret, opts->client_secret_file_path) < 0)
+			return auth_fail(FY_EAUTH, c, "reading client_secret_file_path");
+		if (!*c->secret)
+			return fy_error_set(
+				FY_EAUTH, "%s: client_secret_file_path %s is empty", m, opts->client_secret_file_path);
+	}
+	tflog_add_secret(c->secret);
+	return 0;
+}
+
+static int setup_oidc(auth_credential *c, const auth_options *opts)
+{
+	int rc = need_ids(c, opts);
+	if (rc < 0)
+		return rc;
+	if (!opts->oidc_token && !opts->oidc_token_file_path && !(opts->oidc_request_url && opts->oidc_request_token))
+		return fy_error_set(FY_EAUTH,
+			"OIDC: use_oidc is set but there is no ID token: set oidc_token (ARM_OIDC_TOKEN), "
+			"oidc_token_file_path (ARM_OIDC_TOKEN_FILE_PATH, AZURE_FEDERATED_TOKEN_FILE) or "
+			"oidc_request_url and oidc_request_token (ARM_OIDC_REQUEST_URL / "
+			"ACTIONS_ID_TOKEN_REQUEST_URL, ARM_OIDC_REQUEST_TOKEN / ACTIONS_ID_TOKEN_REQUEST_TOKEN)");
+	if (opts->oidc_token)
+		tflog_add_secret(opts->oidc_token);
+	if (opts->oidc_request_token)
+		tflog_add_secret(opts->oidc_request_token);
+	if (set_str(&c->oidc_token, opts->oidc_token) | set_str(&c->oidc_token_file, opts->oidc_token_file_path) |
+		set_str(&c->oidc_request_url, opts->oidc_request_url) |
+		set_str(&c->oidc_request_token, opts->oidc_request_token))
+		return fy_error_set(FY_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* What each method needs beyond the common fields. */
+static int setup_method(auth_credential *c, const auth_options *opts, const char *m)
+{
+	int rc;
+	switch (c->method) {
+	case AUTH_M_SECRET: return setup_secret(c, opts, m);
+	case AUTH_M_CERT:
+		if ((rc = need_ids(c, opts)) < 0)
+			return rc;
+		if (opts->client_certificate_password)
+			tflog_add_secret(opts->client_certificate_password);
+		return auth_cert_load(c, opts->client_certificate_path, opts->client_certificate_password);
+	case AUTH_M_OIDC: return setup_oidc(c, opts);
+	case AUTH_M_MSI:
+		if (set_str(&c->msi_endpoint,
+			    opts->msi_endpoint ? opts->msi_endpoint
+					       : "http://169.254.169.254/metadata/identity/oauth2/token") < 0)
+			return fy_error_set(FY_ENOMEM, "out of memory");
+		if (!http_url_is_allowed(c->msi_endpoint))
+			return fy_error_set(FY_EAUTH,
+				"managed identity: msi_endpoint %s must be https:// (or http:// to a "
+				"loopback host or 169.254.169.254)",
+				c->msi_endpoint);
+		return 0;
+	case AUTH_M_CLI:
+		/* The tenant becomes an argv element of az: only tenant ids and domain names. */
+		if (opts->tenant_id && !tenant_is_valid(opts->tenant_id))
+			return fy_error_set(
+				FY_EAUTH, "Azure CLI: tenant_id %s is not a tenant id or domain name", opts->tenant_id);
+		return 0;
+	}
+	return 0;
+}
+
 int auth_credential_new(auth_credential **out, const auth_options *opts)
 {
 	*out = NULL;
@@ -178,112 +274,15 @@ int auth_credential_new(auth_credential **out, const auth_options *opts)
 	c->cli_timeout_ms = 30000;
 
 	int rc = pick_method(&c->method, opts);
-	if (rc)
+	if (rc < 0)
 		goto fail;
 	const char *m = g_method_names[c->method];
 	if (c->method != AUTH_M_CLI && !c->http) {
 		rc = fy_error_set(FY_EINVALID, "%s: no HTTP client", m);
 		goto fail;
 	}
-	c->authority = strip_trailing_slashes(opts->authority_host ? opts->authority_host
-								   : "https://login.microsoftonline.com/");
-	rc = set_str(&c->audience, opts->audience ? opts->audience : "https://management.core.windows.net/");
-	if (rc || !c->authority) {
-		rc = fy_error_set(FY_ENOMEM, "out of memory");
+	if ((rc = set_audience(c, opts)) < 0 || (rc = setup_method(c, opts, m)) < 0)
 		goto fail;
-	}
-	/* scope = audience + "/.default", exactly what azure-sdk (and so azapi/azurerm) sends: for the default
-	 * audience with its trailing slash that is "https://management.core.windows.net//.default", which Entra ID
-	 * accepts. An audience already ending in "/.default" is used as the scope unchanged. */
-	size_t al = strlen(c->audience);
-	if (al >= 9 && strcmp(c->audience + al - 9, "/.default") == 0)
-		rc = set_str(&c->scope, c->audience);
-	else
-		rc = asprintf(&c->scope, "%s/.default", c->audience) < 0 ? FY_ENOMEM : 0;
-	if (rc) {
-		c->scope = NULL;
-		rc = fy_error_set(FY_ENOMEM, "out of memory");
-		goto fail;
-	}
-
-	switch (c->method) {
-	case AUTH_M_SECRET:
-		if ((rc = need_ids(c, opts)) != 0)
-			goto fail;
-		if (opts->client_secret) {
-			rc = set_str(&c->secret, opts->client_secret);
-		} else {
-			rc = auth_read_file(&c->secret, opts->client_secret_file_path);
-			if (rc) {
-				rc = auth_fail(FY_EAUTH, c, "reading client_secret_file_path");
-				goto fail;
-			}
-			if (!*c->secret) {
-				rc = fy_error_set(FY_EAUTH, "%s: client_secret_file_path %s is empty", m,
-					opts->client_secret_file_path);
-				goto fail;
-			}
-		}
-		if (rc) {
-			rc = fy_error_set(FY_ENOMEM, "out of memory");
-			goto fail;
-		}
-		tflog_add_secret(c->secret);
-		break;
-	case AUTH_M_CERT:
-		if ((rc = need_ids(c, opts)) != 0)
-			goto fail;
-		if (opts->client_certificate_password)
-			tflog_add_secret(opts->client_certificate_password);
-		if ((rc = auth_cert_load(c, opts->client_certificate_path, opts->client_certificate_password)) != 0)
-			goto fail;
-		break;
-	case AUTH_M_OIDC:
-		if ((rc = need_ids(c, opts)) != 0)
-			goto fail;
-		if (!opts->oidc_token && !opts->oidc_token_file_path &&
-		    !(opts->oidc_request_url && opts->oidc_request_token)) {
-			rc = fy_error_set(FY_EAUTH,
-				"OIDC: use_oidc is set but there is no ID token: set oidc_token (ARM_OIDC_TOKEN), "
-				"oidc_token_file_path (ARM_OIDC_TOKEN_FILE_PATH, AZURE_FEDERATED_TOKEN_FILE) or "
-				"oidc_request_url and oidc_request_token (ARM_OIDC_REQUEST_URL / "
-				"ACTIONS_ID_TOKEN_REQUEST_URL, ARM_OIDC_REQUEST_TOKEN / ACTIONS_ID_TOKEN_REQUEST_TOKEN)");
-			goto fail;
-		}
-		if (opts->oidc_token)
-			tflog_add_secret(opts->oidc_token);
-		if (opts->oidc_request_token)
-			tflog_add_secret(opts->oidc_request_token);
-		rc = set_str(&c->oidc_token, opts->oidc_token) | set_str(&c->oidc_token_file, opts->oidc_token_file_path) |
-		     set_str(&c->oidc_request_url, opts->oidc_request_url) |
-		     set_str(&c->oidc_request_token, opts->oidc_request_token);
-		if (rc) {
-			rc = fy_error_set(FY_ENOMEM, "out of memory");
-			goto fail;
-		}
-		break;
-	case AUTH_M_MSI:
-		rc = set_str(&c->msi_endpoint, opts->msi_endpoint ? opts->msi_endpoint
-								  : "http://169.254.169.254/metadata/identity/oauth2/token");
-		if (rc) {
-			rc = fy_error_set(FY_ENOMEM, "out of memory");
-			goto fail;
-		}
-		if (!http_url_is_allowed(c->msi_endpoint)) {
-			rc = fy_error_set(FY_EAUTH, "managed identity: msi_endpoint %s must be https:// (or http:// to a "
-				"loopback host or 169.254.169.254)", c->msi_endpoint);
-			goto fail;
-		}
-		break;
-	case AUTH_M_CLI:
-		/* The tenant becomes an argv element of az: only tenant ids and domain names. */
-		if (opts->tenant_id && !tenant_is_valid(opts->tenant_id)) {
-			rc = fy_error_set(FY_EAUTH, "Azure CLI: tenant_id %s is not a tenant id or domain name",
-				opts->tenant_id);
-			goto fail;
-		}
-		break;
-	}
 	if (set_str(&c->client_id, opts->client_id) || set_str(&c->tenant_id, opts->tenant_id)) {
 		rc = fy_error_set(FY_ENOMEM, "out of memory");
 		goto fail;
@@ -295,8 +294,8 @@ int auth_credential_new(auth_credential **out, const auth_options *opts)
 			goto fail;
 		}
 		if (!http_url_is_allowed(c->token_url)) {
-			rc = fy_error_set(FY_EAUTH, "%s: active_directory_authority_host %s must be https://", m,
-				c->authority);
+			rc = fy_error_set(
+				FY_EAUTH, "%s: active_directory_authority_host %s must be https://", m, c->authority);
 			goto fail;
 		}
 	}
@@ -451,7 +450,8 @@ int auth_credential_token(char **out, auth_credential *c)
 		snprintf(c->last_msg, sizeof(c->last_msg), "%s", fy_error_last()->message);
 		if (rc != FY_ECANCELED && token_usable(c, time(NULL))) {
 			/* Keep working on the old token while it lasts; the next call tries again. */
-			tflog(TFLOG_WARN, "foundry.auth", "token refresh failed, using the cached token: %s", c->last_msg);
+			tflog(TFLOG_WARN, "foundry.auth", "token refresh failed, using the cached token: %s",
+				c->last_msg);
 			rc = copy_token(out, c);
 		} else {
 			rc = fy_error_set(rc, "%s", c->last_msg);

@@ -7,8 +7,8 @@
  * expiry (5 minutes of margin), safe under concurrent RPCs, and never logged (every token and secret is
  * registered with tflog_add_secret).
  */
-#ifndef FY_AUTH_H
-#define FY_AUTH_H
+#ifndef FOUNDRY_INTERNAL_AUTH_AUTH_H
+#define FOUNDRY_INTERNAL_AUTH_AUTH_H
 
 #include "../common/fy_error.h"
 #include "../http/http.h"
@@ -22,7 +22,7 @@ typedef struct auth_options {
 	const char *client_id;
 	const char *client_secret;
 	const char *client_secret_file_path;
-	const char *client_certificate_path;     /* PKCS#12 (.pfx/.p12) or PEM (cert + key) */
+	const char *client_certificate_path; /* PKCS#12 (.pfx/.p12) or PEM (cert + key) */
 	const char *client_certificate_password;
 	int use_oidc;
 	const char *oidc_token;
@@ -30,11 +30,11 @@ typedef struct auth_options {
 	const char *oidc_request_url;
 	const char *oidc_request_token;
 	int use_msi;
-	const char *msi_endpoint;                /* default IMDS http://169.254.169.254/metadata/identity/oauth2/token */
+	const char *msi_endpoint; /* default IMDS http://169.254.169.254/metadata/identity/oauth2/token */
 	int use_cli;
-	const char *authority_host;              /* "https://login.microsoftonline.com/" */
-	const char *audience;                    /* resource manager audience, "https://management.core.windows.net/" */
-	http_client *http;                       /* borrowed */
+	const char *authority_host; /* "https://login.microsoftonline.com/" */
+	const char *audience; /* resource manager audience, "https://management.core.windows.net/" */
+	http_client *http; /* borrowed */
 } auth_options;
 
 /* -1 in an int field means "not set" for auth_options_from_env. */

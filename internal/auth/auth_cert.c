@@ -163,29 +163,35 @@ int auth_cert_load(auth_credential *c, const char *path, const char *password)
 		X509_free(cert);
 		EVP_PKEY_free(key);
 		if (is_pem)
-			return fy_error_set(FY_EAUTH, "client certificate: %s: %s (a PEM file needs a CERTIFICATE and a "
+			return fy_error_set(FY_EAUTH,
+				"client certificate: %s: %s (a PEM file needs a CERTIFICATE and a "
 				"PRIVATE KEY block; an encrypted key needs client_certificate_password): %s",
-				path, !cert ? "no certificate found" : "the private key could not be read", ossl_reason());
-		return fy_error_set(FY_EAUTH, "client certificate: %s is not a PKCS#12 file with a certificate and key "
-			"readable with the given client_certificate_password: %s", path, ossl_reason());
+				path, !cert ? "no certificate found" : "the private key could not be read",
+				ossl_reason());
+		return fy_error_set(FY_EAUTH,
+			"client certificate: %s is not a PKCS#12 file with a certificate and key "
+			"readable with the given client_certificate_password: %s",
+			path, ossl_reason());
 	}
 	if (!EVP_PKEY_is_a(key, "RSA")) {
 		X509_free(cert);
 		EVP_PKEY_free(key);
-		return fy_error_set(FY_EAUTH, "client certificate: %s: the private key must be RSA (Entra ID client "
-			"assertions are RS256)", path);
+		return fy_error_set(FY_EAUTH,
+			"client certificate: %s: the private key must be RSA (Entra ID client "
+			"assertions are RS256)",
+			path);
 	}
 	if (!X509_check_private_key(cert, key)) {
 		X509_free(cert);
 		EVP_PKEY_free(key);
-		return fy_error_set(FY_EAUTH, "client certificate: %s: the private key does not match the certificate",
-			path);
+		return fy_error_set(
+			FY_EAUTH, "client certificate: %s: the private key does not match the certificate", path);
 	}
 	unsigned char *der = NULL;
 	int der_len = i2d_X509(cert, &der);
 	X509_free(cert);
 	if (der_len <= 0 || digest_b64url(&c->x5t, EVP_sha1(), der, der_len) ||
-	    digest_b64url(&c->x5t_s256, EVP_sha256(), der, der_len)) {
+		digest_b64url(&c->x5t_s256, EVP_sha256(), der, der_len)) {
 		OPENSSL_free(der);
 		EVP_PKEY_free(key);
 		return fy_error_set(FY_EAUTH, "client certificate: %s: cannot compute the thumbprint", path);
@@ -224,8 +230,8 @@ int auth_cert_assertion(char **out, const auth_credential *c)
 	rnd[8] = (unsigned char)((rnd[8] & 0x3f) | 0x80);
 	char jti[37];
 	snprintf(jti, sizeof(jti), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", rnd[0],
-		rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9], rnd[10], rnd[11], rnd[12], rnd[13],
-		rnd[14], rnd[15]);
+		rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9], rnd[10], rnd[11], rnd[12],
+		rnd[13], rnd[14], rnd[15]);
 	double now = (double)time(NULL);
 
 	cJSON *h = cJSON_CreateObject(), *cl = cJSON_CreateObject();
@@ -255,7 +261,7 @@ int auth_cert_assertion(char **out, const auth_credential *c)
 	md = EVP_MD_CTX_new();
 	size_t sl = 0;
 	if (!md || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, (EVP_PKEY *)c->key) != 1 ||
-	    EVP_DigestSign(md, NULL, &sl, (const unsigned char *)input, strlen(input)) != 1)
+		EVP_DigestSign(md, NULL, &sl, (const unsigned char *)input, strlen(input)) != 1)
 		goto done;
 	sig = malloc(sl);
 	if (!sig || EVP_DigestSign(md, sig, &sl, (const unsigned char *)input, strlen(input)) != 1)

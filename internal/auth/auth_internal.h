@@ -1,22 +1,16 @@
 /* auth internals shared by auth.c, auth_sources.c and auth_cert.c (not a public header). */
-#ifndef FY_AUTH_INTERNAL_H
-#define FY_AUTH_INTERNAL_H
+#ifndef FOUNDRY_INTERNAL_AUTH_AUTH_INTERNAL_H
+#define FOUNDRY_INTERNAL_AUTH_AUTH_INTERNAL_H
 
 #include <pthread.h>
 #include <time.h>
 
 #include "auth.h"
 
-typedef enum auth_credential_method {
-	AUTH_M_SECRET,
-	AUTH_M_CERT,
-	AUTH_M_OIDC,
-	AUTH_M_MSI,
-	AUTH_M_CLI
-} auth_method;
+typedef enum auth_credential_method { AUTH_M_SECRET, AUTH_M_CERT, AUTH_M_OIDC, AUTH_M_MSI, AUTH_M_CLI } auth_method;
 
 typedef struct auth_token {
-	char *token;       /* malloc'd */
+	char *token; /* malloc'd */
 	time_t expires_at; /* wall-clock epoch seconds */
 } auth_token;
 
@@ -57,8 +51,8 @@ const char *auth_method_name(const auth_credential *c);
 int auth_fail(int code, const auth_credential *c, const char *what);
 int auth_read_file(char **out, const char *path); /* whole file, trailing whitespace trimmed */
 
-int auth_fetch_client_credentials(auth_token *t, auth_credential *c, unsigned long gen, const char *field,
-	const char *value);
+int auth_fetch_client_credentials(
+	auth_token *t, auth_credential *c, unsigned long gen, const char *field, const char *value);
 int auth_fetch_certificate(auth_token *t, auth_credential *c, unsigned long gen);
 int auth_fetch_oidc(auth_token *t, auth_credential *c, unsigned long gen);
 int auth_fetch_msi(auth_token *t, auth_credential *c, unsigned long gen);

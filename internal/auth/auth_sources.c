@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../log/tflog.h"
+#include "../common/fy_time.h"
 #include "auth_internal.h"
 
 extern char **environ;
@@ -151,8 +152,8 @@ static int auth_http(http_response **out, auth_credential *c, unsigned long gen,
 			long ra = http_response_retry_after_ms(*out);
 			if (ra >= 0)
 				wait = ra < AUTH_HTTP_BACKOFF_MAX_MS ? ra : AUTH_HTTP_BACKOFF_MAX_MS;
-			tflog(TFLOG_DEBUG, "foundry.auth", "%s %s answered %ld, retrying in %ld ms", req->method, req->url, s,
-				wait);
+			tflog(TFLOG_DEBUG, "foundry.auth", "%s %s answered %ld, retrying in %ld ms", req->method,
+				req->url, s, wait);
 			http_response_free(*out);
 			*out = NULL;
 		} else if (rc == FY_EIO || rc == FY_ETIMEOUT) {
@@ -175,8 +176,8 @@ static int parse_token_response(auth_token *t, const auth_credential *c, const h
 	const char *tok = j ? json_str(j, "access_token") : NULL;
 	if (!tok || !*tok) {
 		cJSON_Delete(j);
-		return fy_error_set(FY_EAUTH, "%s: %s answered %ld without an access_token", auth_method_name(c), url,
-			r->status);
+		return fy_error_set(
+			FY_EAUTH, "%s: %s answered %ld without an access_token", auth_method_name(c), url, r->status);
 	}
 	t->expires_at = token_expiry(json_int(j, "expires_on"), json_int(j, "expires_in"));
 	t->token = strdup(tok);
@@ -206,8 +207,8 @@ static int append_form(char **body, const char *name, const char *value, int sec
 
 /* ------------------------------------------------------------------ client credentials */
 
-int auth_fetch_client_credentials(auth_token *t, auth_credential *c, unsigned long gen, const char *field,
-	const char *value)
+int auth_fetch_client_credentials(
+	auth_token *t, auth_credential *c, unsigned long gen, const char *field, const char *value)
 {
 	char *body = NULL;
 	int rc = append_form(&body, "grant_type", "client_credentials", 0);
@@ -223,8 +224,13 @@ int auth_fetch_client_credentials(auth_token *t, auth_credential *c, unsigned lo
 		return fy_error_set(FY_ENOMEM, "out of memory");
 	}
 	const char *headers[] = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL};
-	http_request req = {.method = "POST", .url = c->token_url, .headers = headers, .body = body,
-		.body_len = strlen(body), .timeout_ms = AUTH_HTTP_TIMEOUT_MS, .log_module = "foundry.auth"};
+	http_request req = {.method = "POST",
+		.url = c->token_url,
+		.headers = headers,
+		.body = body,
+		.body_len = strlen(body),
+		.timeout_ms = AUTH_HTTP_TIMEOUT_MS,
+		.log_module = "foundry.auth"};
 	http_response *r = NULL;
 	rc = auth_http(&r, c, gen, &req, 0);
 	free(body);
@@ -234,8 +240,8 @@ int auth_fetch_client_credentials(auth_token *t, auth_credential *c, unsigned lo
 		char why[600];
 		describe_error_body(why, sizeof(why), r);
 		http_response_free(r);
-		return fy_error_set(FY_EAUTH, "%s: token request to %s failed: %s", auth_method_name(c), c->token_url,
-			why);
+		return fy_error_set(
+			FY_EAUTH, "%s: token request to %s failed: %s", auth_method_name(c), c->token_url, why);
 	}
 	rc = parse_token_response(t, c, r, c->token_url);
 	http_response_free(r);
@@ -270,8 +276,12 @@ static int oidc_request(char **out, auth_credential *c, unsigned long gen)
 		return fy_error_set(FY_ENOMEM, "out of memory");
 	}
 	const char *headers[] = {authz, "Accept: application/json", NULL};
-	http_request req = {.method = "GET", .url = url, .headers = headers, .timeout_ms = AUTH_HTTP_TIMEOUT_MS,
-		.log_module = "foundry.auth", .redact_response_body = 1};
+	http_request req = {.method = "GET",
+		.url = url,
+		.headers = headers,
+		.timeout_ms = AUTH_HTTP_TIMEOUT_MS,
+		.log_module = "foundry.auth",
+		.redact_response_body = 1};
 	http_response *r = NULL;
 	rc = auth_http(&r, c, gen, &req, 0);
 	free(authz);
@@ -282,13 +292,14 @@ static int oidc_request(char **out, auth_credential *c, unsigned long gen)
 	if (r->status != 200) {
 		char why[600];
 		describe_error_body(why, sizeof(why), r);
-		rc = fy_error_set(FY_EAUTH, "OIDC: requesting an ID token from %s failed: %s", c->oidc_request_url, why);
+		rc = fy_error_set(
+			FY_EAUTH, "OIDC: requesting an ID token from %s failed: %s", c->oidc_request_url, why);
 	} else {
 		cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
 		const char *v = j ? json_str(j, "value") : NULL;
 		if (!v || !*v)
-			rc = fy_error_set(FY_EAUTH, "OIDC: the ID token response from %s has no \"value\"",
-				c->oidc_request_url);
+			rc = fy_error_set(
+				FY_EAUTH, "OIDC: the ID token response from %s has no \"value\"", c->oidc_request_url);
 		else if (!(*out = strdup(v)))
 			rc = fy_error_set(FY_ENOMEM, "out of memory");
 		else
@@ -350,7 +361,10 @@ int auth_fetch_msi(auth_token *t, auth_credential *c, unsigned long gen)
 	if (rc)
 		return auth_fail(rc, c, "msi_endpoint");
 	const char *headers[] = {"Metadata: true", "Accept: application/json", NULL};
-	http_request req = {.method = "GET", .url = url, .headers = headers, .timeout_ms = AUTH_HTTP_TIMEOUT_MS,
+	http_request req = {.method = "GET",
+		.url = url,
+		.headers = headers,
+		.timeout_ms = AUTH_HTTP_TIMEOUT_MS,
 		.log_module = "foundry.auth"};
 	http_response *r = NULL;
 	rc = auth_http(&r, c, gen, &req, 1);
@@ -401,13 +415,6 @@ static int cap_read(cap *b, int fd)
 	return 1;
 }
 
-static long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* "expiresOn": "2026-11-25 17:05:44.123456" in local time (CLI < 2.54 has no expires_on). */
 static time_t parse_local_time(const char *s)
 {
@@ -418,6 +425,32 @@ static time_t parse_local_time(const char *s)
 		return (time_t)-1;
 	tm.tm_isdst = -1;
 	return mktime(&tm);
+}
+
+/* The token in `az account get-access-token -o json`'s output. */
+static int cli_token(auth_token *t, const char *output)
+{
+	int rc = 0;
+	cJSON *j = output ? cJSON_Parse(output) : NULL;
+	const char *tok = j ? json_str(j, "accessToken") : NULL;
+	if (!tok || !*tok) {
+		rc = fy_error_set(FY_EAUTH, "Azure CLI: `az account get-access-token` printed no accessToken");
+	} else {
+		long long on = json_int(j, "expires_on");
+		const char *eon = json_str(j, "expiresOn");
+		if (on <= 0 && eon) {
+			time_t local = parse_local_time(eon);
+			on = local == (time_t)-1 ? -1 : (long long)local;
+		}
+		t->token = strdup(tok);
+		t->expires_at = token_expiry(on, -1);
+		if (!t->token)
+			rc = fy_error_set(FY_ENOMEM, "out of memory");
+		else
+			tflog_add_secret(t->token);
+	}
+	cJSON_Delete(j);
+	return rc;
 }
 
 int auth_fetch_cli(auth_token *t, auth_credential *c, unsigned long gen)
@@ -454,7 +487,8 @@ int auth_fetch_cli(auth_token *t, auth_credential *c, unsigned long gen)
 		close(out_p[0]);
 		close(err_p[0]);
 		if (se == ENOENT)
-			return fy_error_set(FY_EAUTH, "Azure CLI: `az` was not found on PATH (install the Azure CLI and run "
+			return fy_error_set(FY_EAUTH,
+				"Azure CLI: `az` was not found on PATH (install the Azure CLI and run "
 				"`az login`, or configure another authentication method)");
 		return fy_error_set(FY_EAUTH, "Azure CLI: running az: %s", strerror(se));
 	}
@@ -462,7 +496,7 @@ int auth_fetch_cli(auth_token *t, auth_credential *c, unsigned long gen)
 	cap out = {0}, err = {0};
 	struct pollfd pfd[2] = {{.fd = out_p[0], .events = POLLIN}, {.fd = err_p[0], .events = POLLIN}};
 	int open_fds = 2, rc = 0;
-	long deadline = mono_ms() + c->cli_timeout_ms;
+	long deadline = fy_now_ms() + c->cli_timeout_ms;
 	while (open_fds > 0) {
 		/* 100 ms slices so StopProvider is noticed promptly. */
 		int n = poll(pfd, 2, 100);
@@ -483,8 +517,9 @@ int auth_fetch_cli(auth_token *t, auth_credential *c, unsigned long gen)
 			rc = fy_error_set(FY_ECANCELED, "Azure CLI: cancelled");
 			break;
 		}
-		if (mono_ms() > deadline) {
-			rc = fy_error_set(FY_EAUTH, "Azure CLI: `az account get-access-token` did not finish within %ld s",
+		if (fy_now_ms() > deadline) {
+			rc = fy_error_set(FY_EAUTH,
+				"Azure CLI: `az account get-access-token` did not finish within %ld s",
 				c->cli_timeout_ms / 1000);
 			break;
 		}
@@ -492,7 +527,7 @@ int auth_fetch_cli(auth_token *t, auth_credential *c, unsigned long gen)
 	for (int i = 0; i < 2; i++)
 		if (pfd[i].fd >= 0)
 			close(pfd[i].fd);
-	if (rc)
+	if (rc < 0)
 		kill(pid, SIGKILL);
 	int status = 0;
 	pid_t w;
@@ -506,34 +541,15 @@ int auth_fetch_cli(auth_token *t, auth_credential *c, unsigned long gen)
 			e++;
 		first_line(why, sizeof(why), e);
 		if (WIFEXITED(status))
-			rc = fy_error_set(FY_EAUTH, "Azure CLI: `az account get-access-token` exited with status %d: %s",
+			rc = fy_error_set(FY_EAUTH,
+				"Azure CLI: `az account get-access-token` exited with status %d: %s",
 				WEXITSTATUS(status), why[0] ? why : "(no output on stderr)");
 		else
 			rc = fy_error_set(FY_EAUTH, "Azure CLI: `az account get-access-token` was killed by signal %d",
 				WTERMSIG(status));
 	}
-	if (rc == 0) {
-		/* w < 0 (ECHILD when SIGCHLD is ignored): judge by the output. */
-		cJSON *j = out.buf ? cJSON_Parse(out.buf) : NULL;
-		const char *tok = j ? json_str(j, "accessToken") : NULL;
-		if (!tok || !*tok) {
-			rc = fy_error_set(FY_EAUTH, "Azure CLI: `az account get-access-token` printed no accessToken");
-		} else {
-			long long on = json_int(j, "expires_on");
-			const char *eon = json_str(j, "expiresOn");
-			if (on <= 0 && eon) {
-				time_t local = parse_local_time(eon);
-				on = local == (time_t)-1 ? -1 : (long long)local;
-			}
-			t->token = strdup(tok);
-			t->expires_at = token_expiry(on, -1);
-			if (!t->token)
-				rc = fy_error_set(FY_ENOMEM, "out of memory");
-			else
-				tflog_add_secret(t->token);
-		}
-		cJSON_Delete(j);
-	}
+	if (rc == 0)
+		rc = cli_token(t, out.buf); /* w < 0 (ECHILD when SIGCHLD is ignored): judge by the output */
 	free(out.buf);
 	free(err.buf);
 	return rc;

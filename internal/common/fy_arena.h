@@ -10,8 +10,8 @@
  *
  * Not thread-safe: an arena belongs to one RPC, which runs on one thread.
  */
-#ifndef FY_ARENA_H
-#define FY_ARENA_H
+#ifndef FOUNDRY_INTERNAL_COMMON_FY_ARENA_H
+#define FOUNDRY_INTERNAL_COMMON_FY_ARENA_H
 
 #include <stdarg.h>
 #include <stddef.h>

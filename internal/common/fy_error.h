@@ -6,8 +6,8 @@
  * caller can read with fy_error_last(). Each RPC runs on one worker thread from
  * request to response, so the slot is never shared between requests.
  */
-#ifndef FY_ERROR_H
-#define FY_ERROR_H
+#ifndef FOUNDRY_INTERNAL_COMMON_FY_ERROR_H
+#define FOUNDRY_INTERNAL_COMMON_FY_ERROR_H
 
 #include <stdarg.h>
 
@@ -17,14 +17,14 @@ extern "C" {
 
 enum {
 	FY_OK = 0,
-	FY_ERROR = -1,     /* generic failure */
-	FY_ENOMEM = -2,    /* allocation failed */
-	FY_EINVALID = -3,  /* malformed input (decode errors, bad arguments) */
+	FY_ERROR = -1, /* generic failure */
+	FY_ENOMEM = -2, /* allocation failed */
+	FY_EINVALID = -3, /* malformed input (decode errors, bad arguments) */
 	FY_ENOTFOUND = -4, /* lookup missed (ARM 404, absent attribute) */
 	FY_ECANCELED = -5, /* StopProvider or shutdown cancelled the work */
-	FY_ETIMEOUT = -6,  /* a deadline passed */
-	FY_EIO = -7,       /* transport / OS failure */
-	FY_EAUTH = -8      /* authentication failed */
+	FY_ETIMEOUT = -6, /* a deadline passed */
+	FY_EIO = -7, /* transport / OS failure */
+	FY_EAUTH = -8 /* authentication failed */
 };
 
 typedef struct fy_error {

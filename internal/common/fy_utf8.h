@@ -4,8 +4,8 @@
  * state, leaving the resource stuck. Invalid sequences become U+FFFD, as the Unicode standard recommends (one per
  * maximal invalid subpart).
  */
-#ifndef FY_UTF8_H
-#define FY_UTF8_H
+#ifndef FOUNDRY_INTERNAL_COMMON_FY_UTF8_H
+#define FOUNDRY_INTERNAL_COMMON_FY_UTF8_H
 
 #include <stddef.h>
 

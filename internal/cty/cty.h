@@ -20,8 +20,8 @@
  * an error. Errors are FY_EINVALID with the path in Terraform's spelling, e.g. ".models[2].name: expected
  * string, got integer". Nesting is bounded (64 levels; msgpack-c itself stops at 32 nested containers).
  */
-#ifndef CTY_H
-#define CTY_H
+#ifndef FOUNDRY_INTERNAL_CTY_CTY_H
+#define FOUNDRY_INTERNAL_CTY_CTY_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -63,11 +63,11 @@ const cty_type *cty_type_tuple(fy_arena *a, size_t n, const cty_type *const type
 cty_kind cty_type_kind(const cty_type *t);
 int cty_type_is_primitive(const cty_type *t);
 int cty_type_is_collection(const cty_type *t); /* list, set, map */
-const cty_type *cty_type_elem(const cty_type *t);   /* list/set/map element type, else NULL */
-size_t cty_type_count(const cty_type *t);            /* object attributes / tuple elements, else 0 */
-const char *cty_type_attr_name(const cty_type *t, size_t i);        /* object, sorted order */
-const cty_type *cty_type_attr_type(const cty_type *t, size_t i);    /* object attribute / tuple element */
-int cty_type_attr_index(const cty_type *t, const char *name);       /* object; -1 when absent */
+const cty_type *cty_type_elem(const cty_type *t); /* list/set/map element type, else NULL */
+size_t cty_type_count(const cty_type *t); /* object attributes / tuple elements, else 0 */
+const char *cty_type_attr_name(const cty_type *t, size_t i); /* object, sorted order */
+const cty_type *cty_type_attr_type(const cty_type *t, size_t i); /* object attribute / tuple element */
+int cty_type_attr_index(const cty_type *t, const char *name); /* object; -1 when absent */
 const cty_type *cty_type_attr(const cty_type *t, const char *name); /* object; NULL when absent */
 int cty_type_equal(const cty_type *a, const cty_type *b);
 
@@ -82,7 +82,7 @@ typedef struct cty_value cty_value;
 
 cty_value *cty_null(fy_arena *a, const cty_type *t);
 cty_value *cty_unknown(fy_arena *a, const cty_type *t); /* refinements are not modelled */
-cty_value *cty_string(fy_arena *a, const char *s);       /* copies; s must be valid UTF-8 */
+cty_value *cty_string(fy_arena *a, const char *s); /* copies; s must be valid UTF-8 */
 cty_value *cty_string_n(fy_arena *a, const char *s, size_t n);
 cty_value *cty_bool(fy_arena *a, int b);
 cty_value *cty_number_int(fy_arena *a, int64_t v);
@@ -92,30 +92,35 @@ int cty_number_parse(cty_value **out, fy_arena *a, const char *text, size_t len)
 /* Collections copy the item pointer arrays (not the items). Items must conform to `elem`. */
 cty_value *cty_list(fy_arena *a, const cty_type *elem, size_t n, cty_value *const items[]);
 cty_value *cty_set(fy_arena *a, const cty_type *elem, size_t n, cty_value *const items[]); /* drops known duplicates */
-cty_value *cty_map(fy_arena *a, const cty_type *elem, size_t n, const char *const keys[], cty_value *const vals[]); /* sorted by key */
+cty_value *cty_map(fy_arena *a, const cty_type *elem, size_t n, const char *const keys[],
+	cty_value *const vals[]); /* sorted by key */
 cty_value *cty_tuple(fy_arena *a, const cty_type *tuple_type, cty_value *const items[]);
 /* A known object of type `t` with every attribute null; fill it with cty_object_set. */
 cty_value *cty_object(fy_arena *a, const cty_type *t);
 int cty_object_set(cty_value *obj, const char *name, cty_value *v); /* FY_ENOTFOUND: no such attribute */
-int cty_collection_set(cty_value *v, size_t i, cty_value *item);    /* list/tuple element, map value */
+int cty_collection_set(cty_value *v, size_t i, cty_value *item); /* list/tuple element, map value */
 
 const cty_type *cty_value_type(const cty_value *v); /* the concrete type (never dynamic for a known value) */
 int cty_is_null(const cty_value *v);
-int cty_is_known(const cty_value *v);        /* this node only */
+int cty_is_known(const cty_value *v); /* this node only */
+/* For values that may be absent (NULL): present and not known yet; absent or known to be null. */
+int cty_is_unknown_value(const cty_value *v);
+int cty_is_absent(const cty_value *v);
 int cty_is_wholly_known(const cty_value *v); /* no unknown anywhere below */
 
 /* Accessors for known, non-null values of the right kind (NULL / 0 otherwise). */
 const char *cty_as_string(const cty_value *v, size_t *len_out); /* NUL-terminated too; len_out may be NULL */
 int cty_as_bool(const cty_value *v);
 int cty_number_as_int64(const cty_value *v, int64_t *out); /* 0 when exactly an int64, else FY_EINVALID */
-double cty_number_as_double(const cty_value *v);           /* nearest double */
-const char *cty_number_text(const cty_value *v);            /* canonical decimal text, e.g. "1.5", "-7" */
+double cty_number_as_double(const cty_value *v); /* nearest double */
+const char *cty_number_text(const cty_value *v); /* canonical decimal text, e.g. "1.5", "-7" */
 
-size_t cty_length(const cty_value *v);                     /* elements / entries / attributes */
-cty_value *cty_index(const cty_value *v, size_t i);        /* list/set/tuple element, map value, object attribute (sorted) */
-const char *cty_map_key(const cty_value *v, size_t i);     /* map key (sorted) or object attribute name */
+size_t cty_length(const cty_value *v); /* elements / entries / attributes */
+cty_value *cty_index(const cty_value *v, size_t i); /* list/set/tuple element, map value, object attribute (sorted) */
+const char *cty_map_key(const cty_value *v, size_t i); /* map key (sorted) or object attribute name */
 cty_value *cty_map_get(const cty_value *v, const char *key);
-cty_value *cty_get_attr(const cty_value *obj, const char *name); /* NULL when obj is null/unknown or has no such attribute */
+cty_value *cty_get_attr(
+	const cty_value *obj, const char *name); /* NULL when obj is null/unknown or has no such attribute */
 
 /* Convenience for provider code: the attribute's string / bool when known and non-null. */
 const char *cty_get_string(const cty_value *obj, const char *name); /* NULL when null, unknown or absent */
@@ -135,7 +140,7 @@ typedef enum cty_step_kind { CTY_STEP_ATTR = 1, CTY_STEP_KEY, CTY_STEP_INDEX } c
 typedef struct cty_step {
 	cty_step_kind kind;
 	const char *name; /* ATTR: attribute name; KEY: map key */
-	int64_t index;    /* INDEX: list/tuple index */
+	int64_t index; /* INDEX: list/tuple index */
 } cty_step;
 
 /* A path is plain data; extending one never changes its parent. NULL is the root (empty path). */

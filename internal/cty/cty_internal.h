@@ -1,8 +1,8 @@
 /*
  * Private layout of cty types and values, shared by the cty_*.c files only.
  */
-#ifndef CTY_INTERNAL_H
-#define CTY_INTERNAL_H
+#ifndef FOUNDRY_INTERNAL_CTY_CTY_INTERNAL_H
+#define FOUNDRY_INTERNAL_CTY_CTY_INTERNAL_H
 
 #include "cty.h"
 
@@ -29,10 +29,10 @@ typedef struct cty_num {
 
 struct cty_type {
 	cty_kind kind;
-	const cty_type *elem;          /* list, set, map */
-	size_t n;                      /* object attributes, tuple elements */
-	const char *const *names;      /* object: sorted by strcmp */
-	const cty_type *const *types;  /* object (aligned with names), tuple */
+	const cty_type *elem; /* list, set, map */
+	size_t n; /* object attributes, tuple elements */
+	const char *const *names; /* object: sorted by strcmp */
+	const cty_type *const *types; /* object (aligned with names), tuple */
 };
 
 struct cty_value {
@@ -48,8 +48,8 @@ struct cty_value {
 		cty_num num;
 		struct {
 			size_t n;
-			cty_value **items;  /* list/set/tuple elements, map values, object attributes (type order) */
-			const char **keys;  /* map only, sorted by strcmp */
+			cty_value **items; /* list/set/tuple elements, map values, object attributes (type order) */
+			const char **keys; /* map only, sorted by strcmp */
 		} c;
 	} u;
 };

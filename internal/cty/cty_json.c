@@ -37,7 +37,10 @@ typedef struct js_dec {
 
 #define DERR(d, ...) cty__path_error((d)->a, (d)->steps, (d)->nsteps, __VA_ARGS__)
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 /* RFC 8259 section 6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
 static int json_number_ok(const char *s, size_t n)
@@ -87,11 +90,13 @@ static int scan_numbers(jtok **out, size_t *nout, fy_arena *a, const char *orig,
 			for (i++; i < len && buf[i] != '"'; i++) {
 				/* A raw NUL would cut cJSON's C string short as silently as \u0000 would. */
 				if (buf[i] == '\0')
-					return fy_error_set(FY_EINVALID, "JSON: strings containing NUL are not supported");
+					return fy_error_set(
+						FY_EINVALID, "JSON: strings containing NUL are not supported");
 				if (buf[i] != '\\')
 					continue;
 				if (len - i >= 6 && memcmp(buf + i + 1, "u0000", 5) == 0)
-					return fy_error_set(FY_EINVALID, "JSON: strings containing \\u0000 are not supported");
+					return fy_error_set(
+						FY_EINVALID, "JSON: strings containing \\u0000 are not supported");
 				i++; /* skip the escaped character */
 			}
 			i++;
@@ -136,12 +141,18 @@ static int number_index(cJSON *node, size_t *k, size_t ntoks)
 
 static const char *js_kind(const cJSON *j)
 {
-	if (cJSON_IsNull(j)) return "null";
-	if (cJSON_IsBool(j)) return "bool";
-	if (cJSON_IsNumber(j)) return "number";
-	if (cJSON_IsString(j)) return "string";
-	if (cJSON_IsArray(j)) return "array";
-	if (cJSON_IsObject(j)) return "object";
+	if (cJSON_IsNull(j))
+		return "null";
+	if (cJSON_IsBool(j))
+		return "bool";
+	if (cJSON_IsNumber(j))
+		return "number";
+	if (cJSON_IsString(j))
+		return "string";
+	if (cJSON_IsArray(j))
+		return "array";
+	if (cJSON_IsObject(j))
+		return "object";
 	return "invalid";
 }
 
@@ -218,7 +229,7 @@ static int dec_primitive(cty_value **out, js_dec *d, const cty_type *t, const cJ
 			rc = cty__number_parse(out, d->a, j->valuestring, strlen(j->valuestring), 0);
 		else
 			return DERR(d, "expected number, got %s", js_kind(j));
-		if (rc != 0) {
+		if (rc < 0) {
 			char why[256];
 			snprintf(why, sizeof(why), "%s", fy_error_last()->message);
 			return DERR(d, "%s", why);
@@ -250,14 +261,10 @@ static int dec_value(cty_value **out, js_dec *d, const cty_type *t, const cJSON 
 	d->rec++;
 	int rc = FY_OK;
 	switch (t->kind) {
-	case CTY_DYNAMIC:
-		rc = dec_dynamic(out, d, j);
-		break;
+	case CTY_DYNAMIC: rc = dec_dynamic(out, d, j); break;
 	case CTY_STRING:
 	case CTY_NUMBER:
-	case CTY_BOOL:
-		rc = dec_primitive(out, d, t, j);
-		break;
+	case CTY_BOOL: rc = dec_primitive(out, d, t, j); break;
 	case CTY_LIST:
 	case CTY_SET:
 	case CTY_TUPLE: {
@@ -301,7 +308,8 @@ static int dec_value(cty_value **out, js_dec *d, const cty_type *t, const cJSON 
 			rc = dec_child(&vals[i], d, (cty_step){.kind = CTY_STEP_KEY, .name = keys[i]}, t->elem, c);
 		}
 		if (rc == 0) {
-			cty_value *v = cty_map(d->a, t->elem, cnt, keys, vals); /* a repeated key: last wins, as in go-cty */
+			cty_value *v =
+				cty_map(d->a, t->elem, cnt, keys, vals); /* a repeated key: last wins, as in go-cty */
 			v->type = t;
 			*out = v;
 		}
@@ -345,7 +353,7 @@ int cty_json_decode(cty_value **out, fy_arena *a, const cty_type *t, const char 
 	jtok *toks = NULL;
 	size_t ntoks = 0;
 	int rc = scan_numbers(&toks, &ntoks, a, json, buf, len);
-	if (rc != 0)
+	if (rc < 0)
 		return rc;
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
@@ -384,16 +392,18 @@ typedef struct js_enc {
 
 static int enc_value(cJSON **out, js_enc *e, const cty_value *v, const cty_type *t);
 
-static int oom(void) { return fy_error_set(FY_ENOMEM, "JSON: out of memory"); }
+static int oom(void)
+{
+	return fy_error_set(FY_ENOMEM, "JSON: out of memory");
+}
 
-static int enc_child(cJSON *parent, const char *key, js_enc *e, cty_step step, const cty_value *v,
-	const cty_type *t)
+static int enc_child(cJSON *parent, const char *key, js_enc *e, cty_step step, const cty_value *v, const cty_type *t)
 {
 	cJSON *c = NULL;
 	e->steps[e->nsteps++] = step;
 	int rc = enc_value(&c, e, v, t);
 	e->nsteps--;
-	if (rc != 0)
+	if (rc < 0)
 		return rc;
 	if (!(key != NULL ? cJSON_AddItemToObject(parent, key, c) : cJSON_AddItemToArray(parent, c))) {
 		cJSON_Delete(c);
@@ -415,9 +425,7 @@ static int enc_known(cJSON **out, js_enc *e, const cty_value *v, const cty_type 
 	case CTY_NUMBER:
 		j = cJSON_CreateRaw(v->u.num.text); /* exact text, as go-cty writes Text('f', -1) */
 		break;
-	case CTY_BOOL:
-		j = cJSON_CreateBool(v->u.b);
-		break;
+	case CTY_BOOL: j = cJSON_CreateBool(v->u.b); break;
 	case CTY_LIST:
 	case CTY_SET:
 	case CTY_TUPLE:
@@ -426,8 +434,8 @@ static int enc_known(cJSON **out, js_enc *e, const cty_value *v, const cty_type 
 		if ((j = cJSON_CreateArray()) == NULL)
 			break;
 		for (size_t i = 0; i < v->u.c.n && rc == 0; i++)
-			rc = enc_child(j, NULL, e, (cty_step){.kind = CTY_STEP_INDEX, .index = (int64_t)i}, v->u.c.items[i],
-				t->kind == CTY_TUPLE ? t->types[i] : t->elem);
+			rc = enc_child(j, NULL, e, (cty_step){.kind = CTY_STEP_INDEX, .index = (int64_t)i},
+				v->u.c.items[i], t->kind == CTY_TUPLE ? t->types[i] : t->elem);
 		break;
 	case CTY_MAP:
 		if ((j = cJSON_CreateObject()) == NULL)
@@ -448,12 +456,11 @@ static int enc_known(cJSON **out, js_enc *e, const cty_value *v, const cty_type 
 			rc = enc_child(j, t->names[i], e, (cty_step){.kind = CTY_STEP_ATTR, .name = t->names[i]},
 				v->u.c.items[i], t->types[i]);
 		break;
-	default:
-		return EERR(e, "cannot encode a known value of type %s", cty__type_name(t));
+	default: return EERR(e, "cannot encode a known value of type %s", cty__type_name(t));
 	}
 	if (j == NULL)
 		return oom();
-	if (rc != 0) {
+	if (rc < 0) {
 		cJSON_Delete(j);
 		return rc;
 	}
@@ -510,7 +517,7 @@ int cty_json_encode(char **out, fy_arena *a, const cty_value *v, const cty_type 
 	js_enc e = {.a = a};
 	cJSON *j = NULL;
 	int rc = enc_value(&j, &e, v, t != NULL ? t : cty_type_dynamic());
-	if (rc != 0)
+	if (rc < 0)
 		return rc;
 	char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);

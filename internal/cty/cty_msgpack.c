@@ -61,9 +61,18 @@ static const char *mp_precheck(const void *buf, size_t len)
 			case 0xc4: lenbytes = 1; break;
 			case 0xc5: lenbytes = 2; break;
 			case 0xc6: lenbytes = 4; break;
-			case 0xc7: lenbytes = 1; extra = 1; break;
-			case 0xc8: lenbytes = 2; extra = 1; break;
-			case 0xc9: lenbytes = 4; extra = 1; break;
+			case 0xc7:
+				lenbytes = 1;
+				extra = 1;
+				break;
+			case 0xc8:
+				lenbytes = 2;
+				extra = 1;
+				break;
+			case 0xc9:
+				lenbytes = 4;
+				extra = 1;
+				break;
 			case 0xca: skip = 4; break;
 			case 0xcb: skip = 8; break;
 			case 0xcc: skip = 1; break;
@@ -82,10 +91,22 @@ static const char *mp_precheck(const void *buf, size_t len)
 			case 0xd9: lenbytes = 1; break;
 			case 0xda: lenbytes = 2; break;
 			case 0xdb: lenbytes = 4; break;
-			case 0xdc: lenbytes = 2; items = 1; break;
-			case 0xdd: lenbytes = 4; items = 1; break;
-			case 0xde: lenbytes = 2; items = 2; break;
-			case 0xdf: lenbytes = 4; items = 2; break;
+			case 0xdc:
+				lenbytes = 2;
+				items = 1;
+				break;
+			case 0xdd:
+				lenbytes = 4;
+				items = 1;
+				break;
+			case 0xde:
+				lenbytes = 2;
+				items = 2;
+				break;
+			case 0xdf:
+				lenbytes = 4;
+				items = 2;
+				break;
 			default: return "invalid type byte 0xc1";
 			}
 			if (lenbytes > 0) {
@@ -232,9 +253,7 @@ static int dec_number(cty_value **out, mp_dec *d, const msgpack_object *o)
 			return cty_number_parse(out, d->a, buf, (size_t)len);
 		}
 		return FY_OK;
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-		*out = cty_number_int(d->a, o->via.i64);
-		return FY_OK;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER: *out = cty_number_int(d->a, o->via.i64); return FY_OK;
 	case MSGPACK_OBJECT_FLOAT32:
 	case MSGPACK_OBJECT_FLOAT64:
 		if (!isfinite(o->via.f64))
@@ -300,7 +319,7 @@ static int dec_object(cty_value **out, mp_dec *d, const cty_type *t, const msgpa
 			return DERR(d, "duplicate attribute \"%s\"", t->names[idx]);
 		int rc = dec_child(&v->u.c.items[idx], d, (cty_step){.kind = CTY_STEP_ATTR, .name = t->names[idx]},
 			t->types[idx], &kv->val);
-		if (rc != 0)
+		if (rc < 0)
 			return rc;
 	}
 	*out = v;
@@ -322,9 +341,7 @@ static int dec_value(cty_value **out, mp_dec *d, const cty_type *t, const msgpac
 	const char *s;
 	size_t n;
 	switch (t->kind) {
-	case CTY_DYNAMIC:
-		rc = dec_dynamic(out, d, o);
-		break;
+	case CTY_DYNAMIC: rc = dec_dynamic(out, d, o); break;
 	case CTY_STRING:
 		if (!mp_bytes(o, &s, &n))
 			rc = DERR(d, "expected string, got %s", mp_kind(o));
@@ -333,9 +350,7 @@ static int dec_value(cty_value **out, mp_dec *d, const cty_type *t, const msgpac
 		else
 			*out = cty_string_n(d->a, s, n);
 		break;
-	case CTY_NUMBER:
-		rc = dec_number(out, d, o);
-		break;
+	case CTY_NUMBER: rc = dec_number(out, d, o); break;
 	case CTY_BOOL:
 		if (o->type != MSGPACK_OBJECT_BOOLEAN)
 			rc = DERR(d, "expected bool, got %s", mp_kind(o));
@@ -385,7 +400,8 @@ static int dec_value(cty_value **out, mp_dec *d, const cty_type *t, const msgpac
 				break;
 			}
 			keys[i] = fy_arena_strndup(d->a, s, n);
-			rc = dec_child(&vals[i], d, (cty_step){.kind = CTY_STEP_KEY, .name = keys[i]}, t->elem, &kv->val);
+			rc = dec_child(
+				&vals[i], d, (cty_step){.kind = CTY_STEP_KEY, .name = keys[i]}, t->elem, &kv->val);
 		}
 		if (rc == 0) {
 			cty_value *v = cty_map(d->a, t->elem, cnt, keys, vals);
@@ -394,9 +410,7 @@ static int dec_value(cty_value **out, mp_dec *d, const cty_type *t, const msgpac
 		}
 		break;
 	}
-	case CTY_OBJECT:
-		rc = dec_object(out, d, t, o);
-		break;
+	case CTY_OBJECT: rc = dec_object(out, d, t, o); break;
 	}
 	d->rec--;
 	return rc;
@@ -433,10 +447,10 @@ typedef struct mp_enc {
 } mp_enc;
 
 #define EERR(e, ...) cty__path_error((e)->a, (e)->steps, (e)->nsteps, __VA_ARGS__)
-#define PK(e, call)                                                                \
-	do {                                                                       \
-		if ((call) != 0)                                                   \
-			return fy_error_set(FY_ENOMEM, "msgpack: out of memory");  \
+#define PK(e, call)                                                               \
+	do {                                                                      \
+		if ((call) != 0)                                                  \
+			return fy_error_set(FY_ENOMEM, "msgpack: out of memory"); \
 	} while (0)
 
 static int enc_value(mp_enc *e, const cty_value *v, const cty_type *t);
@@ -465,7 +479,8 @@ static int enc_compound(mp_enc *e, const cty_value *v, const cty_type *t)
 	case CTY_SET:
 		PK(e, msgpack_pack_array(&e->pk, n));
 		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = enc_child(e, (cty_step){.kind = CTY_STEP_INDEX, .index = (int64_t)i}, v->u.c.items[i], t->elem);
+			rc = enc_child(
+				e, (cty_step){.kind = CTY_STEP_INDEX, .index = (int64_t)i}, v->u.c.items[i], t->elem);
 		return rc;
 	case CTY_TUPLE:
 		if (n != t->n)
@@ -481,7 +496,8 @@ static int enc_compound(mp_enc *e, const cty_value *v, const cty_type *t)
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			if ((rc = enc_str(e, v->u.c.keys[i], strlen(v->u.c.keys[i]))) != 0)
 				return rc;
-			rc = enc_child(e, (cty_step){.kind = CTY_STEP_KEY, .name = v->u.c.keys[i]}, v->u.c.items[i], t->elem);
+			rc = enc_child(
+				e, (cty_step){.kind = CTY_STEP_KEY, .name = v->u.c.keys[i]}, v->u.c.items[i], t->elem);
 		}
 		return rc;
 	case CTY_OBJECT:
@@ -495,11 +511,11 @@ static int enc_compound(mp_enc *e, const cty_value *v, const cty_type *t)
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			if ((rc = enc_str(e, t->names[i], strlen(t->names[i]))) != 0)
 				return rc;
-			rc = enc_child(e, (cty_step){.kind = CTY_STEP_ATTR, .name = t->names[i]}, v->u.c.items[i], t->types[i]);
+			rc = enc_child(e, (cty_step){.kind = CTY_STEP_ATTR, .name = t->names[i]}, v->u.c.items[i],
+				t->types[i]);
 		}
 		return rc;
-	default:
-		return EERR(e, "cannot encode a known value of type %s", cty__type_name(t));
+	default: return EERR(e, "cannot encode a known value of type %s", cty__type_name(t));
 	}
 }
 
@@ -534,9 +550,7 @@ static int enc_value(mp_enc *e, const cty_value *v, const cty_type *t)
 		rc = EERR(e, "expected %s, got a %s value", cty__type_name(t), cty__type_name(v->type));
 	} else {
 		switch (t->kind) {
-		case CTY_STRING:
-			rc = enc_str(e, v->u.str.s, v->u.str.len);
-			break;
+		case CTY_STRING: rc = enc_str(e, v->u.str.s, v->u.str.len); break;
 		case CTY_NUMBER:
 			/* go-cty: exact int64 -> smallest int, exact float64 -> float64, else the decimal text. */
 			if (v->u.num.is_int64)
@@ -546,12 +560,8 @@ static int enc_value(mp_enc *e, const cty_value *v, const cty_type *t)
 			else
 				rc = enc_str(e, v->u.num.text, strlen(v->u.num.text));
 			break;
-		case CTY_BOOL:
-			PK(e, v->u.b ? msgpack_pack_true(&e->pk) : msgpack_pack_false(&e->pk));
-			break;
-		default:
-			rc = enc_compound(e, v, t);
-			break;
+		case CTY_BOOL: PK(e, v->u.b ? msgpack_pack_true(&e->pk) : msgpack_pack_false(&e->pk)); break;
+		default: rc = enc_compound(e, v, t); break;
 		}
 	}
 	e->rec--;

@@ -220,7 +220,10 @@ cty_value *cty_number_double(fy_arena *a, double d)
 	return v;
 }
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 int cty__number_parse(cty_value **out, fy_arena *a, const char *s, size_t len, int strict)
 {
@@ -278,7 +281,7 @@ int cty__number_parse(cty_value **out, fy_arena *a, const char *s, size_t len, i
 	}
 	cty_value *v = num_value(a);
 	int rc = num_init(&v->u.num, a, neg, digits, nd, e - (int64_t)nfrac);
-	if (rc != 0)
+	if (rc < 0)
 		return rc;
 	*out = v;
 	return FY_OK;
@@ -292,7 +295,7 @@ int cty_number_parse(cty_value **out, fy_arena *a, const char *text, size_t len)
 int cty__number_equal(const cty_num *x, const cty_num *y)
 {
 	return x->neg == y->neg && x->exp == y->exp && x->ndigits == y->ndigits &&
-	       memcmp(x->digits, y->digits, x->ndigits) == 0;
+		memcmp(x->digits, y->digits, x->ndigits) == 0;
 }
 
 uint64_t cty__number_hash(const cty_num *x)

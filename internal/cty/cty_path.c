@@ -24,7 +24,8 @@ static cty_path *extend(fy_arena *a, const cty_path *parent, cty_step step)
 
 cty_path *cty_path_attr(fy_arena *a, const cty_path *parent, const char *name)
 {
-	return extend(a, parent, (cty_step){.kind = CTY_STEP_ATTR, .name = fy_arena_strdup(a, name != NULL ? name : "")});
+	return extend(
+		a, parent, (cty_step){.kind = CTY_STEP_ATTR, .name = fy_arena_strdup(a, name != NULL ? name : "")});
 }
 
 cty_path *cty_path_key(fy_arena *a, const cty_path *parent, const char *key)
@@ -56,7 +57,10 @@ static void sb_put(sbuf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
+static void sb_str(sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
 
 /* Map keys are quoted the way Go's %q does for printable text (tfdiags.FormatCtyPath uses %q). */
 static void sb_quoted(sbuf *b, const char *k)
@@ -137,12 +141,8 @@ cty_value *cty_path_get(const cty_value *root, const cty_path *p)
 		if (v->is_null || v->is_unknown)
 			return NULL;
 		switch (s->kind) {
-		case CTY_STEP_ATTR:
-			v = cty_get_attr(v, s->name);
-			break;
-		case CTY_STEP_KEY:
-			v = v->type->kind == CTY_MAP ? cty_map_get(v, s->name) : NULL;
-			break;
+		case CTY_STEP_ATTR: v = cty_get_attr(v, s->name); break;
+		case CTY_STEP_KEY: v = v->type->kind == CTY_MAP ? cty_map_get(v, s->name) : NULL; break;
 		case CTY_STEP_INDEX:
 			/* Lists and tuples by position; sets too, in their stored order (cty addresses set elements
 			 * by value, which this model does not). */

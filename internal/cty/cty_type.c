@@ -10,10 +10,22 @@ static const cty_type t_number = {.kind = CTY_NUMBER};
 static const cty_type t_bool = {.kind = CTY_BOOL};
 static const cty_type t_dynamic = {.kind = CTY_DYNAMIC};
 
-const cty_type *cty_type_string(void) { return &t_string; }
-const cty_type *cty_type_number(void) { return &t_number; }
-const cty_type *cty_type_bool(void) { return &t_bool; }
-const cty_type *cty_type_dynamic(void) { return &t_dynamic; }
+const cty_type *cty_type_string(void)
+{
+	return &t_string;
+}
+const cty_type *cty_type_number(void)
+{
+	return &t_number;
+}
+const cty_type *cty_type_bool(void)
+{
+	return &t_bool;
+}
+const cty_type *cty_type_dynamic(void)
+{
+	return &t_dynamic;
+}
 
 static const cty_type *collection(fy_arena *a, cty_kind k, const cty_type *elem)
 {
@@ -23,9 +35,18 @@ static const cty_type *collection(fy_arena *a, cty_kind k, const cty_type *elem)
 	return t;
 }
 
-const cty_type *cty_type_list(fy_arena *a, const cty_type *elem) { return collection(a, CTY_LIST, elem); }
-const cty_type *cty_type_set(fy_arena *a, const cty_type *elem) { return collection(a, CTY_SET, elem); }
-const cty_type *cty_type_map(fy_arena *a, const cty_type *elem) { return collection(a, CTY_MAP, elem); }
+const cty_type *cty_type_list(fy_arena *a, const cty_type *elem)
+{
+	return collection(a, CTY_LIST, elem);
+}
+const cty_type *cty_type_set(fy_arena *a, const cty_type *elem)
+{
+	return collection(a, CTY_SET, elem);
+}
+const cty_type *cty_type_map(fy_arena *a, const cty_type *elem)
+{
+	return collection(a, CTY_MAP, elem);
+}
 
 typedef struct attr_sort {
 	const char *name;
@@ -89,7 +110,10 @@ const cty_type *cty_type_tuple(fy_arena *a, size_t n, const cty_type *const type
 	return t;
 }
 
-cty_kind cty_type_kind(const cty_type *t) { return t->kind; }
+cty_kind cty_type_kind(const cty_type *t)
+{
+	return t->kind;
+}
 
 int cty_type_is_primitive(const cty_type *t)
 {
@@ -101,7 +125,10 @@ int cty_type_is_collection(const cty_type *t)
 	return t->kind == CTY_LIST || t->kind == CTY_SET || t->kind == CTY_MAP;
 }
 
-const cty_type *cty_type_elem(const cty_type *t) { return cty_type_is_collection(t) ? t->elem : NULL; }
+const cty_type *cty_type_elem(const cty_type *t)
+{
+	return cty_type_is_collection(t) ? t->elem : NULL;
+}
 
 size_t cty_type_count(const cty_type *t)
 {
@@ -151,8 +178,7 @@ static int type_equal(const cty_type *a, const cty_type *b, int depth)
 	switch (a->kind) {
 	case CTY_LIST:
 	case CTY_SET:
-	case CTY_MAP:
-		return type_equal(a->elem, b->elem, depth + 1);
+	case CTY_MAP: return type_equal(a->elem, b->elem, depth + 1);
 	case CTY_OBJECT:
 		if (a->n != b->n)
 			return 0;
@@ -167,12 +193,14 @@ static int type_equal(const cty_type *a, const cty_type *b, int depth)
 			if (!type_equal(a->types[i], b->types[i], depth + 1))
 				return 0;
 		return 1;
-	default:
-		return 1; /* primitives and dynamic: the kind says it all */
+	default: return 1; /* primitives and dynamic: the kind says it all */
 	}
 }
 
-int cty_type_equal(const cty_type *a, const cty_type *b) { return type_equal(a, b, 0); }
+int cty_type_equal(const cty_type *a, const cty_type *b)
+{
+	return type_equal(a, b, 0);
+}
 
 static int type_conforms(const cty_type *vt, const cty_type *t, int depth)
 {
@@ -183,13 +211,13 @@ static int type_conforms(const cty_type *vt, const cty_type *t, int depth)
 	switch (t->kind) {
 	case CTY_LIST:
 	case CTY_SET:
-	case CTY_MAP:
-		return type_conforms(vt->elem, t->elem, depth + 1);
+	case CTY_MAP: return type_conforms(vt->elem, t->elem, depth + 1);
 	case CTY_OBJECT:
 		if (vt->n != t->n)
 			return 0;
 		for (size_t i = 0; i < t->n; i++)
-			if (strcmp(vt->names[i], t->names[i]) != 0 || !type_conforms(vt->types[i], t->types[i], depth + 1))
+			if (strcmp(vt->names[i], t->names[i]) != 0 ||
+				!type_conforms(vt->types[i], t->types[i], depth + 1))
 				return 0;
 		return 1;
 	case CTY_TUPLE:
@@ -199,12 +227,14 @@ static int type_conforms(const cty_type *vt, const cty_type *t, int depth)
 			if (!type_conforms(vt->types[i], t->types[i], depth + 1))
 				return 0;
 		return 1;
-	default:
-		return 1;
+	default: return 1;
 	}
 }
 
-int cty__type_conforms(const cty_type *vt, const cty_type *t) { return type_conforms(vt, t, 0); }
+int cty__type_conforms(const cty_type *vt, const cty_type *t)
+{
+	return type_conforms(vt, t, 0);
+}
 
 const char *cty__type_name(const cty_type *t)
 {
@@ -237,9 +267,7 @@ static cJSON *type_to_cjson(const cty_type *t, int depth)
 	switch (t->kind) {
 	case CTY_LIST:
 	case CTY_SET:
-	case CTY_MAP:
-		second = type_to_cjson(t->elem, depth + 1);
-		break;
+	case CTY_MAP: second = type_to_cjson(t->elem, depth + 1); break;
 	case CTY_OBJECT:
 		second = cJSON_CreateObject();
 		for (size_t i = 0; second != NULL && i < t->n; i++) {
@@ -262,8 +290,7 @@ static cJSON *type_to_cjson(const cty_type *t, int depth)
 			}
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	cJSON *first = cJSON_CreateString(cty__type_name(t));
 	if (second == NULL || first == NULL) {
@@ -334,7 +361,8 @@ int cty__type_from_cjson(const cty_type **out, fy_arena *a, const void *vnode, i
 		if ((n != 2 && n != 3) || !cJSON_IsObject(arg))
 			return fy_error_set(FY_EINVALID, "invalid type JSON: object takes {\"attr\": type, ...}");
 		if (n == 3 && !cJSON_IsArray(arg->next))
-			return fy_error_set(FY_EINVALID, "invalid type JSON: object optional attributes must be an array");
+			return fy_error_set(
+				FY_EINVALID, "invalid type JSON: object optional attributes must be an array");
 		int na = cJSON_GetArraySize(arg);
 		const char **names = fy_arena_alloc(a, ((size_t)na + 1) * sizeof(*names));
 		const cty_type **types = fy_arena_alloc(a, ((size_t)na + 1) * sizeof(*types));

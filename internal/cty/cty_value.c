@@ -153,12 +153,9 @@ static uint64_t value_hash(const cty_value *v)
 		return 0x6e756c6cull;
 	uint64_t h = (uint64_t)v->type->kind;
 	switch (v->type->kind) {
-	case CTY_STRING:
-		return mix64(bytes_hash(v->u.str.s, v->u.str.len));
-	case CTY_NUMBER:
-		return mix64(cty__number_hash(&v->u.num));
-	case CTY_BOOL:
-		return mix64(h + (uint64_t)v->u.b);
+	case CTY_STRING: return mix64(bytes_hash(v->u.str.s, v->u.str.len));
+	case CTY_NUMBER: return mix64(cty__number_hash(&v->u.num));
+	case CTY_BOOL: return mix64(h + (uint64_t)v->u.b);
 	case CTY_SET:
 		for (size_t i = 0; i < v->u.c.n; i++)
 			h += mix64(value_hash(v->u.c.items[i]));
@@ -243,12 +240,11 @@ int cty_collection_set(cty_value *v, size_t i, cty_value *item)
 	case CTY_LIST:
 	case CTY_MAP:
 	case CTY_TUPLE:
-	case CTY_OBJECT:
-		break;
+	case CTY_OBJECT: break;
 	default:
 		/* Sets are not indexable: replacing an element could create a duplicate. */
-		return fy_error_set(FY_EINVALID, "cty_collection_set: a %s has no settable elements",
-			cty__type_name(v->type));
+		return fy_error_set(
+			FY_EINVALID, "cty_collection_set: a %s has no settable elements", cty__type_name(v->type));
 	}
 	if (i >= v->u.c.n)
 		return fy_error_set(FY_EINVALID, "cty_collection_set: index %zu out of range (%zu)", i, v->u.c.n);
@@ -258,9 +254,26 @@ int cty_collection_set(cty_value *v, size_t i, cty_value *item)
 
 /* ---------------------------------------------------------------- access */
 
-const cty_type *cty_value_type(const cty_value *v) { return v->type; }
-int cty_is_null(const cty_value *v) { return v->is_null; }
-int cty_is_known(const cty_value *v) { return !v->is_unknown; }
+const cty_type *cty_value_type(const cty_value *v)
+{
+	return v->type;
+}
+int cty_is_null(const cty_value *v)
+{
+	return v->is_null;
+}
+int cty_is_known(const cty_value *v)
+{
+	return !v->is_unknown;
+}
+int cty_is_unknown_value(const cty_value *v)
+{
+	return v != NULL && v->is_unknown;
+}
+int cty_is_absent(const cty_value *v)
+{
+	return v == NULL || (!v->is_unknown && v->is_null);
+}
 
 static int has_items(const cty_value *v)
 {
@@ -271,10 +284,8 @@ static int has_items(const cty_value *v)
 	case CTY_SET:
 	case CTY_MAP:
 	case CTY_OBJECT:
-	case CTY_TUPLE:
-		return 1;
-	default:
-		return 0;
+	case CTY_TUPLE: return 1;
+	default: return 0;
 	}
 }
 
@@ -309,7 +320,10 @@ int cty_as_bool(const cty_value *v)
 	return v->u.b;
 }
 
-size_t cty_length(const cty_value *v) { return has_items(v) ? v->u.c.n : 0; }
+size_t cty_length(const cty_value *v)
+{
+	return has_items(v) ? v->u.c.n : 0;
+}
 
 cty_value *cty_index(const cty_value *v, size_t i)
 {
@@ -423,16 +437,11 @@ int cty_equal(const cty_value *a, const cty_value *b)
 	if (a->is_unknown || a->is_null)
 		return 1;
 	switch (a->type->kind) {
-	case CTY_STRING:
-		return a->u.str.len == b->u.str.len && memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
-	case CTY_NUMBER:
-		return cty__number_equal(&a->u.num, &b->u.num);
-	case CTY_BOOL:
-		return a->u.b == b->u.b;
-	case CTY_SET:
-		return set_equal(a, b);
-	case CTY_DYNAMIC:
-		return 1;
+	case CTY_STRING: return a->u.str.len == b->u.str.len && memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
+	case CTY_NUMBER: return cty__number_equal(&a->u.num, &b->u.num);
+	case CTY_BOOL: return a->u.b == b->u.b;
+	case CTY_SET: return set_equal(a, b);
+	case CTY_DYNAMIC: return 1;
 	default:
 		if (a->u.c.n != b->u.c.n)
 			return 0;
@@ -451,12 +460,9 @@ int cty_equal(const cty_value *a, const cty_value *b)
 static const cty_type *type_copy(fy_arena *a, const cty_type *t)
 {
 	switch (t->kind) {
-	case CTY_LIST:
-		return cty_type_list(a, type_copy(a, t->elem));
-	case CTY_SET:
-		return cty_type_set(a, type_copy(a, t->elem));
-	case CTY_MAP:
-		return cty_type_map(a, type_copy(a, t->elem));
+	case CTY_LIST: return cty_type_list(a, type_copy(a, t->elem));
+	case CTY_SET: return cty_type_set(a, type_copy(a, t->elem));
+	case CTY_MAP: return cty_type_map(a, type_copy(a, t->elem));
 	case CTY_OBJECT:
 	case CTY_TUPLE: {
 		const cty_type **ty = fy_arena_alloc(a, (t->n > 0 ? t->n : 1) * sizeof(*ty));
@@ -466,8 +472,7 @@ static const cty_type *type_copy(fy_arena *a, const cty_type *t)
 			return cty_type_tuple(a, t->n, ty);
 		return cty_type_object(a, t->n, (const char *const *)t->names, ty);
 	}
-	default:
-		return t; /* static singletons */
+	default: return t; /* static singletons */
 	}
 }
 
@@ -485,16 +490,10 @@ static cty_value *value_copy(fy_arena *a, const cty_value *v, const cty_type *or
 		c->u.str.s = fy_arena_strndup(a, v->u.str.s, v->u.str.len);
 		c->u.str.len = v->u.str.len;
 		return c;
-	case CTY_NUMBER:
-		cty__number_copy(a, &c->u.num, &v->u.num);
-		return c;
-	case CTY_BOOL:
-		c->u.b = v->u.b;
-		return c;
-	case CTY_DYNAMIC:
-		return c;
-	default:
-		break;
+	case CTY_NUMBER: cty__number_copy(a, &c->u.num, &v->u.num); return c;
+	case CTY_BOOL: c->u.b = v->u.b; return c;
+	case CTY_DYNAMIC: return c;
+	default: break;
 	}
 	size_t n = v->u.c.n;
 	c->u.c.n = n;

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "http.h"
+#include "../common/fy_time.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -30,8 +31,8 @@
 /* No ARM, token or gateway answer comes near this (a connection is a few KiB): a larger body is a proxy or a fault,
  * and four concurrent 60 MB bodies once took the process to 1 GB. */
 #define HTTP_MAX_BODY (4u * 1024u * 1024u)
-#define HTTP_POLL_SLICE_MS 100              /* cancellation latency bound */
-#define HTTP_LOG_BODY_MAX 16384             /* keep DEBUG lines readable */
+#define HTTP_POLL_SLICE_MS 100 /* cancellation latency bound */
+#define HTTP_LOG_BODY_MAX 16384 /* keep DEBUG lines readable */
 /* Connections the shared pool may hold (busy + idle). Above the provider's concurrency (Terraform's
  * -parallelism, 10 by default, plus token requests), so a finished transfer never has to evict one. */
 #define HTTP_POOL_MAX_CONNECTIONS 64L
@@ -109,8 +110,8 @@ int http_client_new(http_client **out, const http_options *opts)
 	pthread_condattr_destroy(&ca);
 	const char *ua = opts && opts->user_agent ? opts->user_agent : "terraform-provider-foundry/" FOUNDRY_VERSION;
 	c->user_agent = strdup(ua);
-	c->connect_timeout_ms = opts && opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
-								      : HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
+	c->connect_timeout_ms =
+		opts && opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : HTTP_DEFAULT_CONNECT_TIMEOUT_MS;
 	if (opts && opts->ca_file)
 		c->ca_file = strdup(opts->ca_file);
 	if (opts && opts->ca_pem)
@@ -124,7 +125,7 @@ int http_client_new(http_client **out, const http_options *opts)
 	}
 	c->share = curl_share_init();
 	if (!c->user_agent || (opts && opts->ca_file && !c->ca_file) || (opts && opts->ca_pem && !c->ca_pem) ||
-	    !list_ok || !c->share) {
+		!list_ok || !c->share) {
 		http_client_free(c);
 		return fy_error_set(FY_ENOMEM, "http client: out of memory");
 	}
@@ -246,9 +247,9 @@ static int url_parts(const char *url, char **scheme, char **host, char **port)
 		return FY_ENOMEM;
 	int rc = FY_EINVALID;
 	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, host, 0) == CURLUE_OK &&
-	    (!port || curl_url_get(u, CURLUPART_PORT, port, CURLU_DEFAULT_PORT) == CURLUE_OK))
+		curl_url_get(u, CURLUPART_SCHEME, scheme, 0) == CURLUE_OK &&
+		curl_url_get(u, CURLUPART_HOST, host, 0) == CURLUE_OK &&
+		(!port || curl_url_get(u, CURLUPART_PORT, port, CURLU_DEFAULT_PORT) == CURLUE_OK))
 		rc = 0;
 	curl_url_cleanup(u);
 	if (rc) {
@@ -332,7 +333,7 @@ int http_url_append_query(char **out, const char *url, const char *name, const c
 	}
 	/* CURLU_URLENCODE with APPENDQUERY encodes the part after '=' only. */
 	if (curl_url_set(u, CURLUPART_QUERY, pair, CURLU_APPENDQUERY | CURLU_URLENCODE) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_URL, &res, 0) != CURLUE_OK) {
+		curl_url_get(u, CURLUPART_URL, &res, 0) != CURLUE_OK) {
 		rc = fy_error_set(FY_EINVALID, "cannot add %s to URL %s", name, url);
 		goto done;
 	}
@@ -354,7 +355,7 @@ int http_url_has_query_param(const char *url, const char *name)
 	char *q = NULL;
 	int found = 0;
 	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_QUERY, &q, 0) == CURLUE_OK && q) {
+		curl_url_get(u, CURLUPART_QUERY, &q, 0) == CURLUE_OK && q) {
 		size_t n = strlen(name);
 		for (const char *p = q; p && *p;) {
 			if (strncasecmp(p, name, n) == 0 && (p[n] == '=' || p[n] == '&' || p[n] == '\0')) {
@@ -523,8 +524,8 @@ void http_response_free(http_response *r)
 
 static int header_is_secret(const char *line)
 {
-	static const char *const names[] = {"authorization", "proxy-authorization", "cookie", "set-cookie",
-		"api-key", "x-api-key", "ocp-apim-subscription-key", "x-functions-key", NULL};
+	static const char *const names[] = {"authorization", "proxy-authorization", "cookie", "set-cookie", "api-key",
+		"x-api-key", "ocp-apim-subscription-key", "x-functions-key", NULL};
 	const char *colon = strchr(line, ':');
 	size_t n = colon ? (size_t)(colon - line) : strlen(line);
 	for (int i = 0; names[i]; i++)
@@ -624,15 +625,14 @@ static void log_response(const char *module, const http_request *req, const http
 	int is_form = ct && strstr(ct, "x-www-form-urlencoded");
 	tflog_kv(TFLOG_DEBUG, module, "HTTP response", "method", req->method, "url", tflog_redact(a, req->url),
 		"status", fy_arena_sprintf(a, "%ld", r->status), "duration_ms", fy_arena_sprintf(a, "%ld", ms),
-		"headers", tflog_redact(a, hdrs),
-		"body", req->redact_response_body ? "[REDACTED]" : log_body(a, r->body, r->body_len, is_form), NULL);
+		"headers", tflog_redact(a, hdrs), "body",
+		req->redact_response_body ? "[REDACTED]" : log_body(a, r->body, r->body_len, is_form), NULL);
 	fy_arena_free(a);
 }
 
 /* ------------------------------------------------------------------ one transfer */
 
-static int setup_easy(CURL *e, http_client *c, const http_request *req, xfer *x, struct curl_slist **hdrs,
-	int loopback)
+static int setup_easy(CURL *e, http_client *c, const http_request *req, xfer *x, struct curl_slist **hdrs, int loopback)
 {
 	CURLcode rc = CURLE_OK;
 	long timeout = req->timeout_ms > 0 ? req->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
@@ -640,7 +640,7 @@ static int setup_easy(CURL *e, http_client *c, const http_request *req, xfer *x,
 	rc |= curl_easy_setopt(e, CURLOPT_URL, req->url);
 	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L); /* never replay Authorization to another host */
-	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);       /* threads */
+	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L); /* threads */
 	rc |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	/* No CURLOPT_PIPEWAIT: a transfer waiting for another transfer's connection to learn whether it multiplexes
 	 * goes "pending" in its own multi handle, and only that handle's completions wake it; with one multi per
@@ -676,7 +676,8 @@ static int setup_easy(CURL *e, http_client *c, const http_request *req, xfer *x,
 	} else {
 		rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
 		if (req->body || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0) {
-			rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
+			rc |= curl_easy_setopt(
+				e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
 			rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
 		}
 	}
@@ -695,18 +696,80 @@ static int setup_easy(CURL *e, http_client *c, const http_request *req, xfer *x,
 	return rc == CURLE_OK ? 0 : FY_ERROR;
 }
 
-static long now_ms(void)
+/* Drive one transfer on its own multi handle until it ends, checking for cancellation between slices.
+ * *canceled when http_client_cancel() ran meanwhile. */
+static CURLcode run_transfer(CURLM *m, http_client *c, unsigned long gen, char *errbuf, int *canceled)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	*canceled = 0;
+	for (;;) {
+		int running = 0;
+		CURLMcode mc = curl_multi_perform(m, &running);
+		if (mc != CURLM_OK) {
+			snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_multi_strerror(mc));
+			return CURLE_FAILED_INIT;
+		}
+		int q;
+		CURLMsg *msg;
+		while ((msg = curl_multi_info_read(m, &q)) != NULL)
+			if (msg->msg == CURLMSG_DONE)
+				return msg->data.result;
+		if (!running)
+			return CURLE_OK;
+		if (atomic_load(&c->generation) != gen) {
+			*canceled = 1;
+			return CURLE_OK;
+		}
+		mc = curl_multi_poll(m, NULL, 0, HTTP_POLL_SLICE_MS, NULL);
+		if (mc != CURLM_OK) {
+			snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_multi_strerror(mc));
+			return CURLE_FAILED_INIT;
+		}
+	}
 }
 
-static int do_transfer(http_response **out, http_client *c, const http_request *req, unsigned long gen)
+/* The outcome of a finished transfer: a response (taking the body and headers out of x), or the error. */
+static int finish_transfer(http_response **out, CURL *e, xfer *x, const http_request *req, const char *method,
+	CURLcode res, int canceled, const char *errbuf)
 {
-	*out = NULL;
 	const char *module = req->log_module ? req->log_module : "foundry.http";
-	const char *method = req->method ? req->method : "GET";
+	if (canceled || res == CURLE_ABORTED_BY_CALLBACK) {
+		tflog(TFLOG_DEBUG, module, "%s %s: cancelled", method, req->url);
+		return fy_error_set(FY_ECANCELED, "%s %s: cancelled", method, req->url);
+	}
+	if (x->oom)
+		return fy_error_set(FY_ENOMEM, "%s %s: out of memory", method, req->url);
+	if (x->too_big)
+		return fy_error_set(
+			FY_EIO, "%s %s: response body larger than %u bytes", method, req->url, HTTP_MAX_BODY);
+	if (res != CURLE_OK) {
+		const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(res);
+		int rc = res == CURLE_OPERATION_TIMEDOUT
+			? fy_error_set(FY_ETIMEOUT, "%s %s: timed out: %s", method, req->url, detail)
+			: fy_error_set(FY_EIO, "%s %s: %s", method, req->url, detail);
+		tflog(TFLOG_DEBUG, module, "%s", fy_error_last()->message);
+		return rc;
+	}
+	http_response *r = calloc(1, sizeof(*r));
+	if (!r || (!x->body && !(x->body = strdup("")))) {
+		free(r);
+		return fy_error_set(FY_ENOMEM, "%s %s: out of memory", method, req->url);
+	}
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
+	r->body = x->body;
+	r->body_len = x->body_len;
+	r->header_count = x->hcount;
+	r->header_names = x->hnames;
+	r->header_values = x->hvalues;
+	x->body = NULL;
+	x->hnames = x->hvalues = NULL;
+	x->hcount = 0;
+	*out = r;
+	return 0;
+}
+
+/* Refuse what must never be sent (plain http to a public host), before any connection. */
+static int check_request(const http_client *c, const http_request *req, const char *method, unsigned long gen)
+{
 	if (!req->url)
 		return fy_error_set(FY_EINVALID, "%s: no URL", method);
 	if (!http_url_is_allowed(req->url))
@@ -715,6 +778,17 @@ static int do_transfer(http_response **out, http_client *c, const http_request *
 			method, req->url);
 	if (atomic_load(&c->generation) != gen)
 		return fy_error_set(FY_ECANCELED, "%s %s: cancelled", method, req->url);
+	return 0;
+}
+
+static int do_transfer(http_response **out, http_client *c, const http_request *req, unsigned long gen)
+{
+	*out = NULL;
+	const char *module = req->log_module ? req->log_module : "foundry.http";
+	const char *method = req->method ? req->method : "GET";
+	int rc = check_request(c, req, method, gen);
+	if (rc < 0)
+		return rc;
 
 	char *scheme = NULL, *host = NULL;
 	int loopback = 0;
@@ -727,119 +801,33 @@ static int do_transfer(http_response **out, http_client *c, const http_request *
 	struct curl_slist *hdrs = NULL;
 	CURL *e = curl_easy_init();
 	CURLM *m = curl_multi_init();
-	int rc = 0;
 	char errbuf[CURL_ERROR_SIZE] = "";
-	if (!e || !m) {
-		rc = fy_error_set(FY_ENOMEM, "%s %s: out of memory", method, req->url);
-		goto done;
-	}
 	/* The pool limit is read from the multi handle of the transfer that finishes with a connection, and it is
 	 * compared with the size of the whole shared cache: curl 7.88 defaults it to 4 x the easy handles in that
 	 * multi (Curl_conncache_return_conn), which is 4 here. With more than 4 transfers in flight on other
 	 * threads every finished transfer closed the oldest idle connection, usually its own, so concurrent
 	 * requests opened a connection each. */
-	if (curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, HTTP_POOL_MAX_CONNECTIONS) != CURLM_OK) {
-		rc = fy_error_set(FY_ERROR, "%s %s: configuring the transfer failed", method, req->url);
-		goto done;
-	}
-	if ((rc = setup_easy(e, c, req, &x, &hdrs, loopback)) != 0) {
-		rc = fy_error_set(rc, "%s %s: configuring the transfer failed", method, req->url);
-		goto done;
-	}
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-	log_request(module, req);
-	long t0 = now_ms();
-
-	CURLcode res = CURLE_OK;
-	int canceled = 0, done = 0;
-	if (curl_multi_add_handle(m, e) != CURLM_OK) {
+	if (!e || !m)
+		rc = fy_error_set(FY_ENOMEM, "%s %s: out of memory", method, req->url);
+	else if (curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, HTTP_POOL_MAX_CONNECTIONS) != CURLM_OK ||
+		(rc = setup_easy(e, c, req, &x, &hdrs, loopback)) != 0)
+		rc = fy_error_set(rc < 0 ? rc : FY_ERROR, "%s %s: configuring the transfer failed", method, req->url);
+	else if (curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
+		curl_multi_add_handle(m, e) != CURLM_OK)
 		rc = fy_error_set(FY_ERROR, "%s %s: curl_multi_add_handle failed", method, req->url);
-		goto done;
+	if (rc == 0) {
+		log_request(module, req);
+		long t0 = fy_now_ms();
+		int canceled;
+		CURLcode res = run_transfer(m, c, gen, errbuf, &canceled);
+		long conns = 0;
+		if (curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0)
+			atomic_fetch_add(&c->connections_opened, conns);
+		curl_multi_remove_handle(m, e);
+		rc = finish_transfer(out, e, &x, req, method, res, canceled, errbuf);
+		if (rc == 0)
+			log_response(module, req, *out, fy_now_ms() - t0);
 	}
-	while (!done) {
-		int running = 0;
-		CURLMcode mc = curl_multi_perform(m, &running);
-		if (mc != CURLM_OK) {
-			res = CURLE_FAILED_INIT;
-			snprintf(errbuf, sizeof(errbuf), "%s", curl_multi_strerror(mc));
-			break;
-		}
-		int q;
-		CURLMsg *msg;
-		while ((msg = curl_multi_info_read(m, &q)) != NULL)
-			if (msg->msg == CURLMSG_DONE) {
-				res = msg->data.result;
-				done = 1;
-			}
-		if (done || !running) {
-			done = 1;
-			break;
-		}
-		if (atomic_load(&c->generation) != gen) {
-			canceled = 1;
-			break;
-		}
-		mc = curl_multi_poll(m, NULL, 0, HTTP_POLL_SLICE_MS, NULL);
-		if (mc != CURLM_OK) {
-			res = CURLE_FAILED_INIT;
-			snprintf(errbuf, sizeof(errbuf), "%s", curl_multi_strerror(mc));
-			break;
-		}
-	}
-	long conns = 0;
-	if (curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0)
-		atomic_fetch_add(&c->connections_opened, conns);
-	curl_multi_remove_handle(m, e);
-
-	if (canceled || res == CURLE_ABORTED_BY_CALLBACK) {
-		rc = fy_error_set(FY_ECANCELED, "%s %s: cancelled", method, req->url);
-		tflog(TFLOG_DEBUG, module, "%s %s: cancelled", method, req->url);
-		goto done;
-	}
-	if (x.oom) {
-		rc = fy_error_set(FY_ENOMEM, "%s %s: out of memory", method, req->url);
-		goto done;
-	}
-	if (x.too_big) {
-		rc = fy_error_set(FY_EIO, "%s %s: response body larger than %u bytes", method, req->url, HTTP_MAX_BODY);
-		goto done;
-	}
-	if (res != CURLE_OK) {
-		const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(res);
-		if (res == CURLE_OPERATION_TIMEDOUT)
-			rc = fy_error_set(FY_ETIMEOUT, "%s %s: timed out: %s", method, req->url, detail);
-		else
-			rc = fy_error_set(FY_EIO, "%s %s: %s", method, req->url, detail);
-		tflog(TFLOG_DEBUG, module, "%s", fy_error_last()->message);
-		goto done;
-	}
-
-	http_response *r = calloc(1, sizeof(*r));
-	if (!r) {
-		rc = fy_error_set(FY_ENOMEM, "%s %s: out of memory", method, req->url);
-		goto done;
-	}
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
-	if (!x.body) {
-		x.body = strdup("");
-		if (!x.body) {
-			free(r);
-			rc = fy_error_set(FY_ENOMEM, "%s %s: out of memory", method, req->url);
-			goto done;
-		}
-	}
-	r->body = x.body;
-	r->body_len = x.body_len;
-	r->header_count = x.hcount;
-	r->header_names = x.hnames;
-	r->header_values = x.hvalues;
-	x.body = NULL;
-	x.hnames = x.hvalues = NULL;
-	x.hcount = 0;
-	log_response(module, req, r, now_ms() - t0);
-	*out = r;
-
-done:
 	if (m)
 		curl_multi_cleanup(m);
 	if (e)

@@ -9,8 +9,8 @@
  * Request/response logging at DEBUG/TRACE through tflog, with Authorization and secret-bearing fields redacted.
  * Thread-safe: one http_client serves concurrent RPCs.
  */
-#ifndef FY_HTTP_H
-#define FY_HTTP_H
+#ifndef FOUNDRY_INTERNAL_HTTP_HTTP_H
+#define FOUNDRY_INTERNAL_HTTP_HTTP_H
 
 #include <stddef.h>
 
@@ -26,10 +26,10 @@ int http_global_init(void);
 typedef struct http_client http_client;
 
 typedef struct http_options {
-	const char *user_agent;   /* full User-Agent value */
-	long connect_timeout_ms;  /* 0 = 30 s */
-	const char *ca_file;      /* extra CA bundle (tests); NULL = system */
-	const char *ca_pem;       /* trust exactly these PEM certificates instead (a private CA); NULL = as above */
+	const char *user_agent; /* full User-Agent value */
+	long connect_timeout_ms; /* 0 = 30 s */
+	const char *ca_file; /* extra CA bundle (tests); NULL = system */
+	const char *ca_pem; /* trust exactly these PEM certificates instead (a private CA); NULL = as above */
 	/* Connect elsewhere than DNS says, as curl's --connect-to: "host:port:address:port" entries, NULL-terminated
 	 * (private endpoints, split DNS, tests). TLS still verifies the URL's host name. */
 	const char *const *connect_to;
@@ -46,20 +46,20 @@ unsigned long http_client_generation(const http_client *c);
 long http_client_connections_opened(const http_client *c);
 
 typedef struct http_request {
-	const char *method;           /* "GET", "PUT", "POST", "DELETE", "PATCH" */
+	const char *method; /* "GET", "PUT", "POST", "DELETE", "PATCH" */
 	const char *url;
-	const char *const *headers;   /* NULL-terminated "Name: value" lines, or NULL */
-	const char *body;             /* may be NULL */
+	const char *const *headers; /* NULL-terminated "Name: value" lines, or NULL */
+	const char *body; /* may be NULL */
 	size_t body_len;
-	long timeout_ms;              /* whole transfer; 0 = 5 min */
-	const char *log_module;       /* tflog module, e.g. "foundry.arm"; NULL = "foundry.http" */
-	int redact_response_body;     /* addition: the body is a credential under a key tflog does not know (an OIDC
+	long timeout_ms; /* whole transfer; 0 = 5 min */
+	const char *log_module; /* tflog module, e.g. "foundry.arm"; NULL = "foundry.http" */
+	int redact_response_body; /* addition: the body is a credential under a key tflog does not know (an OIDC
 	                               * ID token response {"value": ...}); log it as "[REDACTED]" */
 } http_request;
 
 typedef struct http_response {
 	long status;
-	char *body;                   /* NUL-terminated; "" when empty */
+	char *body; /* NUL-terminated; "" when empty */
 	size_t body_len;
 	/* headers, lower-cased names */
 	size_t header_count;
@@ -88,7 +88,7 @@ long http_response_retry_after_ms(const http_response *r);
 /* 1 for https://, or http:// to 127.0.0.0/8, ::1, localhost, and the link-local IMDS address 169.254.169.254
  * (Azure serves managed identity tokens there over plain http only); 0 otherwise. Parsed with CURLU. */
 int http_url_is_allowed(const char *url);
-char *http_url_encode(const char *s);     /* malloc'd, percent-encoded (curl_easy_escape) */
+char *http_url_encode(const char *s); /* malloc'd, percent-encoded (curl_easy_escape) */
 /* *out = url with "&name=value" (or "?name=value") appended, value percent-encoded; malloc'd. */
 int http_url_append_query(char **out, const char *url, const char *name, const char *value);
 /* 1 when the query string has a parameter `name` (case-insensitive). */

@@ -222,11 +222,10 @@ char *tflog_redact(fy_arena *a, const char *s)
  * responses; HTTP auth headers). Matched case-insensitively, so "clientsecret" covers "clientSecret".
  * "customHeaders" is connection metadata that gateways use for keys (notes 2.2, KARPIKPL puts an APIM key
  * there) and that GET returns in clear: a refresh or an import logs it before any value is known. */
-static const char *const secret_keys[] = {"key", "keys", "clientSecret", "client_secret", "access_token",
-	"accessToken", "refresh_token", "refreshToken", "id_token", "password", "client_assertion", "assertion",
-	"api-key", "api_key", "apiKey", "x-api-key", "Authorization", "Ocp-Apim-Subscription-Key", "developerToken",
-	"securityToken", "secretAccessKey", "pat", "sas", "primaryKey", "secondaryKey", "secret", "token",
-	"customHeaders", NULL};
+static const char *const secret_keys[] = {"key", "keys", "clientSecret", "client_secret", "access_token", "accessToken",
+	"refresh_token", "refreshToken", "id_token", "password", "client_assertion", "assertion", "api-key", "api_key",
+	"apiKey", "x-api-key", "Authorization", "Ocp-Apim-Subscription-Key", "developerToken", "securityToken",
+	"secretAccessKey", "pat", "sas", "primaryKey", "secondaryKey", "secret", "token", "customHeaders", NULL};
 
 int tflog_is_secret_key(const char *key)
 {
@@ -339,7 +338,7 @@ static void emit(tflog_level level, const char *module, const char *message, va_
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	char stamp[64];
-	if (tflog_format_timestamp(stamp, sizeof(stamp), &ts) != FY_OK)
+	if (tflog_format_timestamp(stamp, sizeof(stamp), &ts) < 0)
 		strcpy(stamp, "1970-01-01T00:00:00.000000Z");
 
 	cJSON *o = cJSON_CreateObject();

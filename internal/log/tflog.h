@@ -10,8 +10,8 @@
  * "[REDACTED]" wherever they appear, so a secret that reaches a log call by any route is still not printed.
  * Thread-safe.
  */
-#ifndef TFLOG_H
-#define TFLOG_H
+#ifndef FOUNDRY_INTERNAL_LOG_TFLOG_H
+#define FOUNDRY_INTERNAL_LOG_TFLOG_H
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,14 +25,7 @@ struct timespec;
 extern "C" {
 #endif
 
-typedef enum tflog_level {
-	TFLOG_TRACE = 0,
-	TFLOG_DEBUG,
-	TFLOG_INFO,
-	TFLOG_WARN,
-	TFLOG_ERROR,
-	TFLOG_OFF
-} tflog_level;
+typedef enum tflog_level { TFLOG_TRACE = 0, TFLOG_DEBUG, TFLOG_INFO, TFLOG_WARN, TFLOG_ERROR, TFLOG_OFF } tflog_level;
 
 /* Read TF_LOG_PROVIDER / TF_LOG. Safe to call more than once. */
 void tflog_init(void);

@@ -21,7 +21,8 @@
 int plugin_check_cookie(const char *value)
 {
 	if (value == NULL || strcmp(value, PLUGIN_MAGIC_COOKIE_VALUE) != 0)
-		return fy_error_set(FY_EINVALID, "%s is not set to the Terraform plugin cookie", PLUGIN_MAGIC_COOKIE_KEY);
+		return fy_error_set(
+			FY_EINVALID, "%s is not set to the Terraform plugin cookie", PLUGIN_MAGIC_COOKIE_KEY);
 	return FY_OK;
 }
 
@@ -72,8 +73,8 @@ int plugin_socket_path(char **out)
 	if (base == NULL || base[0] == '\0')
 		base = "/tmp";
 	char tmpl[PATH_MAX];
-	int n = snprintf(tmpl, sizeof(tmpl), "%s%splugin-foundry-XXXXXX", base,
-		base[strlen(base) - 1] == '/' ? "" : "/");
+	int n = snprintf(
+		tmpl, sizeof(tmpl), "%s%splugin-foundry-XXXXXX", base, base[strlen(base) - 1] == '/' ? "" : "/");
 	if (n < 0 || (size_t)n >= sizeof(tmpl))
 		return fy_error_set(FY_EINVALID, "socket directory %s: path too long", base);
 	if (mkdtemp(tmpl) == NULL)
@@ -89,8 +90,8 @@ int plugin_socket_path(char **out)
 	if (need > sizeof(sun.sun_path)) {
 		rmdir(dir);
 		free(dir);
-		return fy_error_set(FY_EINVALID, "socket directory %s: path too long for a unix socket (%zu > %zu)", base,
-			need, sizeof(sun.sun_path));
+		return fy_error_set(FY_EINVALID, "socket directory %s: path too long for a unix socket (%zu > %zu)",
+			base, need, sizeof(sun.sun_path));
 	}
 	char *path = malloc(need);
 	if (path == NULL) {

@@ -105,7 +105,7 @@ int plugin_cert_generate(plugin_cert **out)
 		rc = ssl_fail("X509_new");
 		goto done;
 	}
-	if ((rc = set_serial(x)) != FY_OK)
+	if ((rc = set_serial(x)) < 0)
 		goto done;
 	rc = FY_ERROR;
 	/* go-plugin: NotBefore = now-30s (clock skew), NotAfter = now+262980h. */
@@ -115,19 +115,19 @@ int plugin_cert_generate(plugin_cert **out)
 		goto done;
 	}
 	X509_NAME *name = X509_get_subject_name(x);
-	if (!X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"terraform-provider-foundry", -1,
-		    -1, 0) ||
+	if (!X509_NAME_add_entry_by_txt(
+		    name, "O", MBSTRING_ASC, (const unsigned char *)"terraform-provider-foundry", -1, -1, 0) ||
 		!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1, -1, 0) ||
 		!X509_set_issuer_name(x, name) || !X509_set_pubkey(x, key)) {
 		rc = ssl_fail("X509 name/key");
 		goto done;
 	}
-	if ((rc = add_ext(x, NID_basic_constraints, "critical,CA:TRUE")) != FY_OK ||
-		(rc = add_ext(x, NID_key_usage, "critical,digitalSignature,keyEncipherment,keyAgreement,keyCertSign")) !=
-			FY_OK ||
-		(rc = add_ext(x, NID_ext_key_usage, "clientAuth,serverAuth")) != FY_OK ||
-		(rc = add_ext(x, NID_subject_alt_name, "DNS:localhost")) != FY_OK ||
-		(rc = add_ext(x, NID_subject_key_identifier, "hash")) != FY_OK)
+	if ((rc = add_ext(x, NID_basic_constraints, "critical,CA:TRUE")) < 0 ||
+		(rc = add_ext(x, NID_key_usage, "critical,digitalSignature,keyEncipherment,keyAgreement,keyCertSign")) <
+			0 ||
+		(rc = add_ext(x, NID_ext_key_usage, "clientAuth,serverAuth")) < 0 ||
+		(rc = add_ext(x, NID_subject_alt_name, "DNS:localhost")) < 0 ||
+		(rc = add_ext(x, NID_subject_key_identifier, "hash")) < 0)
 		goto done;
 	rc = FY_ERROR;
 	if (X509_sign(x, key, EVP_sha256()) <= 0) {
@@ -160,7 +160,7 @@ done:
 	BIO_free(kb);
 	X509_free(x);
 	EVP_PKEY_free(key);
-	if (rc == FY_OK)
+	if (rc == 0)
 		*out = c;
 	else
 		plugin_cert_free(c);

@@ -8,8 +8,8 @@
  * until Shutdown, then exit. `-debug` serves without the cookie and prints the
  * TF_REATTACH_PROVIDERS value instead.
  */
-#ifndef PLUGIN_H
-#define PLUGIN_H
+#ifndef FOUNDRY_INTERNAL_PLUGIN_PLUGIN_H
+#define FOUNDRY_INTERNAL_PLUGIN_PLUGIN_H
 
 #include <stddef.h>
 
@@ -36,9 +36,9 @@ int plugin_socket_path(char **out);
 /* ---------------------------------------------------------------- additions (owned by internal/plugin) */
 
 /* go-plugin's text for a binary run without the cookie (GP server.go), printed to stderr before exit 1. */
-#define PLUGIN_COOKIE_MESSAGE                                                                                  \
-	"This binary is a plugin. These are not meant to be executed directly.\n"                              \
-	"Please execute the program that consumes these plugins, which will\n"                                 \
+#define PLUGIN_COOKIE_MESSAGE                                                     \
+	"This binary is a plugin. These are not meant to be executed directly.\n" \
+	"Please execute the program that consumes these plugins, which will\n"    \
 	"load any plugins automatically\n"
 
 /* 0 when `value` (the TF_PLUGIN_MAGIC_COOKIE variable, may be NULL) is the cookie, FY_EINVALID otherwise. */
@@ -67,11 +67,11 @@ int plugin_base64_raw(char **out, const unsigned char *data, size_t len);
 /* The gRPC transport: any method path is accepted and dispatched through an rpc_registry. */
 typedef struct plugin_server plugin_server;
 typedef struct plugin_server_config {
-	const char *address;              /* "unix:/abs/path" */
-	const char *client_ca_pem;        /* PLUGIN_CLIENT_CERT: mTLS requiring that client cert; NULL = plaintext */
-	const char *cert_pem, *key_pem;   /* our identity, with client_ca_pem */
-	int workers;                      /* 0 = PLUGIN_DEFAULT_WORKERS */
-	const char *const *held_streams;  /* NULL-terminated server-streaming paths kept open, sending nothing, until
+	const char *address; /* "unix:/abs/path" */
+	const char *client_ca_pem; /* PLUGIN_CLIENT_CERT: mTLS requiring that client cert; NULL = plaintext */
+	const char *cert_pem, *key_pem; /* our identity, with client_ca_pem */
+	int workers; /* 0 = PLUGIN_DEFAULT_WORKERS */
+	const char *const *held_streams; /* NULL-terminated server-streaming paths kept open, sending nothing, until
 	                                   * stop (GRPCStdio/StreamStdio); they do not occupy a worker */
 } plugin_server_config;
 

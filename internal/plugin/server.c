@@ -59,9 +59,9 @@ struct worker {
 	grpc_completion_queue *cq;
 	pthread_t thread;
 	int thread_started;
-	int outstanding;  /* tags in flight on cq (touched by this worker only) */
-	int has_request;  /* a request_call is posted */
-	int in_recv;      /* a matched unary call waits for its request message: do not take another */
+	int outstanding; /* tags in flight on cq (touched by this worker only) */
+	int has_request; /* a request_call is posted */
+	int in_recv; /* a matched unary call waits for its request message: do not take another */
 	int cq_shut;
 };
 
@@ -161,8 +161,7 @@ static void post_request(worker *w)
 		return;
 	call_ctx *c = ctx_new(w);
 	c->state = CS_REQUEST;
-	grpc_call_error e =
-		grpc_server_request_call(s->server, &c->call, &c->details, &c->request_md, w->cq, w->cq, c);
+	grpc_call_error e = grpc_server_request_call(s->server, &c->call, &c->details, &c->request_md, w->cq, w->cq, c);
 	if (e != GRPC_CALL_OK) {
 		tflog_kv(TFLOG_ERROR, LOG_MODULE, "grpc_server_request_call failed", "error",
 			grpc_call_error_to_string(e), NULL);
@@ -202,7 +201,7 @@ static void send_response(call_ctx *c, int status, const char *details, const ui
 	ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
 	ops[n].data.recv_close_on_server.cancelled = &c->cancelled;
 	n++;
-	if (start_batch(c, ops, n, CS_SEND) != FY_OK)
+	if (start_batch(c, ops, n, CS_SEND) < 0)
 		ctx_free(c);
 }
 
@@ -224,7 +223,7 @@ static void hold_stream(call_ctx *c)
 	ops[1].data.recv_close_on_server.cancelled = &c->cancelled;
 	/* Register before starting the batch: plugin_server_stop may sweep the list from another thread. */
 	pthread_mutex_lock(&s->streams_mu);
-	if (start_batch(c, ops, 2, CS_STREAM) != FY_OK) {
+	if (start_batch(c, ops, 2, CS_STREAM) < 0) {
 		pthread_mutex_unlock(&s->streams_mu);
 		ctx_free(c);
 		return;
@@ -262,14 +261,15 @@ static void on_request(worker *w, call_ctx *c, int success)
 		ctx_free(c);
 		return;
 	}
-	c->method = strndup((const char *)GRPC_SLICE_START_PTR(c->details.method), GRPC_SLICE_LENGTH(c->details.method));
+	c->method =
+		strndup((const char *)GRPC_SLICE_START_PTR(c->details.method), GRPC_SLICE_LENGTH(c->details.method));
 	if (c->method == NULL)
 		fy_oom();
 	if (is_held_stream(w->srv, c->method)) {
 		hold_stream(c);
 		return;
 	}
-	if (rpc_lookup(&c->fn, &c->fn_data, w->srv->reg, c->method) != FY_OK) {
+	if (rpc_lookup(&c->fn, &c->fn_data, w->srv->reg, c->method) < 0) {
 		tflog_kv(TFLOG_DEBUG, LOG_MODULE, "unimplemented method", "rpc.method", c->method, NULL);
 		char details[512];
 		snprintf(details, sizeof(details), "unknown method %s", c->method);
@@ -280,7 +280,7 @@ static void on_request(worker *w, call_ctx *c, int success)
 	memset(&op, 0, sizeof(op));
 	op.op = GRPC_OP_RECV_MESSAGE;
 	op.data.recv_message.recv_message = &c->recv_buf;
-	if (start_batch(c, &op, 1, CS_RECV) != FY_OK) {
+	if (start_batch(c, &op, 1, CS_RECV) < 0) {
 		ctx_free(c);
 		return;
 	}
@@ -317,7 +317,7 @@ static void on_recv(worker *w, call_ctx *c, int success)
 	}
 	double t0 = now_ms();
 	fy_arena *arena = NULL;
-	if (fy_arena_new(&arena) != FY_OK)
+	if (fy_arena_new(&arena) < 0)
 		fy_oom();
 	size_t req_len = 0;
 	int ok = 1;
@@ -447,8 +447,8 @@ int plugin_server_new(plugin_server **out, const rpc_registry *reg, const plugin
 	if (cfg->client_ca_pem != NULL) {
 		/* go-plugin's AutoMTLS server: RequireAndVerifyClientCert against PLUGIN_CLIENT_CERT (notes 2.3). */
 		grpc_ssl_pem_key_cert_pair pair = {.private_key = cfg->key_pem, .cert_chain = cfg->cert_pem};
-		creds = grpc_ssl_server_credentials_create_ex(cfg->client_ca_pem, &pair, 1,
-			GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, NULL);
+		creds = grpc_ssl_server_credentials_create_ex(
+			cfg->client_ca_pem, &pair, 1, GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, NULL);
 	} else {
 		creds = grpc_insecure_server_credentials_create();
 	}
@@ -532,7 +532,7 @@ int plugin_server_stop(plugin_server *s, int grace_ms)
 	if (!s->started || s->joined)
 		return FY_OK;
 	int rc = server_shutdown(s, grace_ms);
-	if (rc != FY_OK)
+	if (rc < 0)
 		return rc;
 	/* Workers leave once their queue drains; a handler that ignores cancellation keeps its worker, and then
 	 * the caller is told so rather than blocked. */
@@ -565,7 +565,7 @@ static void server_free(plugin_server *s, int shutdown_grpc)
 			/* Stop did not finish: workers may still use the server; leaking beats a use-after-free. */
 			return;
 		}
-		if (server_shutdown(s, 1000) == FY_OK)
+		if (server_shutdown(s, 1000) == 0)
 			grpc_server_destroy(s->server);
 		for (int i = 0; i < s->nworkers; i++) {
 			worker *w = &s->workers[i];
@@ -573,15 +573,15 @@ static void server_free(plugin_server *s, int shutdown_grpc)
 				continue;
 			if (!s->started) { /* never served: drain the queue ourselves */
 				grpc_completion_queue_shutdown(w->cq);
-				while (grpc_completion_queue_next(w->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
-					GRPC_QUEUE_SHUTDOWN)
+				while (grpc_completion_queue_next(w->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
+						.type != GRPC_QUEUE_SHUTDOWN)
 					;
 			}
 			grpc_completion_queue_destroy(w->cq);
 		}
 		grpc_completion_queue_shutdown(s->shutdown_cq);
-		while (grpc_completion_queue_pluck(s->shutdown_cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
-			GRPC_QUEUE_SHUTDOWN)
+		while (grpc_completion_queue_pluck(s->shutdown_cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
+				.type != GRPC_QUEUE_SHUTDOWN)
 			;
 		grpc_completion_queue_destroy(s->shutdown_cq);
 		if (shutdown_grpc)

@@ -68,7 +68,7 @@ static int health_check_rpc(void *data, fy_arena *arena, const uint8_t *req, siz
 int plugin_register_builtin(rpc_registry *reg, plugin_server *s)
 {
 	int rc = rpc_register_unary(reg, "/plugin.GRPCController/Shutdown", shutdown_rpc, s);
-	if (rc == FY_OK)
+	if (rc == 0)
 		rc = rpc_register_unary(reg, "/grpc.health.v1.Health/Check", health_check_rpc, NULL);
 	return rc;
 }

@@ -7,8 +7,8 @@
  * registered answer UNIMPLEMENTED, which Terraform tolerates where it matters
  * (notes/tfplugin6.md 1.3).
  */
-#ifndef RPC_H
-#define RPC_H
+#ifndef FOUNDRY_INTERNAL_RPC_RPC_H
+#define FOUNDRY_INTERNAL_RPC_RPC_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -50,7 +50,7 @@ int rpc_register_unary(rpc_registry *reg, const char *path, rpc_unary_fn fn, voi
  * everything before serving: lookups take a read lock, registration a write lock. */
 /* Lookup; *fn_out = NULL (and FY_ENOTFOUND) when the path is not registered. data_out may be NULL. */
 int rpc_lookup(rpc_unary_fn *fn_out, void **data_out, const rpc_registry *reg, const char *path);
-/* Paths in sorted order; i < rpc_registry_count(). */size_t rpc_registry_count(const rpc_registry *reg);
+/* Paths in sorted order; i < rpc_registry_count(). */ size_t rpc_registry_count(const rpc_registry *reg);
 const char *rpc_registry_path(const rpc_registry *reg, size_t i);
 
 #ifdef __cplusplus

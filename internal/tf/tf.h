@@ -12,8 +12,8 @@
  *     echoing private data.
  * provider/ code sees cty values, schemas and diagnostics; never protobuf or gRPC.
  */
-#ifndef TF_H
-#define TF_H
+#ifndef FOUNDRY_INTERNAL_TF_TF_H
+#define FOUNDRY_INTERNAL_TF_TF_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -62,19 +62,19 @@ enum tf_attr_flags {
 	TF_OPTIONAL = 1u << 1,
 	TF_COMPUTED = 1u << 2,
 	TF_SENSITIVE = 1u << 3,
-	TF_WRITE_ONLY = 1u << 4,         /* Terraform >= 1.11; never in plan or state */
-	TF_REPLACE = 1u << 5,            /* a change to this attribute replaces the resource */
-	TF_STATE_FOR_UNKNOWN = 1u << 6   /* computed: keep the prior value on update instead of marking it unknown */
+	TF_WRITE_ONLY = 1u << 4, /* Terraform >= 1.11; never in plan or state */
+	TF_REPLACE = 1u << 5, /* a change to this attribute replaces the resource */
+	TF_STATE_FOR_UNKNOWN = 1u << 6 /* computed: keep the prior value on update instead of marking it unknown */
 };
 
 typedef enum tf_validator_kind {
-	TF_V_END = 0,     /* terminator */
-	TF_V_ONE_OF,      /* exact match against `one_of`; a case-insensitive match says "did you mean" */
-	TF_V_REGEX,       /* POSIX extended regex in `pattern`, whole value must match */
-	TF_V_HTTPS_URL,   /* absolute https:// URL with a host */
-	TF_V_NOT_EMPTY,   /* strings non-empty; collections non-empty */
-	TF_V_CONTAINS,    /* string contains `pattern` literally */
-	TF_V_FUNC         /* custom check */
+	TF_V_END = 0, /* terminator */
+	TF_V_ONE_OF, /* exact match against `one_of`; a case-insensitive match says "did you mean" */
+	TF_V_REGEX, /* POSIX extended regex in `pattern`, whole value must match */
+	TF_V_HTTPS_URL, /* absolute https:// URL with a host */
+	TF_V_NOT_EMPTY, /* strings non-empty; collections non-empty */
+	TF_V_CONTAINS, /* string contains `pattern` literally */
+	TF_V_FUNC /* custom check */
 } tf_validator_kind;
 
 struct tf_validator;
@@ -84,33 +84,33 @@ typedef struct tf_validator {
 	tf_validator_kind kind;
 	const char *const *one_of; /* NULL-terminated */
 	const char *pattern;
-	const char *message;       /* detail when the rule fails; a sensible default otherwise */
+	const char *message; /* detail when the rule fails; a sensible default otherwise */
 	tf_validate_fn func;
-	const void *data;          /* what a TF_V_FUNC needs beyond the value (e.g. an ARM id declaration) */
+	const void *data; /* what a TF_V_FUNC needs beyond the value (e.g. an ARM id declaration) */
 } tf_validator;
 
 struct tf_object;
 struct tf_block;
 
 typedef struct tf_attribute {
-	const char *name;                 /* NULL terminates a table */
-	const char *type;                 /* cty type JSON, e.g. "\"string\"", "[\"list\",\"string\"]"; NULL with `nested` */
-	const struct tf_object *nested;   /* nested attribute object type (HCL `x = { ... }`) */
-	tf_nesting nesting;               /* with `nested` */
-	unsigned flags;                   /* enum tf_attr_flags */
-	const char *description;          /* Markdown */
-	const char *default_json;         /* JSON value planned when config is null (attribute is OPTIONAL|COMPUTED) */
-	const tf_validator *validators;   /* TF_V_END-terminated array, or NULL */
-	const char *deprecation;          /* non-NULL: deprecated, with this message */
+	const char *name; /* NULL terminates a table */
+	const char *type; /* cty type JSON, e.g. "\"string\"", "[\"list\",\"string\"]"; NULL with `nested` */
+	const struct tf_object *nested; /* nested attribute object type (HCL `x = { ... }`) */
+	tf_nesting nesting; /* with `nested` */
+	unsigned flags; /* enum tf_attr_flags */
+	const char *description; /* Markdown */
+	const char *default_json; /* JSON value planned when config is null (attribute is OPTIONAL|COMPUTED) */
+	const tf_validator *validators; /* TF_V_END-terminated array, or NULL */
+	const char *deprecation; /* non-NULL: deprecated, with this message */
 } tf_attribute;
 
 typedef struct tf_object {
-	const tf_attribute *attributes;   /* NULL-name terminated */
+	const tf_attribute *attributes; /* NULL-name terminated */
 } tf_object;
 
 typedef struct tf_block_type {
-	const char *name;                 /* NULL terminates a table */
-	tf_nesting nesting;               /* SINGLE, LIST, SET, MAP */
+	const char *name; /* NULL terminates a table */
+	tf_nesting nesting; /* SINGLE, LIST, SET, MAP */
 	const struct tf_block *block;
 	int64_t min_items, max_items;
 } tf_block_type;
@@ -123,35 +123,35 @@ typedef struct tf_block_type {
  */
 typedef enum tf_rule_kind {
 	TF_RULE_END = 0,
-	TF_RULE_CONFLICTS,     /* at most one of attrs is set */
-	TF_RULE_EXACTLY_ONE,   /* exactly one of attrs is set (none: summary/detail; several: "Conflicting arguments") */
+	TF_RULE_CONFLICTS, /* at most one of attrs is set */
+	TF_RULE_EXACTLY_ONE, /* exactly one of attrs is set (none: summary/detail; several: "Conflicting arguments") */
 	TF_RULE_REQUIRED_WITH, /* attrs[0] set: attrs[1..] must be set too */
 	TF_RULE_REQUIRED_WHEN, /* when `when` holds, at least one of attrs must be set */
-	TF_RULE_ONLY_WHEN,     /* each of attrs may be set only while `when` holds */
-	TF_RULE_ONE_OF_WHEN    /* when `when` holds, attrs[0] must be one of `values` */
+	TF_RULE_ONLY_WHEN, /* each of attrs may be set only while `when` holds */
+	TF_RULE_ONE_OF_WHEN /* when `when` holds, attrs[0] must be one of `values` */
 } tf_rule_kind;
 
 typedef struct tf_condition {
-	const char *attr;           /* NULL: always */
-	const char *const *values;  /* the attribute equals one of these; NULL: the attribute is set */
+	const char *attr; /* NULL: always */
+	const char *const *values; /* the attribute equals one of these; NULL: the attribute is set */
 } tf_condition;
 
 typedef struct tf_rule {
 	tf_rule_kind kind;
-	const char *const *attrs;   /* NULL-terminated paths */
+	const char *const *attrs; /* NULL-terminated paths */
 	tf_condition when;
-	const char *const *values;  /* ONE_OF_WHEN */
+	const char *const *values; /* ONE_OF_WHEN */
 	const char *summary;
 	const char *detail;
 } tf_rule;
 
 typedef struct tf_block {
-	int64_t version;                  /* schema version, for resources */
-	const char *description;          /* Markdown */
-	const tf_attribute *attributes;   /* NULL-name terminated */
-	const tf_block_type *blocks;      /* NULL-name terminated, or NULL */
+	int64_t version; /* schema version, for resources */
+	const char *description; /* Markdown */
+	const tf_attribute *attributes; /* NULL-name terminated */
+	const tf_block_type *blocks; /* NULL-name terminated, or NULL */
 	const char *deprecation;
-	const tf_rule *rules;             /* TF_RULE_END-terminated, or NULL */
+	const tf_rule *rules; /* TF_RULE_END-terminated, or NULL */
 } tf_block;
 
 /* ------------------------------------------------------- per-call context */
@@ -160,9 +160,9 @@ typedef struct tf_ctx tf_ctx;
 
 fy_arena *tf_ctx_arena(tf_ctx *ctx);
 tf_diags *tf_ctx_diags(tf_ctx *ctx);
-void *tf_ctx_provider_data(tf_ctx *ctx);   /* what configure() produced; NULL before ConfigureProvider */
+void *tf_ctx_provider_data(tf_ctx *ctx); /* what configure() produced; NULL before ConfigureProvider */
 const char *tf_ctx_terraform_version(tf_ctx *ctx); /* "" when unknown */
-int tf_ctx_stopped(tf_ctx *ctx);           /* StopProvider was called since this RPC started */
+int tf_ctx_stopped(tf_ctx *ctx); /* StopProvider was called since this RPC started */
 /* The `impl` of the resource or data source whose operation runs (NULL outside one). tf_ctx_set_impl is for
  * callers that run an operation in process without the tf_resource_* entries (tests). */
 const void *tf_ctx_impl(tf_ctx *ctx);
@@ -189,7 +189,7 @@ cty_path *tf_path(tf_ctx *ctx, const char *attr);
  * *out_state to what exists, and the plumbing returns it so nothing is lost.
  */
 typedef struct tf_resource {
-	const char *type_name;     /* "foundry_gateway_connection" */
+	const char *type_name; /* "foundry_gateway_connection" */
 	const tf_block *schema;
 
 	/* Cross-attribute checks; config may hold unknowns (judge only what is known). Table validators already ran. */
@@ -214,13 +214,13 @@ typedef struct tf_resource {
 /* A data source's schema as a view of a resource's (tf_view.c): `required` attributes (the lookup arguments) keep
  * their validators; the rest become computed; user-set secrets and write-only values, and `omit`, are left out. */
 typedef struct tf_view_description {
-	const char *name;        /* NULL terminates */
+	const char *name; /* NULL terminates */
 	const char *description; /* replaces the resource's text for this attribute */
 } tf_view_description;
 typedef struct tf_view {
 	const char *description;
 	const char *const *required; /* NULL-terminated */
-	const char *const *omit;     /* NULL-terminated, or NULL */
+	const char *const *omit; /* NULL-terminated, or NULL */
 	const tf_view_description *descriptions; /* or NULL */
 } tf_view;
 /* Built once and kept for the life of the process. */
@@ -235,8 +235,8 @@ typedef struct tf_data_source {
 } tf_data_source;
 
 typedef struct tf_provider {
-	const char *name;          /* local name, "foundry" */
-	const char *version;       /* provider version, "0.1.0" */
+	const char *name; /* local name, "foundry" */
+	const char *version; /* provider version, "0.1.0" */
 	const tf_block *schema;
 	void (*validate)(tf_ctx *ctx, const cty_value *config);
 	/* config may contain unknowns during plan (notes 4.1). */
@@ -245,7 +245,7 @@ typedef struct tf_provider {
 	/* StopProvider: cancel in-flight work promptly; the process keeps serving. Called only after a successful
 	 * configure() (with what it produced, possibly NULL): nothing of the provider's is in flight before. */
 	void (*stop)(void *data);
-	const tf_resource *const *resources;       /* NULL-terminated */
+	const tf_resource *const *resources; /* NULL-terminated */
 	const tf_data_source *const *data_sources; /* NULL-terminated */
 } tf_provider;
 
@@ -276,8 +276,8 @@ int tf_resource_read(cty_value **out_new_state, tf_ctx *ctx, const tf_resource *
 int tf_resource_import(cty_value **out_state, tf_ctx *ctx, const tf_resource *r, const char *id);
 /* Exactly what UpgradeResourceState runs for raw_state.json (notes 3.7): attributes the schema no longer has are
  * dropped, missing ones are null. A version newer than the schema's is an error diagnostic. */
-int tf_resource_upgrade_state(cty_value **out_state, tf_ctx *ctx, const tf_resource *r, int64_t version,
-	const char *json, size_t len);
+int tf_resource_upgrade_state(
+	cty_value **out_state, tf_ctx *ctx, const tf_resource *r, int64_t version, const char *json, size_t len);
 /* Exactly what ReadDataSource runs (notes 4.7): a non-null, wholly known result or an error diagnostic. */
 int tf_data_source_read(cty_value **out_state, tf_ctx *ctx, const tf_data_source *ds, const cty_value *config);
 

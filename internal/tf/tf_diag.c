@@ -44,8 +44,7 @@ static const cty_path *path_copy(fy_arena *a, const cty_path *p)
 	return c;
 }
 
-void tf_diag_addv(tf_diags *d, tf_severity sev, const cty_path *path, const char *summary, const char *fmt,
-	va_list ap)
+void tf_diag_addv(tf_diags *d, tf_severity sev, const cty_path *path, const char *summary, const char *fmt, va_list ap)
 {
 	if (d == NULL)
 		return;
@@ -182,7 +181,7 @@ void *tf_diags_to_proto(fy_arena *a, const tf_diags *d, const tf_cobj *root, siz
 		Tfplugin6__Diagnostic *g = fy_arena_alloc(a, sizeof(*g));
 		tfplugin6__diagnostic__init(g);
 		g->severity = d->items[i].sev == TF_WARNING ? TFPLUGIN6__DIAGNOSTIC__SEVERITY__WARNING
-							   : TFPLUGIN6__DIAGNOSTIC__SEVERITY__ERROR;
+							    : TFPLUGIN6__DIAGNOSTIC__SEVERITY__ERROR;
 		g->summary = (char *)d->items[i].summary;
 		g->detail = (char *)d->items[i].detail;
 		const cty_path *path = d->items[i].path;
@@ -269,7 +268,7 @@ int tf_ctx_new_detached(tf_ctx **out, fy_arena *a, const tf_block *schema, void 
 	if (schema != NULL) {
 		/* Regexes are checked but not kept: nothing would regfree them when the arena is dropped. */
 		int rc = tf_schema_compile(&s, a, schema, 0, "schema");
-		if (rc != 0)
+		if (rc < 0)
 			return rc;
 	}
 	tf_ctx *ctx = fy_arena_alloc(a, sizeof(*ctx));

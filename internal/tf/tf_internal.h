@@ -5,8 +5,8 @@
  * read-only for the life of the process, so handlers on several threads share it
  * without locks. Everything per call lives in the call's arena.
  */
-#ifndef TF_INTERNAL_H
-#define TF_INTERNAL_H
+#ifndef FOUNDRY_INTERNAL_TF_TF_INTERNAL_H
+#define FOUNDRY_INTERNAL_TF_TF_INTERNAL_H
 
 #include <regex.h>
 #include <stdatomic.h>
@@ -26,10 +26,10 @@ typedef struct tf_cattr {
 	const tf_attribute *def;
 	const char *name;
 	unsigned flags;
-	tf_nesting nesting;        /* TF_NEST_NONE for a plain attribute */
-	const cty_type *type;      /* the attribute's whole type (for nested: object / list / set / map of object) */
-	const tf_cobj *nested;     /* nested attribute object, or NULL */
-	const cty_value *dflt;     /* decoded default_json, or NULL */
+	tf_nesting nesting; /* TF_NEST_NONE for a plain attribute */
+	const cty_type *type; /* the attribute's whole type (for nested: object / list / set / map of object) */
+	const tf_cobj *nested; /* nested attribute object, or NULL */
+	const cty_value *dflt; /* decoded default_json, or NULL */
 	size_t nvalidators;
 	tf_cvalidator *validators;
 } tf_cattr;
@@ -38,8 +38,8 @@ typedef struct tf_cblocktype {
 	const tf_block_type *def;
 	const char *name;
 	tf_nesting nesting;
-	const tf_cobj *obj;        /* the nested block */
-	const cty_type *type;      /* object (SINGLE) or list / set / map of object */
+	const tf_cobj *obj; /* the nested block */
+	const cty_type *type; /* object (SINGLE) or list / set / map of object */
 } tf_cblocktype;
 
 /* One object shape: a block (attributes + nested block types) or a nested attribute object (attributes only). */
@@ -48,14 +48,14 @@ struct tf_cobj {
 	tf_cattr *attrs;
 	size_t nblocks;
 	tf_cblocktype *blocks;
-	const cty_type *type;      /* object type of one instance */
-	const tf_block *block;     /* NULL for nested attribute objects */
+	const cty_type *type; /* object type of one instance */
+	const tf_block *block; /* NULL for nested attribute objects */
 };
 
 typedef struct tf_schema {
 	const tf_block *def;
 	const tf_cobj *root;
-	regex_t **regexes;         /* precompiled ones, released by tf_schema_release */
+	regex_t **regexes; /* precompiled ones, released by tf_schema_release */
 	size_t nregexes;
 } tf_schema;
 
@@ -66,12 +66,12 @@ struct tf_ctx {
 	tf_diags *diags;
 	void *provider_data;
 	const char *terraform_version;
-	struct tf_server *srv;     /* NULL for detached contexts */
-	uint64_t stop_gen;         /* the server's stop generation when the call started */
-	const tf_schema *schema;   /* the schema this call works on (may be NULL before type lookup) */
+	struct tf_server *srv; /* NULL for detached contexts */
+	uint64_t stop_gen; /* the server's stop generation when the call started */
+	const tf_schema *schema; /* the schema this call works on (may be NULL before type lookup) */
 	/* Detached contexts compile other schemas on demand (tf_resource_plan with a different resource). */
 	const tf_schema *extra;
-	const void *impl;          /* the running resource's or data source's impl */
+	const void *impl; /* the running resource's or data source's impl */
 };
 
 /* Judge a block's declared rules against a configuration (tf_rules.c). */
@@ -106,8 +106,8 @@ cty_value *tf_null_write_only(fy_arena *a, const tf_cobj *o, cty_value *v);
 /* Null LIST/SET/MAP blocks become empty collections (Terraform rejects null block lists). */
 cty_value *tf_normalize_blocks(fy_arena *a, const tf_cobj *o, cty_value *v);
 /* Replace every unknown below v with null; each one gets an error diagnostic (summary/what) unless diags NULL. */
-cty_value *tf_null_unknowns(fy_arena *a, cty_value *v, const cty_path *path, tf_diags *d, const char *summary,
-	const char *what);
+cty_value *tf_null_unknowns(
+	fy_arena *a, cty_value *v, const cty_path *path, tf_diags *d, const char *summary, const char *what);
 
 /* ---------------------------------------------------------------- validation (tf_validate.c) */
 
@@ -115,8 +115,7 @@ void tf_validate_config(tf_ctx *ctx, const tf_schema *s, const cty_value *config
 
 /* ---------------------------------------------------------------- diagnostics (tf_diag.c) */
 
-void tf_diag_addv(tf_diags *d, tf_severity sev, const cty_path *path, const char *summary, const char *fmt,
-	va_list ap);
+void tf_diag_addv(tf_diags *d, tf_severity sev, const cty_path *path, const char *summary, const char *fmt, va_list ap);
 /* A path as Tfplugin6__AttributePath * (arena); NULL for the root. */
 void *tf_path_to_proto(fy_arena *a, const cty_path *p);
 /* The diagnostic list as Tfplugin6__Diagnostic ** (arena). `root` (may be NULL) is the schema the paths refer to:

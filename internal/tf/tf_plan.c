@@ -44,7 +44,8 @@ cty_value *tf_empty_value(fy_arena *a, const tf_cobj *o)
 	cty_value *obj = cty_object(a, o->type);
 	for (size_t i = 0; i < o->nblocks; i++)
 		if (o->blocks[i].nesting != TF_NEST_SINGLE)
-			cty_object_set(obj, o->blocks[i].name, empty_collection(a, o->blocks[i].nesting, o->blocks[i].obj));
+			cty_object_set(
+				obj, o->blocks[i].name, empty_collection(a, o->blocks[i].nesting, o->blocks[i].obj));
 	return obj;
 }
 
@@ -93,8 +94,8 @@ static cty_value *computed_as_null(fy_arena *a, const tf_cobj *o, const cty_valu
 	}
 	for (size_t i = 0; i < o->nblocks; i++) {
 		const tf_cblocktype *bt = &o->blocks[i];
-		cty_object_set(obj, bt->name, map_objects(a, bt->nesting, bt->obj, cty_get_attr(v, bt->name),
-			computed_as_null));
+		cty_object_set(obj, bt->name,
+			map_objects(a, bt->nesting, bt->obj, cty_get_attr(v, bt->name), computed_as_null));
 	}
 	return obj;
 }
@@ -161,7 +162,8 @@ static cty_value *pn_nested_type(fy_arena *a, const tf_cattr *at, const cty_valu
 			/* No corresponding prior element: take the config element as it is. */
 			items[i] = pe == NULL ? ce : pn_attrs_obj(a, o, pe, ce);
 		}
-		return at->nesting == TF_NEST_MAP ? cty_map(a, o->type, n, keys, items) : cty_list(a, o->type, n, items);
+		return at->nesting == TF_NEST_MAP ? cty_map(a, o->type, n, keys, items)
+						  : cty_list(a, o->type, n, items);
 	}
 	case TF_NEST_SET: {
 		if (!known_nonnull(config) || cty_length(config) == 0)
@@ -185,8 +187,7 @@ static cty_value *pn_nested_type(fy_arena *a, const tf_cattr *at, const cty_valu
 		}
 		return cty_set(a, o->type, n, items);
 	}
-	default:
-		return (cty_value *)config;
+	default: return (cty_value *)config;
 	}
 }
 
@@ -213,8 +214,7 @@ static void pn_attrs(fy_arena *a, const tf_cobj *o, const cty_value *prior, cons
 	}
 }
 
-static cty_value *pn_nested_block(fy_arena *a, const tf_cblocktype *bt, const cty_value *prior,
-	const cty_value *config)
+static cty_value *pn_nested_block(fy_arena *a, const tf_cblocktype *bt, const cty_value *prior, const cty_value *config)
 {
 	/* Only a dynamic block with an unknown for_each gives a wholly unknown block value. */
 	if (config == NULL || !cty_is_known(config))
@@ -243,7 +243,8 @@ static cty_value *pn_nested_block(fy_arena *a, const tf_cblocktype *bt, const ct
 			}
 			items[i] = pe == NULL ? ce : pn_block(a, o, pe, ce);
 		}
-		return bt->nesting == TF_NEST_MAP ? cty_map(a, o->type, n, keys, items) : cty_list(a, o->type, n, items);
+		return bt->nesting == TF_NEST_MAP ? cty_map(a, o->type, n, keys, items)
+						  : cty_list(a, o->type, n, items);
 	}
 	case TF_NEST_SET: {
 		size_t n = cty_is_null(config) ? 0 : cty_length(config);
@@ -267,8 +268,7 @@ static cty_value *pn_nested_block(fy_arena *a, const tf_cblocktype *bt, const ct
 		}
 		return cty_set(a, o->type, n, items);
 	}
-	default:
-		return (cty_value *)config;
+	default: return (cty_value *)config;
 	}
 }
 
@@ -291,8 +291,8 @@ static cty_value *pn_block(fy_arena *a, const tf_cobj *o, const cty_value *prior
 	return obj;
 }
 
-static int proposed_new(cty_value **out, fy_arena *a, const tf_schema *s, const cty_value *prior,
-	const cty_value *config)
+static int proposed_new(
+	cty_value **out, fy_arena *a, const tf_schema *s, const cty_value *prior, const cty_value *config)
 {
 	if (config == NULL)
 		config = cty_null(a, s->root->type);
@@ -319,8 +319,8 @@ typedef struct walk {
 
 /* Called for each object of a nested collection with the correlated objects of up to two companion values
  * (config, prior, planned... depending on the rule); returns the object to keep. */
-typedef cty_value *(*obj_fn)(walk *w, const tf_cobj *o, cty_value *obj, const cty_value *c0, const cty_value *c1,
-	const cty_path *path);
+typedef cty_value *(*obj_fn)(
+	walk *w, const tf_cobj *o, cty_value *obj, const cty_value *c0, const cty_value *c1, const cty_path *path);
 
 static const cty_value *usable(const cty_value *c)
 {
@@ -328,8 +328,7 @@ static const cty_value *usable(const cty_value *c)
 }
 
 /* Set elements are correlated the way ProposedNew does it: equal once computed attributes are nulled. */
-static const cty_value *set_match(fy_arena *a, const tf_cobj *o, const cty_value *e, const cty_value *comp,
-	char *used)
+static const cty_value *set_match(fy_arena *a, const tf_cobj *o, const cty_value *e, const cty_value *comp, char *used)
 {
 	if (comp == NULL || !known_nonnull(e))
 		return NULL;
@@ -356,8 +355,7 @@ static cty_value *walk_nested(walk *w, tf_nesting nesting, const tf_cobj *o, cty
 	fy_arena *a = w->a;
 	size_t n = nesting == TF_NEST_SINGLE ? 1 : cty_length(v);
 	switch (nesting) {
-	case TF_NEST_SINGLE:
-		return fn(w, o, v, c0, c1, path);
+	case TF_NEST_SINGLE: return fn(w, o, v, c0, c1, path);
 	case TF_NEST_LIST:
 		for (size_t i = 0; i < n; i++) {
 			cty_value *e = cty_index(v, i);
@@ -393,8 +391,7 @@ static cty_value *walk_nested(walk *w, tf_nesting nesting, const tf_cobj *o, cty
 		/* Elements may have changed: rebuild so the set's identity rules hold again. */
 		return cty_set(a, o->type, n, items);
 	}
-	default:
-		return v;
+	default: return v;
 	}
 }
 
@@ -409,25 +406,29 @@ static void set_attr(cty_value *obj, const char *name, cty_value *nv, cty_value 
 static void descend_nested_attr(walk *w, const tf_cattr *at, cty_value *obj, cty_value *pv, const cty_value *cv,
 	const cty_value *cfg, const cty_path *path, obj_fn fn)
 {
-	set_attr(obj, at->name, walk_nested(w, at->nesting, at->nested, pv, cfg ? cv : NULL, NULL,
-		cty_path_attr(w->a, path, at->name), fn), pv);
+	set_attr(obj, at->name,
+		walk_nested(
+			w, at->nesting, at->nested, pv, cfg ? cv : NULL, NULL, cty_path_attr(w->a, path, at->name), fn),
+		pv);
 }
 
-static void descend_blocks(walk *w, const tf_cobj *o, cty_value *obj, const cty_value *cfg, const cty_path *path,
-	obj_fn fn)
+static void descend_blocks(
+	walk *w, const tf_cobj *o, cty_value *obj, const cty_value *cfg, const cty_path *path, obj_fn fn)
 {
 	for (size_t i = 0; i < o->nblocks; i++) {
 		const tf_cblocktype *bt = &o->blocks[i];
 		cty_value *pv = cty_get_attr(obj, bt->name);
-		set_attr(obj, bt->name, walk_nested(w, bt->nesting, bt->obj, pv, tf_attr(cfg, bt->name), NULL,
-			cty_path_attr(w->a, path, bt->name), fn), pv);
+		set_attr(obj, bt->name,
+			walk_nested(w, bt->nesting, bt->obj, pv, tf_attr(cfg, bt->name), NULL,
+				cty_path_attr(w->a, path, bt->name), fn),
+			pv);
 	}
 }
 
 /* Defaults (default_json) for optional+computed attributes whose config is null, also inside nested attribute
  * objects and blocks that the config has. c0 = the matching config object (NULL: judge by the value itself). */
-static cty_value *fn_defaults(walk *w, const tf_cobj *o, cty_value *obj, const cty_value *cfg, const cty_value *c1,
-	const cty_path *path)
+static cty_value *fn_defaults(
+	walk *w, const tf_cobj *o, cty_value *obj, const cty_value *cfg, const cty_value *c1, const cty_path *path)
 {
 	(void)c1;
 	if (!known_nonnull(obj))
@@ -449,8 +450,8 @@ static cty_value *fn_defaults(walk *w, const tf_cobj *o, cty_value *obj, const c
 
 /* terraform-plugin-framework's MarkComputedNilsAsUnknown: computed attributes that are null in config become
  * unknown, except those with a default, and (with TF_STATE_FOR_UNKNOWN, on update) those holding a prior value. */
-static cty_value *fn_unknown(walk *w, const tf_cobj *o, cty_value *obj, const cty_value *cfg, const cty_value *c1,
-	const cty_path *path)
+static cty_value *fn_unknown(
+	walk *w, const tf_cobj *o, cty_value *obj, const cty_value *cfg, const cty_value *c1, const cty_path *path)
 {
 	(void)c1;
 	if (!known_nonnull(obj))
@@ -475,8 +476,8 @@ static cty_value *fn_unknown(walk *w, const tf_cobj *o, cty_value *obj, const ct
 	return obj;
 }
 
-static cty_value *fn_write_only(walk *w, const tf_cobj *o, cty_value *obj, const cty_value *c0, const cty_value *c1,
-	const cty_path *path)
+static cty_value *fn_write_only(
+	walk *w, const tf_cobj *o, cty_value *obj, const cty_value *c0, const cty_value *c1, const cty_path *path)
 {
 	(void)c0;
 	(void)c1;
@@ -490,7 +491,8 @@ static cty_value *fn_write_only(walk *w, const tf_cobj *o, cty_value *obj, const
 			if (!tf_is_null(v))
 				cty_object_set(obj, at->name, cty_null(w->a, at->type));
 		} else if (at->nested != NULL) {
-			set_attr(obj, at->name, walk_nested(w, at->nesting, at->nested, v, NULL, NULL, path, fn_write_only), v);
+			set_attr(obj, at->name,
+				walk_nested(w, at->nesting, at->nested, v, NULL, NULL, path, fn_write_only), v);
 		}
 	}
 	for (size_t i = 0; i < o->nblocks; i++) {
@@ -507,8 +509,8 @@ cty_value *tf_null_write_only(fy_arena *a, const tf_cobj *o, cty_value *v)
 	return fn_write_only(&w, o, v, NULL, NULL, NULL);
 }
 
-static cty_value *fn_normalize(walk *w, const tf_cobj *o, cty_value *obj, const cty_value *c0, const cty_value *c1,
-	const cty_path *path)
+static cty_value *fn_normalize(
+	walk *w, const tf_cobj *o, cty_value *obj, const cty_value *c0, const cty_value *c1, const cty_path *path)
 {
 	(void)c0;
 	(void)c1;
@@ -521,7 +523,8 @@ static cty_value *fn_normalize(walk *w, const tf_cobj *o, cty_value *obj, const 
 		if (bt->nesting != TF_NEST_SINGLE && v != NULL && tf_is_null(v))
 			cty_object_set(obj, bt->name, empty_collection(w->a, bt->nesting, bt->obj));
 		else
-			set_attr(obj, bt->name, walk_nested(w, bt->nesting, bt->obj, v, NULL, NULL, path, fn_normalize), v);
+			set_attr(obj, bt->name, walk_nested(w, bt->nesting, bt->obj, v, NULL, NULL, path, fn_normalize),
+				v);
 	}
 	return obj;
 }
@@ -532,17 +535,18 @@ cty_value *tf_normalize_blocks(fy_arena *a, const tf_cobj *o, cty_value *v)
 	return fn_normalize(&w, o, v, NULL, NULL, NULL);
 }
 
-cty_value *tf_null_unknowns(fy_arena *a, cty_value *v, const cty_path *path, tf_diags *d, const char *summary,
-	const char *what)
+cty_value *tf_null_unknowns(
+	fy_arena *a, cty_value *v, const cty_path *path, tf_diags *d, const char *summary, const char *what)
 {
 	if (v == NULL || cty_is_wholly_known(v))
 		return v;
 	if (!cty_is_known(v)) {
 		if (d != NULL) {
 			char *p = cty_path_string(a, path);
-			tf_diag_add(d, TF_ERROR, path, summary, "%s still indicated an unknown value for %s. All values must be "
-				"known at this point; the value was replaced by null. This is a bug in the provider.", what,
-				p && *p ? p : "the object");
+			tf_diag_add(d, TF_ERROR, path, summary,
+				"%s still indicated an unknown value for %s. All values must be "
+				"known at this point; the value was replaced by null. This is a bug in the provider.",
+				what, p && *p ? p : "the object");
 		}
 		return cty_null(a, cty_value_type(v));
 	}
@@ -564,7 +568,7 @@ cty_value *tf_null_unknowns(fy_arena *a, cty_value *v, const cty_path *path, tf_
 		for (size_t i = 0; i < n; i++) {
 			cty_value *e = cty_index(v, i);
 			const cty_path *ep = cty_type_kind(t) == CTY_MAP ? cty_path_key(a, path, cty_map_key(v, i))
-									  : cty_path_index(a, path, (int64_t)i);
+									 : cty_path_index(a, path, (int64_t)i);
 			cty_value *ne = tf_null_unknowns(a, e, ep, d, summary, what);
 			if (ne != e)
 				cty_collection_set(v, i, ne);
@@ -576,8 +580,7 @@ cty_value *tf_null_unknowns(fy_arena *a, cty_value *v, const cty_path *path, tf_
 			items[i] = tf_null_unknowns(a, cty_index(v, i), path, d, summary, what);
 		return cty_set(a, cty_type_elem(t), n, items);
 	}
-	default:
-		return v;
+	default: return v;
 	}
 }
 
@@ -590,8 +593,8 @@ static void log_bug(walk *w, const cty_path *path, const char *what)
 
 /* After modify_plan: only computed attributes (with null config) may change. Anything else goes back to what
  * the plumbing planned, so Terraform never sees "Provider produced invalid plan". c0 = config, c1 = before. */
-static cty_value *fn_restore(walk *w, const tf_cobj *o, cty_value *obj, const cty_value *cfg, const cty_value *pre,
-	const cty_path *path)
+static cty_value *fn_restore(
+	walk *w, const tf_cobj *o, cty_value *obj, const cty_value *cfg, const cty_value *pre, const cty_path *path)
 {
 	if (!known_nonnull(obj) || cfg == NULL || pre == NULL)
 		return obj;
@@ -612,8 +615,8 @@ static cty_value *fn_restore(walk *w, const tf_cobj *o, cty_value *obj, const ct
 		 * in other casing (plan_valid.go assertPlannedValueValid: planned == prior, both non-null). Only
 		 * top-level attributes are correlated with the prior state here. Not for a config value that is still
 		 * (partly) unknown: it must stay unknown (notes 4.3), or the final plan at apply may contradict it. */
-		if (path == NULL && w->prior != NULL && !tf_is_null(cv) && cty_is_wholly_known(cv) && known_nonnull(cur) &&
-			cty_equal(cur, cty_get_attr(w->prior, name)))
+		if (path == NULL && w->prior != NULL && !tf_is_null(cv) && cty_is_wholly_known(cv) &&
+			known_nonnull(cur) && cty_equal(cur, cty_get_attr(w->prior, name)))
 			continue;
 		const cty_path *p = cty_path_attr(w->a, path, name);
 		if (inner != NULL && known_nonnull(cur) && known_nonnull(prev) &&
@@ -630,8 +633,8 @@ static cty_value *fn_restore(walk *w, const tf_cobj *o, cty_value *obj, const ct
 
 /* Apply: every known planned value must come back unchanged (notes 4.5, objchange.AssertObjectCompatible).
  * Where the resource returned something else, the planned value wins and the bug goes to the log. */
-static cty_value *fn_consistent(walk *w, const tf_cobj *o, cty_value *obj, const cty_value *planned,
-	const cty_value *c1, const cty_path *path)
+static cty_value *fn_consistent(
+	walk *w, const tf_cobj *o, cty_value *obj, const cty_value *planned, const cty_value *c1, const cty_path *path)
 {
 	(void)c1;
 	if (!known_nonnull(obj) || planned == NULL)
@@ -651,7 +654,8 @@ static cty_value *fn_consistent(walk *w, const tf_cobj *o, cty_value *obj, const
 		const cty_path *p = cty_path_attr(w->a, path, name);
 		if (cty_is_wholly_known(pv)) {
 			if (!cty_equal(sv, pv)) {
-				log_bug(w, p, "provider bug: apply returned a value that differs from the known planned value; "
+				log_bug(w, p,
+					"provider bug: apply returned a value that differs from the known planned value; "
 					"keeping the planned value");
 				cty_object_set(obj, name, cty_copy(w->a, pv));
 			}
@@ -703,8 +707,8 @@ static int differs(const cty_value *planned, const cty_value *prior)
 static void collect_replace(fy_arena *a, const tf_cobj *o, const cty_value *planned, const cty_value *prior,
 	const cty_path *path, paths *out);
 
-static void collect_nested(fy_arena *a, tf_nesting nesting, const tf_cobj *o, const cty_value *pv,
-	const cty_value *qv, const cty_path *p, paths *out)
+static void collect_nested(fy_arena *a, tf_nesting nesting, const tf_cobj *o, const cty_value *pv, const cty_value *qv,
+	const cty_path *p, paths *out)
 {
 	if (nesting == TF_NEST_SET) {
 		/* Set elements cannot be addressed: the set itself is the path. */
@@ -830,8 +834,8 @@ static void ensure_error(tf_ctx *ctx, int rc, const char *summary)
 
 /* The common tail for values a resource hands back: owned copy, write-only nulled, blocks normalized, no
  * unknowns left. */
-static cty_value *finish_state(tf_ctx *ctx, const tf_schema *s, const cty_value *v, tf_diags *d,
-	const char *summary, const char *what)
+static cty_value *finish_state(
+	tf_ctx *ctx, const tf_schema *s, const cty_value *v, tf_diags *d, const char *summary, const char *what)
 {
 	fy_arena *a = ctx->arena;
 	cty_value *st = cty_copy(a, v);
@@ -869,8 +873,8 @@ int tf_resource_apply(cty_value **out_new_state, tf_ctx *ctx, const tf_resource 
 		*out_new_state = cty_null(a, T);
 		if (create)
 			return FY_OK;
-		int rc = r->delete ? r->delete(ctx, prior) : 0;
-		if (rc != 0 || tf_diags_has_errors(ctx->diags)) {
+		int rc = r->delete ? r->delete (ctx, prior) : 0;
+		if (rc < 0 || tf_diags_has_errors(ctx->diags)) {
 			ensure_error(ctx, rc, "Delete failed");
 			*out_new_state = prior_copy;
 			return rc ? rc : FY_ERROR;
@@ -886,7 +890,8 @@ int tf_resource_apply(cty_value **out_new_state, tf_ctx *ctx, const tf_resource 
 	} else if (!create && r->update == NULL) {
 		tf_error(ctx, NULL, "Update not supported",
 			"The resource type %s cannot be updated in place; this is a bug in its schema (mark the changed "
-			"attributes as requiring replacement).", r->type_name);
+			"attributes as requiring replacement).",
+			r->type_name);
 		rc = FY_EINVALID;
 	} else if (create) {
 		rc = r->create(&st, ctx, planned, config);
@@ -895,7 +900,7 @@ int tf_resource_apply(cty_value **out_new_state, tf_ctx *ctx, const tf_resource 
 	}
 	const char *op = create ? "create" : "update";
 
-	if (rc != 0 || tf_diags_has_errors(ctx->diags)) {
+	if (rc < 0 || tf_diags_has_errors(ctx->diags)) {
 		ensure_error(ctx, rc, create ? "Create failed" : "Update failed");
 		/* A failed apply still returns what exists (notes 4.5): the resource's partial state, else prior. */
 		if (st != NULL && !tf_is_null(st) && cty_conform(st, T) == 0)
@@ -907,7 +912,8 @@ int tf_resource_apply(cty_value **out_new_state, tf_ctx *ctx, const tf_resource 
 	if (st == NULL || tf_is_null(st)) {
 		tf_error(ctx, NULL, "Provider returned invalid result object after apply",
 			"After applying a %s plan, the provider returned a null object for %s. Only destroying should "
-			"produce a null value. This is a bug in the provider.", op, r->type_name);
+			"produce a null value. This is a bug in the provider.",
+			op, r->type_name);
 		*out_new_state = prior_copy;
 		return FY_ERROR;
 	}
@@ -943,7 +949,7 @@ int tf_resource_read(cty_value **out_new_state, tf_ctx *ctx, const tf_resource *
 	}
 	cty_value *st = NULL;
 	int rc = r->read(&st, ctx, state);
-	if (rc != 0 || tf_diags_has_errors(ctx->diags)) {
+	if (rc < 0 || tf_diags_has_errors(ctx->diags)) {
 		ensure_error(ctx, rc, "Read failed");
 		*out_new_state = cty_copy(a, state);
 		return rc ? rc : FY_ERROR;
@@ -957,8 +963,8 @@ int tf_resource_read(cty_value **out_new_state, tf_ctx *ctx, const tf_resource *
 		*out_new_state = cty_copy(a, state);
 		return FY_ERROR;
 	}
-	*out_new_state = finish_state(ctx, s, st, ctx->diags, "Provider produced invalid object",
-		"During refresh, the provider");
+	*out_new_state = finish_state(
+		ctx, s, st, ctx->diags, "Provider produced invalid object", "During refresh, the provider");
 	return FY_OK;
 }
 
@@ -976,7 +982,7 @@ int tf_resource_import(cty_value **out_state, tf_ctx *ctx, const tf_resource *r,
 	}
 	cty_value *st = NULL;
 	int rc = r->import(&st, ctx, id ? id : "");
-	if (rc != 0 || tf_diags_has_errors(ctx->diags)) {
+	if (rc < 0 || tf_diags_has_errors(ctx->diags)) {
 		ensure_error(ctx, rc, "Import failed");
 		return rc ? rc : FY_ERROR;
 	}
@@ -989,7 +995,8 @@ int tf_resource_import(cty_value **out_state, tf_ctx *ctx, const tf_resource *r,
 	}
 	if (!conforms(ctx, s, st, "import"))
 		return FY_ERROR;
-	*out_state = finish_state(ctx, s, st, ctx->diags, "Provider produced invalid object", "After import, the provider");
+	*out_state =
+		finish_state(ctx, s, st, ctx->diags, "Provider produced invalid object", "After import, the provider");
 	return FY_OK;
 }
 
@@ -1036,13 +1043,12 @@ static int strip_removed(cJSON *node, const cty_type *t)
 			changed |= strip_removed(c, cty_type_attr_type(t, i));
 		return changed;
 	}
-	default:
-		return 0; /* primitives; dynamic values carry their own type */
+	default: return 0; /* primitives; dynamic values carry their own type */
 	}
 }
 
-int tf_resource_upgrade_state(cty_value **out_state, tf_ctx *ctx, const tf_resource *r, int64_t version,
-	const char *json, size_t len)
+int tf_resource_upgrade_state(
+	cty_value **out_state, tf_ctx *ctx, const tf_resource *r, int64_t version, const char *json, size_t len)
 {
 	fy_arena *a = ctx->arena;
 	*out_state = NULL;
@@ -1064,7 +1070,8 @@ int tf_resource_upgrade_state(cty_value **out_state, tf_ctx *ctx, const tf_resou
 	}
 	cJSON *root = cJSON_ParseWithLength(json, len);
 	if (root == NULL) {
-		tf_error(ctx, NULL, "Invalid resource state", "The stored state of %s is not valid JSON.", r->type_name);
+		tf_error(
+			ctx, NULL, "Invalid resource state", "The stored state of %s is not valid JSON.", r->type_name);
 		return FY_EINVALID;
 	}
 	const char *text = json;
@@ -1105,13 +1112,14 @@ int tf_data_source_read(cty_value **out_state, tf_ctx *ctx, const tf_data_source
 	}
 	cty_value *st = NULL;
 	int rc = ds->read(&st, ctx, config);
-	if (rc != 0 || tf_diags_has_errors(ctx->diags)) {
+	if (rc < 0 || tf_diags_has_errors(ctx->diags)) {
 		ensure_error(ctx, rc, "Read failed");
 		return rc ? rc : FY_ERROR;
 	}
 	if (st == NULL || tf_is_null(st)) {
 		tf_error(ctx, NULL, "Provider produced null object",
-			"The provider produced a null value for data source %s. This is a bug in the provider.", ds->type_name);
+			"The provider produced a null value for data source %s. This is a bug in the provider.",
+			ds->type_name);
 		return FY_ERROR;
 	}
 	if (!conforms(ctx, s, st, "read"))

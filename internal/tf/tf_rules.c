@@ -96,7 +96,8 @@ static int already_refused(tf_ctx *ctx, const char *dotted)
 	const char *want = cty_path_string(ctx->arena, path_of(ctx->arena, dotted));
 	for (size_t i = 0; i < tf_diags_count(ctx->diags); i++) {
 		const cty_path *p = tf_diags_path(ctx->diags, i);
-		if (tf_diags_severity(ctx->diags, i) == TF_ERROR && p && strcmp(cty_path_string(ctx->arena, p), want) == 0)
+		if (tf_diags_severity(ctx->diags, i) == TF_ERROR && p &&
+			strcmp(cty_path_string(ctx->arena, p), want) == 0)
 			return 1;
 	}
 	return 0;
@@ -135,9 +136,10 @@ static void judge(tf_ctx *ctx, const tf_rule *r, const cty_value *config)
 		if (!holds || nunknown)
 			return;
 		if (nset > 1) {
-			const char *both = r->kind == TF_RULE_CONFLICTS ? fill(a, r->detail, value, when)
-									: fy_arena_sprintf(a, "Set exactly one of %s and %s, not both.",
-										  r->attrs[first_set], r->attrs[last_set]);
+			const char *both = r->kind == TF_RULE_CONFLICTS
+				? fill(a, r->detail, value, when)
+				: fy_arena_sprintf(a, "Set exactly one of %s and %s, not both.", r->attrs[first_set],
+					  r->attrs[last_set]);
 			tf_error(ctx, path_of(a, r->attrs[last_set]),
 				r->kind == TF_RULE_CONFLICTS ? r->summary : "Conflicting arguments", "%s", both);
 		} else if (nset == 0 && r->kind == TF_RULE_EXACTLY_ONE) {
@@ -168,8 +170,7 @@ static void judge(tf_ctx *ctx, const tf_rule *r, const cty_value *config)
 		if (holds && nset == 1 && !one_of(value, r->values))
 			tf_error(ctx, path_of(a, r->attrs[0]), r->summary, "%s", fill(a, r->detail, value, when));
 		return;
-	case TF_RULE_END:
-		return;
+	case TF_RULE_END: return;
 	}
 }
 

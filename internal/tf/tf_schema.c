@@ -30,20 +30,17 @@ static int name_ok(const char *n)
 static int type_has_dynamic(const cty_type *t)
 {
 	switch (cty_type_kind(t)) {
-	case CTY_DYNAMIC:
-		return 1;
+	case CTY_DYNAMIC: return 1;
 	case CTY_LIST:
 	case CTY_SET:
-	case CTY_MAP:
-		return type_has_dynamic(cty_type_elem(t));
+	case CTY_MAP: return type_has_dynamic(cty_type_elem(t));
 	case CTY_OBJECT:
 	case CTY_TUPLE:
 		for (size_t i = 0; i < cty_type_count(t); i++)
 			if (type_has_dynamic(cty_type_attr_type(t, i)))
 				return 1;
 		return 0;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -62,10 +59,10 @@ static int compile_regex(compiler *c, regex_t **out, const char *pattern, const 
 {
 	regex_t tmp;
 	char *anchored = fy_arena_sprintf(c->a, "^(%s)$", pattern);
-	int rc = regcomp(&tmp, anchored, REG_EXTENDED | REG_NOSUB);
-	if (rc != 0) {
+	int err = regcomp(&tmp, anchored, REG_EXTENDED | REG_NOSUB); /* a positive REG_* code on failure */
+	if (err) {
 		char msg[256];
-		regerror(rc, &tmp, msg, sizeof(msg));
+		regerror(err, &tmp, msg, sizeof(msg));
 		return fy_error_set(FY_EINVALID, "%s: invalid regex %s: %s", where, pattern, msg);
 	}
 	if (!c->precompile) {
@@ -77,7 +74,8 @@ static int compile_regex(compiler *c, regex_t **out, const char *pattern, const 
 	*re = tmp;
 	if (c->nregexes == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 8;
-		c->regexes = fy_arena_realloc(c->a, c->regexes, c->cap * sizeof(*c->regexes), ncap * sizeof(*c->regexes));
+		c->regexes =
+			fy_arena_realloc(c->a, c->regexes, c->cap * sizeof(*c->regexes), ncap * sizeof(*c->regexes));
 		c->cap = ncap;
 	}
 	c->regexes[c->nregexes++] = re;
@@ -107,31 +105,31 @@ static int compile_validators(compiler *c, tf_cattr *at, const char *where)
 			/* fallthrough */
 		case TF_V_HTTPS_URL:
 			if (!is_string)
-				return fy_error_set(FY_EINVALID, "%s: string validator on a non-string attribute", where);
+				return fy_error_set(
+					FY_EINVALID, "%s: string validator on a non-string attribute", where);
 			break;
 		case TF_V_CONTAINS:
 			if (!is_string || v[i].pattern == NULL)
-				return fy_error_set(FY_EINVALID, "%s: contains validator needs a string attribute and a pattern",
-					where);
+				return fy_error_set(FY_EINVALID,
+					"%s: contains validator needs a string attribute and a pattern", where);
 			break;
 		case TF_V_REGEX:
 			if (!is_string || v[i].pattern == NULL)
-				return fy_error_set(FY_EINVALID, "%s: regex validator needs a string attribute and a pattern",
-					where);
+				return fy_error_set(FY_EINVALID,
+					"%s: regex validator needs a string attribute and a pattern", where);
 			if (compile_regex(c, &at->validators[i].re, v[i].pattern, where) != 0)
 				return FY_EINVALID;
 			break;
 		case TF_V_NOT_EMPTY:
 			if (!is_string && !is_coll)
-				return fy_error_set(FY_EINVALID, "%s: not_empty validator on a non-string, non-collection attribute",
-					where);
+				return fy_error_set(FY_EINVALID,
+					"%s: not_empty validator on a non-string, non-collection attribute", where);
 			break;
 		case TF_V_FUNC:
 			if (v[i].func == NULL)
 				return fy_error_set(FY_EINVALID, "%s: func validator without a function", where);
 			break;
-		default:
-			return fy_error_set(FY_EINVALID, "%s: unknown validator kind %d", where, (int)v[i].kind);
+		default: return fy_error_set(FY_EINVALID, "%s: unknown validator kind %d", where, (int)v[i].kind);
 		}
 	}
 	return FY_OK;
@@ -173,8 +171,8 @@ static int compile_attr(compiler *c, tf_cattr *at, const tf_attribute *def, int 
 		if (def->nesting != TF_NEST_NONE)
 			return fy_error_set(FY_EINVALID, "%s: nesting is only for nested attributes", where);
 		if (cty_type_from_json(&at->type, a, def->type, strlen(def->type)) != 0)
-			return fy_error_set(FY_EINVALID, "%s: invalid type %s: %s", where, def->type,
-				fy_error_last()->message);
+			return fy_error_set(
+				FY_EINVALID, "%s: invalid type %s: %s", where, def->type, fy_error_last()->message);
 		if (in_set && type_has_dynamic(at->type))
 			return fy_error_set(FY_EINVALID, "%s: sets may not contain dynamic types", where);
 	} else {
@@ -183,15 +181,17 @@ static int compile_attr(compiler *c, tf_cattr *at, const tf_attribute *def, int 
 		if (def->nested->attributes == NULL)
 			return fy_error_set(FY_EINVALID, "%s: nested object without attributes", where);
 		tf_cobj *o = NULL;
-		int rc = compile_object(c, &o, def->nested->attributes, NULL, in_set || def->nesting == TF_NEST_SET, where);
-		if (rc != 0)
+		int rc = compile_object(
+			c, &o, def->nested->attributes, NULL, in_set || def->nesting == TF_NEST_SET, where);
+		if (rc < 0)
 			return rc;
 		at->nested = o;
 		at->type = wrap_nesting(a, def->nesting, o->type);
 	}
 	if (def->default_json != NULL) {
 		if (!(opt && comp))
-			return fy_error_set(FY_EINVALID, "%s: a default needs an Optional and Computed attribute", where);
+			return fy_error_set(
+				FY_EINVALID, "%s: a default needs an Optional and Computed attribute", where);
 		cty_value *dv = NULL;
 		if (cty_json_decode(&dv, a, at->type, def->default_json, strlen(def->default_json)) != 0)
 			return fy_error_set(FY_EINVALID, "%s: invalid default %s: %s", where, def->default_json,
@@ -220,7 +220,7 @@ static int compile_object(compiler *c, tf_cobj **out, const tf_attribute *attrs,
 	const cty_type **types = fy_arena_alloc(a, (n ? n : 1) * sizeof(cty_type *));
 	for (size_t i = 0; i < na; i++) {
 		int rc = compile_attr(c, &o->attrs[i], &attrs[i], in_set, where);
-		if (rc != 0)
+		if (rc < 0)
 			return rc;
 		names[i] = o->attrs[i].name;
 		types[i] = o->attrs[i].type;
@@ -236,29 +236,33 @@ static int compile_object(compiler *c, tf_cobj **out, const tf_attribute *attrs,
 		switch (bt->nesting) {
 		case TF_NEST_SINGLE:
 			if (bt->min_items != bt->max_items)
-				return fy_error_set(FY_EINVALID, "%s: MinItems and MaxItems must match in NestingSingle mode", bw);
+				return fy_error_set(
+					FY_EINVALID, "%s: MinItems and MaxItems must match in NestingSingle mode", bw);
 			if (bt->min_items < 0 || bt->min_items > 1)
 				return fy_error_set(FY_EINVALID,
-					"%s: MinItems and MaxItems must be set to either 0 or 1 in NestingSingle mode", bw);
+					"%s: MinItems and MaxItems must be set to either 0 or 1 in NestingSingle mode",
+					bw);
 			break;
 		case TF_NEST_LIST:
 		case TF_NEST_SET:
 			if (bt->min_items < 0 || bt->max_items < 0)
-				return fy_error_set(FY_EINVALID, "%s: MinItems and MaxItems must both be greater than zero", bw);
+				return fy_error_set(
+					FY_EINVALID, "%s: MinItems and MaxItems must both be greater than zero", bw);
 			if (bt->max_items != 0 && bt->min_items > bt->max_items)
-				return fy_error_set(FY_EINVALID, "%s: MinItems must be less than or equal to MaxItems", bw);
+				return fy_error_set(
+					FY_EINVALID, "%s: MinItems must be less than or equal to MaxItems", bw);
 			break;
 		case TF_NEST_MAP:
 			if (bt->min_items != 0 || bt->max_items != 0)
-				return fy_error_set(FY_EINVALID, "%s: MinItems and MaxItems must both be 0 in NestingMap mode", bw);
+				return fy_error_set(
+					FY_EINVALID, "%s: MinItems and MaxItems must both be 0 in NestingMap mode", bw);
 			break;
-		default:
-			return fy_error_set(FY_EINVALID, "%s: invalid nesting mode", bw);
+		default: return fy_error_set(FY_EINVALID, "%s: invalid nesting mode", bw);
 		}
 		tf_cobj *inner = NULL;
-		int rc = compile_object(c, &inner, bt->block->attributes, bt->block->blocks,
-			in_set || bt->nesting == TF_NEST_SET, bw);
-		if (rc != 0)
+		int rc = compile_object(
+			c, &inner, bt->block->attributes, bt->block->blocks, in_set || bt->nesting == TF_NEST_SET, bw);
+		if (rc < 0)
 			return rc;
 		inner->block = bt->block;
 		cb->def = bt;
@@ -272,7 +276,8 @@ static int compile_object(compiler *c, tf_cobj **out, const tf_attribute *attrs,
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
 			if (strcmp(names[i], names[j]) == 0)
-				return fy_error_set(FY_EINVALID, "%s: \"%s\" is declared more than once", where, names[i]);
+				return fy_error_set(
+					FY_EINVALID, "%s: \"%s\" is declared more than once", where, names[i]);
 	o->type = cty_type_object(a, n, names, types);
 	*out = o;
 	return FY_OK;
@@ -307,7 +312,8 @@ static int check_rules(const tf_cobj *root, const tf_rule *rules, const char *wh
 				(size_t)(r - rules));
 		for (const char *const *p = r->attrs; *p; p++)
 			if (!rule_path_ok(root, *p))
-				return fy_error_set(FY_EINVALID, "%s: rule \"%s\" names no attribute \"%s\"", what, r->summary, *p);
+				return fy_error_set(
+					FY_EINVALID, "%s: rule \"%s\" names no attribute \"%s\"", what, r->summary, *p);
 		if (r->when.attr && !rule_path_ok(root, r->when.attr))
 			return fy_error_set(FY_EINVALID, "%s: rule \"%s\" names no attribute \"%s\"", what, r->summary,
 				r->when.attr);
@@ -326,7 +332,7 @@ int tf_schema_compile(tf_schema **out, fy_arena *a, const tf_block *def, int pre
 	int rc = compile_object(&c, &root, def->attributes, def->blocks, 0, what);
 	if (rc == 0)
 		rc = check_rules(root, def->rules, what);
-	if (rc != 0) {
+	if (rc < 0) {
 		for (size_t i = 0; i < c.nregexes; i++)
 			regfree(c.regexes[i]);
 		return rc;
@@ -354,7 +360,7 @@ int tf_block_implied_type(const cty_type **out, fy_arena *a, const tf_block *sch
 {
 	tf_schema *s = NULL;
 	int rc = tf_schema_compile(&s, a, schema, 0, "schema");
-	if (rc != 0)
+	if (rc < 0)
 		return rc;
 	*out = s->root->type;
 	return FY_OK;

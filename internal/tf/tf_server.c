@@ -64,7 +64,7 @@ typedef struct tf_call {
 	fy_arena *a;
 	tf_ctx *ctx;
 	const struct tf_method *m;
-	const uint8_t *raw;  /* a handler may answer with ready bytes (cached schema) */
+	const uint8_t *raw; /* a handler may answer with ready bytes (cached schema) */
 	size_t raw_len;
 } tf_call;
 
@@ -149,9 +149,7 @@ static void register_secret_leaves(const cty_value *v)
 	if (v == NULL || !cty_is_known(v) || cty_is_null(v))
 		return;
 	switch (cty_type_kind(cty_value_type(v))) {
-	case CTY_STRING:
-		tflog_add_secret(cty_as_string(v, NULL));
-		return;
+	case CTY_STRING: tflog_add_secret(cty_as_string(v, NULL)); return;
 	case CTY_LIST:
 	case CTY_SET:
 	case CTY_MAP:
@@ -160,8 +158,7 @@ static void register_secret_leaves(const cty_value *v)
 		for (size_t i = 0; i < cty_length(v); i++)
 			register_secret_leaves(cty_index(v, i));
 		return;
-	default:
-		return;
+	default: return;
 	}
 }
 
@@ -206,8 +203,8 @@ void tf_register_secrets(const tf_cobj *o, const cty_value *obj)
 }
 
 /* DynamicValue (notes 3.1): msgpack if non-empty, else JSON if non-empty, else null. */
-static int dv_decode(tf_call *c, cty_value **out, const tf_schema *s, const Tfplugin6__DynamicValue *dv,
-	const char *what)
+static int dv_decode(
+	tf_call *c, cty_value **out, const tf_schema *s, const Tfplugin6__DynamicValue *dv, const char *what)
 {
 	const cty_type *T = s->root->type;
 	int rc = 0;
@@ -217,7 +214,7 @@ static int dv_decode(tf_call *c, cty_value **out, const tf_schema *s, const Tfpl
 		rc = cty_json_decode(out, c->a, T, (const char *)dv->json.data, dv->json.len);
 	else
 		*out = cty_null(c->a, T);
-	if (rc != 0) {
+	if (rc < 0) {
 		tf_error(c->ctx, NULL, "Invalid value", "The %s value sent by Terraform could not be decoded: %s", what,
 			fy_error_last()->message);
 		*out = NULL;
@@ -237,7 +234,8 @@ static Tfplugin6__DynamicValue *dv_encode(tf_call *c, const cty_value *v, const 
 	size_t len = 0;
 	if (cty_msgpack_encode(&buf, &len, c->a, v, T) != 0) {
 		tf_error(c->ctx, NULL, "Provider produced invalid object",
-			"The %s value could not be encoded: %s. This is a bug in the provider.", what, fy_error_last()->message);
+			"The %s value could not be encoded: %s. This is a bug in the provider.", what,
+			fy_error_last()->message);
 		return NULL;
 	}
 	Tfplugin6__DynamicValue *dv = fy_arena_alloc(c->a, sizeof(*dv));
@@ -261,8 +259,8 @@ static Tfplugin6__ServerCapabilities *capabilities(fy_arena *a)
 }
 
 /* Terraform < 1.11 does not know write-only attributes and would keep their values in plan and state. */
-static int find_write_only(fy_arena *a, const tf_cobj *o, const cty_value *obj, const cty_path *path,
-	const cty_path **found)
+static int find_write_only(
+	fy_arena *a, const tf_cobj *o, const cty_value *obj, const cty_path *path, const cty_path **found)
 {
 	if (obj == NULL || !cty_is_known(obj) || cty_is_null(obj))
 		return 0;
@@ -361,7 +359,8 @@ static int h_validate_resource_config(tf_call *c, const void *rq, void *rs)
 		/* Same rule and wording as terraform-plugin-framework. */
 		tf_error(c->ctx, wo, "Write-only Attribute Not Allowed",
 			"The resource contains a non-null value for write-only attribute \"%s\". Write-only attributes are "
-			"only supported in Terraform 1.11 and later.", cty_path_string(c->a, wo));
+			"only supported in Terraform 1.11 and later.",
+			cty_path_string(c->a, wo));
 	}
 	tf_resource_validate(c->ctx, e->r, config);
 	return RPC_OK;
@@ -398,12 +397,13 @@ static int h_upgrade_resource_state(tf_call *c, const void *rq, void *rs)
 		tf_error(c->ctx, NULL, "Unsupported state format",
 			"The state of this %s was last written by Terraform older than 0.12 (flatmap format), which this "
 			"provider does not support. Upgrade the state with Terraform 0.12-0.15 first, or import the object "
-			"again.", e->r->type_name);
+			"again.",
+			e->r->type_name);
 		return RPC_OK;
 	}
 	cty_value *st = NULL;
-	tf_resource_upgrade_state(&st, c->ctx, e->r, req->version, raw ? (const char *)raw->json.data : NULL,
-		raw ? raw->json.len : 0);
+	tf_resource_upgrade_state(
+		&st, c->ctx, e->r, req->version, raw ? (const char *)raw->json.data : NULL, raw ? raw->json.len : 0);
 	if (st != NULL)
 		resp->upgraded_state = dv_encode(c, st, e->s, "upgraded state");
 	return RPC_OK;
@@ -454,7 +454,7 @@ static int h_configure_provider(tf_call *c, const void *rq, void *rs)
 	/* The config may hold unknowns during plan (notes 4.1): the provider decides what it can do with them. */
 	if (srv->p->configure != NULL)
 		rc = srv->p->configure(&data, c->ctx, config);
-	if (rc != 0 || tf_diags_has_errors(c->ctx->diags)) {
+	if (rc < 0 || tf_diags_has_errors(c->ctx->diags)) {
 		if (!tf_diags_has_errors(c->ctx->diags))
 			tf_error(c->ctx, NULL, "Provider configuration failed", "%s",
 				fy_error_last()->message[0] ? fy_error_last()->message : fy_error_code_str(rc));
@@ -568,8 +568,8 @@ static int h_move_resource_state(tf_call *c, const void *rq, void *rs)
 	const Tfplugin6__MoveResourceState__Request *req = rq;
 	tf_error(c->ctx, NULL, "Move resource state not supported",
 		"The provider does not support moving resource state from \"%s\" to \"%s\"; remove the moved block "
-		"and import the object instead.", req->source_type_name ? req->source_type_name : "",
-		req->target_type_name ? req->target_type_name : "");
+		"and import the object instead.",
+		req->source_type_name ? req->source_type_name : "", req->target_type_name ? req->target_type_name : "");
 	return RPC_OK;
 }
 
@@ -643,11 +643,16 @@ static int h_stop_provider(tf_call *c, const void *rq, void *rs)
 	return RPC_OK;
 }
 
-#define M(name, lower, fn, lock) \
-	{#name, &tfplugin6__##lower##__request__descriptor, &tfplugin6__##lower##__response__descriptor, fn, lock, NULL}
-#define U(name, lower, feature) \
-	{#name, &tfplugin6__##lower##__request__descriptor, &tfplugin6__##lower##__response__descriptor, h_unsupported, \
-		LOCK_NONE, feature}
+#define M(name, lower, fn, lock)                                                                                    \
+	{                                                                                                           \
+#name, &tfplugin6__##lower##__request__descriptor, &tfplugin6__##lower##__response__descriptor, fn, \
+			lock, NULL                                                                                  \
+	}
+#define U(name, lower, feature)                                                                                 \
+	{                                                                                                       \
+#name, &tfplugin6__##lower##__request__descriptor, &tfplugin6__##lower##__response__descriptor, \
+			h_unsupported, LOCK_NONE, feature                                                       \
+	}
 
 /* Every unary RPC of the 6.11 service. The streaming ones (ListResource, ReadStateBytes, WriteStateBytes,
  * InvokeAction) stay unregistered: the transport answers UNIMPLEMENTED, and Terraform only calls them for
@@ -743,7 +748,8 @@ static int tf_dispatch(void *data, fy_arena *arena, const uint8_t *req, size_t r
 		*resp = fy_arena_memdup(arena, call.raw, call.raw_len);
 		*resp_len = call.raw_len;
 	} else {
-		const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(m->resp, "diagnostics");
+		const ProtobufCFieldDescriptor *f =
+			protobuf_c_message_descriptor_get_field_by_name(m->resp, "diagnostics");
 		if (f != NULL && f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t n = 0;
 			void *arr = tf_diags_to_proto(arena, ctx->diags, ctx->schema ? ctx->schema->root : NULL, &n);
@@ -760,7 +766,8 @@ static int tf_dispatch(void *data, fy_arena *arena, const uint8_t *req, size_t r
 	if (nd > 0)
 		tflog_kv(tf_diags_has_errors(ctx->diags) ? TFLOG_DEBUG : TFLOG_TRACE, TF_LOG_MODULE, "Served request",
 			"tf_rpc", m->name, "tf_resource_type", type_name ? type_name : "", "diagnostics",
-			fy_arena_sprintf(arena, "%zu", nd), "first_summary", tf_diags_summary(ctx->diags, 0), (char *)NULL);
+			fy_arena_sprintf(arena, "%zu", nd), "first_summary", tf_diags_summary(ctx->diags, 0),
+			(char *)NULL);
 	else
 		tflog_kv(TFLOG_TRACE, TF_LOG_MODULE, "Served request", "tf_rpc", m->name, "tf_resource_type",
 			type_name ? type_name : "", (char *)NULL);
@@ -818,7 +825,7 @@ int tf_server_new(tf_server **out, const tf_provider *provider)
 	pthread_mutex_init(&srv->version_lock, NULL);
 	atomic_init(&srv->stop_gen, 0);
 	int rc = fy_arena_new(&srv->arena);
-	if (rc != 0) {
+	if (rc < 0) {
 		tf_server_free(srv);
 		return fy_error_set(FY_ENOMEM, "out of memory");
 	}
@@ -838,8 +845,8 @@ int tf_server_new(tf_server **out, const tf_provider *provider)
 			rc = fy_error_set(FY_EINVALID, "resource #%zu: missing or duplicate type name", i);
 			break;
 		}
-		rc = tf_schema_compile(&srv->res[i].s, a, r->schema,
-			1, fy_arena_sprintf(a, "resource \"%s\"", r->type_name));
+		rc = tf_schema_compile(
+			&srv->res[i].s, a, r->schema, 1, fy_arena_sprintf(a, "resource \"%s\"", r->type_name));
 	}
 	for (size_t i = 0; rc == 0 && i < srv->nds; i++) {
 		const tf_data_source *d = provider->data_sources[i];
@@ -848,12 +855,12 @@ int tf_server_new(tf_server **out, const tf_provider *provider)
 			rc = fy_error_set(FY_EINVALID, "data source #%zu: missing or duplicate type name", i);
 			break;
 		}
-		rc = tf_schema_compile(&srv->ds[i].s, a, d->schema, 1,
-			fy_arena_sprintf(a, "data source \"%s\"", d->type_name));
+		rc = tf_schema_compile(
+			&srv->ds[i].s, a, d->schema, 1, fy_arena_sprintf(a, "data source \"%s\"", d->type_name));
 	}
 	if (rc == 0)
 		rc = build_schema_response(srv);
-	if (rc != 0) {
+	if (rc < 0) {
 		/* Keep the message: tf_server_free must not overwrite it. */
 		tf_server_free(srv);
 		return rc;
@@ -892,7 +899,7 @@ int tf_server_register(tf_server *srv, struct rpc_registry *reg)
 	for (size_t i = 0; i < TF_NMETHODS; i++) {
 		snprintf(path, sizeof(path), "/tfplugin6.Provider/%s", tf_methods[i].name);
 		int rc = rpc_register_unary(reg, path, tf_dispatch, &srv->bindings[i]);
-		if (rc != 0)
+		if (rc < 0)
 			return rc;
 	}
 	return FY_OK;

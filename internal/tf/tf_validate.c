@@ -14,11 +14,6 @@ typedef struct vwalk {
 	int in_secret; /* inside a sensitive or write-only nested attribute */
 } vwalk;
 
-static int is_unknown(const cty_value *v)
-{
-	return v != NULL && !cty_is_known(v);
-}
-
 /* Never echo a secret back in a diagnostic: Terraform prints details verbatim. Sensitivity is inherited: Terraform
  * marks the whole value of a sensitive nested attribute sensitive, children included. */
 static int secret(const vwalk *w, const tf_cattr *at)
@@ -90,8 +85,8 @@ static void invalid(vwalk *w, const cty_path *path, const tf_validator *v, const
 		tf_error(w->ctx, path, "Invalid value", "%s", dflt);
 }
 
-static void run_validator(vwalk *w, const tf_cattr *at, const tf_cvalidator *cv, const cty_value *v,
-	const cty_path *path)
+static void run_validator(
+	vwalk *w, const tf_cattr *at, const tf_cvalidator *cv, const cty_value *v, const cty_path *path)
 {
 	const tf_validator *def = cv->def;
 	size_t len = 0;
@@ -110,14 +105,15 @@ static void run_validator(vwalk *w, const tf_cattr *at, const tf_cvalidator *cv,
 		const char *allowed = allowed_list(w->a, def->one_of);
 		const char *extra = def->message ? fy_arena_sprintf(w->a, "\n\n%s", def->message) : "";
 		if (secret(w, at))
-			tf_error(w->ctx, path, "Invalid value", "The value is not one of the allowed values: %s.%s", allowed,
-				extra);
+			tf_error(w->ctx, path, "Invalid value", "The value is not one of the allowed values: %s.%s",
+				allowed, extra);
 		else if (near != NULL)
-			tf_error(w->ctx, path, "Invalid value", "\"%s\" is not valid; did you mean \"%s\"? Allowed values: %s.%s",
-				s, near, allowed, extra);
-		else
-			tf_error(w->ctx, path, "Invalid value", "\"%s\" is not valid. Allowed values: %s.%s", s, allowed,
+			tf_error(w->ctx, path, "Invalid value",
+				"\"%s\" is not valid; did you mean \"%s\"? Allowed values: %s.%s", s, near, allowed,
 				extra);
+		else
+			tf_error(w->ctx, path, "Invalid value", "\"%s\" is not valid. Allowed values: %s.%s", s,
+				allowed, extra);
 		return;
 	}
 	case TF_V_REGEX: {
@@ -165,11 +161,8 @@ static void run_validator(vwalk *w, const tf_cattr *at, const tf_cvalidator *cv,
 				invalid(w, path, def, "\"%s\" must contain \"%s\".", s, def->pattern);
 		}
 		return;
-	case TF_V_FUNC:
-		def->func(def, v, path, w->ctx->diags);
-		return;
-	default:
-		return;
+	case TF_V_FUNC: def->func(def, v, path, w->ctx->diags); return;
+	default: return;
 	}
 }
 
@@ -177,33 +170,32 @@ static void validate_obj(vwalk *w, const tf_cobj *o, const cty_value *obj, const
 
 /* Elements of a nested attribute / block collection. Set elements cannot be addressed (notes 4.4): problems
  * inside them point at the set itself. */
-static void validate_nested(vwalk *w, tf_nesting nesting, const tf_cobj *o, const cty_value *v, const cty_path *path,
-	int in_set)
+static void validate_nested(
+	vwalk *w, tf_nesting nesting, const tf_cobj *o, const cty_value *v, const cty_path *path, int in_set)
 {
 	if (v == NULL || !cty_is_known(v) || cty_is_null(v))
 		return;
 	size_t n;
 	switch (nesting) {
-	case TF_NEST_SINGLE:
-		validate_obj(w, o, v, path, in_set);
-		return;
+	case TF_NEST_SINGLE: validate_obj(w, o, v, path, in_set); return;
 	case TF_NEST_LIST:
 		n = cty_length(v);
 		for (size_t i = 0; i < n; i++)
-			validate_obj(w, o, cty_index(v, i), in_set ? path : cty_path_index(w->a, path, (int64_t)i), in_set);
+			validate_obj(
+				w, o, cty_index(v, i), in_set ? path : cty_path_index(w->a, path, (int64_t)i), in_set);
 		return;
 	case TF_NEST_MAP:
 		n = cty_length(v);
 		for (size_t i = 0; i < n; i++)
-			validate_obj(w, o, cty_index(v, i), in_set ? path : cty_path_key(w->a, path, cty_map_key(v, i)), in_set);
+			validate_obj(w, o, cty_index(v, i), in_set ? path : cty_path_key(w->a, path, cty_map_key(v, i)),
+				in_set);
 		return;
 	case TF_NEST_SET:
 		n = cty_length(v);
 		for (size_t i = 0; i < n; i++)
 			validate_obj(w, o, cty_index(v, i), path, 1);
 		return;
-	default:
-		return;
+	default: return;
 	}
 }
 
@@ -215,7 +207,7 @@ static void validate_obj(vwalk *w, const tf_cobj *o, const cty_value *obj, const
 		const tf_cattr *at = &o->attrs[i];
 		const cty_value *v = cty_get_attr(obj, at->name);
 		const cty_path *p = in_set ? path : cty_path_attr(w->a, path, at->name);
-		if (is_unknown(v)) {
+		if (cty_is_unknown_value(v)) {
 			if (at->def->deprecation != NULL)
 				tf_warning(w->ctx, p, "Argument is deprecated", "%s", at->def->deprecation);
 			continue;
@@ -243,8 +235,7 @@ static void validate_obj(vwalk *w, const tf_cobj *o, const cty_value *obj, const
 		if (v == NULL || !cty_is_known(v) || cty_is_null(v))
 			continue;
 		const cty_path *p = in_set ? path : cty_path_attr(w->a, path, bt->name);
-		if (bt->obj->block->deprecation != NULL &&
-			(bt->nesting == TF_NEST_SINGLE || cty_length(v) > 0))
+		if (bt->obj->block->deprecation != NULL && (bt->nesting == TF_NEST_SINGLE || cty_length(v) > 0))
 			tf_warning(w->ctx, p, "Block is deprecated", "%s", bt->obj->block->deprecation);
 		validate_nested(w, bt->nesting, bt->obj, v, p, in_set);
 	}

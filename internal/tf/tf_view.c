@@ -82,6 +82,6 @@ const tf_block *tf_block_view(const tf_block *resource, const tf_view *v)
 	b->description = v->description ? v->description : resource->description;
 	b->attributes = view_attrs(resource->attributes, v, "");
 	b->blocks = resource->blocks; /* timeouts and the like keep their meaning */
-	b->rules = NULL;              /* the resource's rules are about what a user sets */
+	b->rules = NULL; /* the resource's rules are about what a user sets */
 	return b;
 }

@@ -1,0 +1,10 @@
+#include "fy_time.h"
+
+#include <time.h>
+
+long fy_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
