@@ -74,6 +74,17 @@ struct tf_ctx {
 	const void *impl; /* the running resource's or data source's impl */
 };
 
+/* Shared between ProposedNew, planning and apply (tf_objchange.c, tf_plan.c). */
+int tf_known_nonnull(const cty_value *v);
+cty_value *tf_empty_collection(fy_arena *a, tf_nesting n, const tf_cobj *o);
+cty_value *tf_computed_as_null(fy_arena *a, const tf_cobj *o, const cty_value *v);
+/* ProposedNew for a compiled schema. */
+int tf_proposed_new_from(
+	cty_value **out, fy_arena *a, const tf_schema *s, const cty_value *prior, const cty_value *config);
+/* The new state with what the plan fixed kept, and any other change to it logged as the provider bug it is. */
+cty_value *tf_consistent_with_plan(tf_ctx *ctx, const tf_cobj *root, const char *type_name, int prior_exists,
+	cty_value *new_state, const cty_value *planned);
+
 /* Judge a block's declared rules against a configuration (tf_rules.c). */
 void tf_rules_judge(tf_ctx *ctx, const tf_rule *rules, const cty_value *config);
 
