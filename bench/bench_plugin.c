@@ -1,5 +1,5 @@
 /*
- * bench_plugin: what Terraform pays per provider process (it starts several per command, notes/tfplugin6.md
+ * bench_plugin: what Terraform pays per provider process (it starts several per command, docs/internals/protocol.md
  * 1.3), measured on the built binary the way go-plugin drives it:
  *   exec -> handshake line on stdout; first GetProviderSchema (connect + TLS handshake + call); a second
  *   GetProviderSchema round trip on the warm connection; Shutdown + close -> process exit (Terraform allows 2 s);

@@ -3,7 +3,7 @@
 
 For local tests and demos only: it binds 127.0.0.1, keeps its state in memory (optionally in a JSON
 state file) and does not verify the signatures of certificate assertions (the standard library has no
-RSA). ARM behaviours follow shared/reference/notes/arm-connections.md (sections 0, 1.3-1.5, 2.3-2.4,
+RSA). ARM behaviours follow docs/internals/arm.md (sections 0, 1.3-1.5, 2.3-2.4,
 4.2, 5.3-5.4); the contract is in emulator/README.md.
 
 Usage: python3 armemu.py --port 0 --port-file PATH [--seed FILE] [--state-file FILE]

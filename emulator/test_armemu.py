@@ -294,7 +294,7 @@ class ImdsAndOidcTest(Base):
         body = r.json()
         for k in ("access_token", "expires_on", "expires_in", "resource", "token_type", "client_id"):
             self.assertIn(k, body)
-        self.assertIsInstance(body["expires_on"], str)  # notes 4.2: epoch as a string
+        self.assertIsInstance(body["expires_on"], str)  # docs/internals/arm.md 4.2: epoch as a string
         self.assertIsInstance(body["expires_in"], str)
         self.assertAlmostEqual(int(body["expires_on"]), time.time() + 3600, delta=120)
         self.assertEqual(body["resource"], "https://management.azure.com/")

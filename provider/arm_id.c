@@ -8,7 +8,7 @@
 
 #include "internal/common/fy_error.h"
 
-/* Account and project names: ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$, 2-64 characters (notes/arm-connections.md 0.6). */
+/* Account and project names: ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$, 2-64 characters (docs/internals/arm.md 0.6). */
 static int account_name_valid(const char *s, size_t n)
 {
 	if (n < 2 || n > 64 || !isalnum((unsigned char)s[0]))

@@ -299,7 +299,7 @@ int foundry_arm_delete(tf_ctx *ctx, const cty_value *prior)
 	int rc = call(&r, ctx, res, "DELETE", id, NULL, what, timeout_of(prior, "delete"));
 	if (rc < 0)
 		return rc;
-	/* 200 deleted, 204 did not exist (notes/arm-connections.md 1.3), 404 gone too, 202 deletes later. */
+	/* 200 deleted, 204 did not exist (docs/internals/arm.md 1.3), 404 gone too, 202 deletes later. */
 	long s = r->status;
 	if (s != 200 && s != 202 && s != 204 && s != 404) {
 		foundry_arm_error(ctx, what, id, r);

@@ -349,7 +349,7 @@ static const tf_attribute gc_attrs[] = {
 	{0},
 };
 
-/* Which settings belong together, declared (tf_rule; notes/arm-connections.md 2.2 and 5.2). */
+/* Which settings belong together, declared (tf_rule; docs/internals/arm.md 2.2 and 5.2). */
 #define V(...) ((const char *const[]){__VA_ARGS__, NULL})
 static const tf_rule gc_rules[] = {
 	{TF_RULE_ONE_OF_WHEN, V("auth_type"), {"category", V("ApiManagement")},
@@ -465,7 +465,7 @@ static void gc_validate(tf_ctx *ctx, const cty_value *config)
 		}
 	}
 
-	/* Managed metadata keys go through their attribute, whatever their case (notes 5.2). */
+	/* Managed metadata keys go through their attribute, whatever their case (docs/internals/arm.md 5.2). */
 	const cty_value *extra = cty_get_attr(config, "extra_metadata");
 	if (extra && cty_is_known(extra) && !cty_is_null(extra)) {
 		for (size_t i = 0; i < cty_length(extra); i++) {
@@ -477,7 +477,7 @@ static void gc_validate(tf_ctx *ctx, const cty_value *config)
 		}
 	}
 
-	/* APIM's gateway host (notes 2.2): Foundry rejects custom domains today, so say so before apply. */
+	/* APIM's gateway host (docs/internals/arm.md 2.2): Foundry rejects custom domains today, so say so before apply. */
 	const char *target = cty_get_string(config, "target");
 	const char *category = cty_get_string(config, "category");
 	if (target && category && strcmp(category, "ApiManagement") == 0 && strncasecmp(target, "https://", 8) == 0) {

@@ -7,7 +7,7 @@
 #include <strings.h>
 
 const foundry_gc_managed_key foundry_gc_managed_keys[] = {
-	/* Exact wire spelling from notes/arm-connections.md 2.3 (metadata keys are case-sensitive for Foundry). */
+	/* Exact wire spelling from docs/internals/arm.md 2.3 (metadata keys are case-sensitive for Foundry). */
 	{"deploymentInPath", "deployment_in_path"},
 	{"inferenceAPIVersion", "inference_api_version"},
 	{"deploymentAPIVersion", "deployment_api_version"},
@@ -58,7 +58,7 @@ static int need_str(const char **out, const cty_value *obj, const char *name, co
 
 /* ------------------------------------------------------------- identifiers */
 
-/* ^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$ (SPEC-2609 connectionName, notes 0.6). */
+/* ^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$ (SPEC-2609 connectionName, docs/internals/arm.md 0.6). */
 static int connection_name_valid(const char *s, size_t n)
 {
 	if (n < 3 || n > 33 || !isalnum((unsigned char)s[0]))
@@ -104,7 +104,7 @@ int foundry_json_text_equal(const char *a, const char *b)
 
 /* ------------------------------------------------- typed attribute <-> JSON */
 
-/* models = [{"name","properties":{"model":{"name","version","format"}}}] (notes 2.3, FS string(staticModels)). */
+/* models = [{"name","properties":{"model":{"name","version","format"}}}] (docs/internals/arm.md 2.3, FS string(staticModels)). */
 static cJSON *enc_models(const cty_value *list)
 {
 	cJSON *arr = cJSON_CreateArray();
@@ -145,7 +145,7 @@ static cJSON *enc_headers(const cty_value *map)
 	return j;
 }
 
-/* authConfig = {"type","name","format"}; type defaults to "api_key" (notes 2.3). */
+/* authConfig = {"type","name","format"}; type defaults to "api_key" (docs/internals/arm.md 2.3). */
 static cJSON *enc_auth_config(const cty_value *o)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -304,12 +304,12 @@ int foundry_gc_metadata(cJSON **out, const cty_value *v)
 	if (!foundry_gc_metadata_known(v))
 		return fy_error_set(FY_EINVALID, "the connection metadata depends on values that are not known yet");
 	cJSON *md = cJSON_CreateObject();
-	/* Always sent: APIM fails validation without it (notes 2.3); the default is false. */
+	/* Always sent: APIM fails validation without it (docs/internals/arm.md 2.3); the default is false. */
 	cJSON_AddStringToObject(md, "deploymentInPath", cty_get_bool(v, "deployment_in_path", 0) ? "true" : "false");
 	/* Omitted when null; "" is sent as "" (the ModelGateway template sends inferenceAPIVersion: ""). */
 	add_str_attr(md, "inferenceAPIVersion", v, "inference_api_version");
 	add_str_attr(md, "deploymentAPIVersion", v, "deployment_api_version");
-	/* Complex values are JSON strings: metadata is map<string,string> (notes 0.3). */
+	/* Complex values are JSON strings: metadata is map<string,string> (docs/internals/arm.md 0.3). */
 	for (const json_attr *ja = json_attrs; ja->key; ja++) {
 		const cty_value *x = cty_get_attr(v, ja->attr);
 		if (!cty_is_absent(x))
@@ -409,7 +409,7 @@ int foundry_gc_to_arm(cJSON **out_body, const cty_value *v, const cty_value *con
 		}
 		cJSON_AddStringToObject(creds, "clientId", cid);
 		cJSON_AddStringToObject(creds, "clientSecret", secret);
-		/* tokenUrl and scopes are top-level properties, not credentials (notes 0.5, FS modelgateway bicep). */
+		/* tokenUrl and scopes are top-level properties, not credentials (docs/internals/arm.md 0.5, FS modelgateway bicep). */
 		cJSON_AddStringToObject(props, "tokenUrl", url);
 		const cty_value *scopes = cty_get_attr(o, "scopes");
 		if (cty_is_unknown_value(scopes) || !known_deep(scopes)) {
@@ -445,7 +445,7 @@ fail:
 
 /* ------------------------------------------------------------------ from_arm */
 
-/* Keys ARM adds to metadata on its own (notes 5.3.2): never ours, never drift, never imported. */
+/* Keys ARM adds to metadata on its own (docs/internals/arm.md 5.3.2): never ours, never drift, never imported. */
 static const char *const service_keys[] = {"ApiVersion", "DeploymentApiVersion", NULL};
 
 static int is_service_key(const char *k)
@@ -555,8 +555,8 @@ static int read_core(gc_reader *r)
 	return 0;
 }
 
-/* GET never returns credentials (notes 0.2): keep them, and the write-only key's version, from prior. audience,
- * tokenUrl and scopes are not in the swagger (notes 0.5): a service that drops them on GET must not cause a
+/* GET never returns credentials (docs/internals/arm.md 0.2): keep them, and the write-only key's version, from prior. audience,
+ * tokenUrl and scopes are not in the swagger (docs/internals/arm.md 0.5): a service that drops them on GET must not cause a
  * perpetual diff, so absent means "as before". */
 static void read_auth(gc_reader *r)
 {
@@ -594,7 +594,7 @@ static void read_auth(gc_reader *r)
 	cty_object_set(r->st, "oauth2", o);
 }
 
-/* deploymentInPath: "True"/"true"/"TRUE" alike (notes 5.3.4). Absent keeps the prior value; the missing key then
+/* deploymentInPath: "True"/"true"/"TRUE" alike (docs/internals/arm.md 5.3.4). Absent keeps the prior value; the missing key then
  * shows as drift on `metadata`, which the plan recomputes from configuration. */
 static void read_deployment_in_path(gc_reader *r)
 {
@@ -614,7 +614,7 @@ static void read_deployment_in_path(gc_reader *r)
 	cty_object_set(r->st, "deployment_in_path", cty_bool(r->a, val));
 }
 
-/* Plain string keys: "" and absent alike (notes 5.3.5): a prior "" or null is kept when the service has "" or
+/* Plain string keys: "" and absent alike (docs/internals/arm.md 5.3.5): a prior "" or null is kept when the service has "" or
  * nothing. An import (or data source) stub has nothing to normalise against: the service's value as it is. */
 static void read_versions(gc_reader *r)
 {
@@ -785,7 +785,7 @@ static int read_metadata(gc_reader *r)
 	return 0;
 }
 
-/* Identity: the user's spelling from prior state; ARM may answer with other casing (notes 5.3.8). */
+/* Identity: the user's spelling from prior state; ARM may answer with other casing (docs/internals/arm.md 5.3.8). */
 static int read_identity(gc_reader *r, const cJSON *body)
 {
 	const char *parent = r->pv ? cty_get_string(r->pv, "parent_id") : NULL;

@@ -1,8 +1,8 @@
 /*
  * The pure mapping between foundry_gateway_connection values and ARM connection bodies.
  *
- * No I/O: these functions turn a planned/config value into the exact PUT body (notes/arm-connections.md 2.4)
- * and a GET/PUT response back into state, with the drift rules of notes 5.3 (managed metadata keys matched
+ * No I/O: these functions turn a planned/config value into the exact PUT body (docs/internals/arm.md 2.4)
+ * and a GET/PUT response back into state, with the drift rules of docs/internals/arm.md 5.3 (managed metadata keys matched
  * ignoring case, JSON-string metadata compared by meaning, "" and absent alike, credentials kept from prior
  * state, service-added keys ignored). Unit-tested on their own (tests/unit/test_provider_arm.c).
  */
@@ -16,9 +16,9 @@
 #include "internal/tf/tf.h"
 #include "provider/arm_id.h"
 
-/* The newest GA api-version whose ConnectionCategory has ApiManagement and ModelGateway (notes 0.4, 0.8). */
+/* The newest GA api-version whose ConnectionCategory has ApiManagement and ModelGateway (docs/internals/arm.md 0.4, 0.8). */
 #define FOUNDRY_DEFAULT_API_VERSION "2026-09-01"
-/* Audience Foundry uses with ProjectManagedIdentity when none is given (notes 2.2, FS apim-connection-common.bicep). */
+/* Audience Foundry uses with ProjectManagedIdentity when none is given (docs/internals/arm.md 2.2, FS apim-connection-common.bicep). */
 #define FOUNDRY_DEFAULT_AUDIENCE "https://cognitiveservices.azure.com"
 
 /* The metadata keys the resource manages, with the attribute a user must set instead. NULL-key terminated. */
@@ -31,7 +31,7 @@ extern const foundry_gc_managed_key foundry_gc_managed_keys[];
 /* The managed key equal to `key` ignoring case, or NULL. */
 const foundry_gc_managed_key *foundry_gc_managed_key_find(const char *key);
 
-/* The connection's id: {account or project id}/connections/{name} (notes 0.6). */
+/* The connection's id: {account or project id}/connections/{name} (docs/internals/arm.md 0.6). */
 extern const foundry_arm_idspec foundry_gc_id_spec;
 
 /* 1 when every attribute the metadata map depends on is known in `v`. */

@@ -13,7 +13,7 @@
 #include "provider/gateway_connection.h"
 #include "provider/gateway_connection_arm.h"
 
-/* Clouds as azapi maps them (notes 4.1, 4.3). */
+/* Clouds as azapi maps them (docs/internals/arm.md 4.1, 4.3). */
 typedef struct foundry_cloud {
 	const char *name, *endpoint, *authority, *audience;
 } foundry_cloud;
@@ -156,7 +156,7 @@ static const tf_block provider_schema = {
 	.attributes = provider_attrs,
 };
 
-/* Any unknown string in the provider configuration (plan before its dependencies exist, notes/tfplugin6.md 4.1). */
+/* Any unknown string in the provider configuration (plan before its dependencies exist, docs/internals/protocol.md 4.1). */
 static int any_unknown(const cty_value *config)
 {
 	for (size_t i = 0; config && cty_is_known(config) && !cty_is_null(config) && i < cty_length(config); i++)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Registry-ready release artefacts (notes/tfplugin6.md 5.2):
+# Registry-ready release artefacts (docs/internals/protocol.md 5.2):
 #   dist/terraform-provider-foundry_X.Y.Z_linux_amd64.zip   (terraform-provider-foundry_vX.Y.Z + lib/)
 #   dist/terraform-provider-foundry_X.Y.Z_SHA256SUMS
 #   dist/terraform-provider-foundry_X.Y.Z_manifest.json

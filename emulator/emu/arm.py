@@ -1,4 +1,4 @@
-"""The ARM connections API (notes/arm-connections.md 1.3-1.5, 2.3-2.4, 5.4): GET, list, PUT, PATCH, DELETE."""
+"""The ARM connections API (docs/internals/arm.md 1.3-1.5, 2.3-2.4, 5.4): GET, list, PUT, PATCH, DELETE."""
 from __future__ import annotations
 
 import argparse
@@ -32,7 +32,7 @@ from emu.core import *  # noqa: F401,F403
 # ------------------------------------------------------------------------------------------ ARM API
 
 class ArmApi:
-    """Connections at account and project scope (notes 1.3-1.5, 5.4)."""
+    """Connections at account and project scope (docs/internals/arm.md 1.3-1.5, 5.4)."""
 
     def __init__(self, emu: Emulator) -> None:
         self.emu = emu
@@ -157,7 +157,7 @@ class ArmApi:
         return ApiError(arm_error(400, "ValidationError", message))
 
     def check_properties(self, props: dict[str, Any], api_version: str) -> None:
-        """Types of the fields the service checks (notes 1.4): metadata is map<string,string>."""
+        """Types of the fields the service checks (docs/internals/arm.md 1.4): metadata is map<string,string>."""
         if not isinstance(props.get("authType"), str) or not props["authType"]:
             raise self.validation("The field 'properties.authType' is required and must be a non-empty string.")
         for k in ("category", "target"):
@@ -224,7 +224,7 @@ class ArmApi:
             if c is None:
                 return self.not_found(p)
             lag = self.store.read_lag.get(p.key, 0)
-            if lag > 0:  # replication lag right after a create (notes 1.5)
+            if lag > 0:  # replication lag right after a create (docs/internals/arm.md 1.5)
                 self.store.read_lag[p.key] = lag - 1
                 return self.not_found(p)
             return json_response(200, self.render(c))
@@ -277,7 +277,7 @@ class ArmApi:
             if existing is None:
                 self.store.read_lag[p.key] = self.emu.config.read_after_create_404
             self.store.save()
-            return json_response(200, self.render(c))  # notes 0.1: PUT answers 200 only
+            return json_response(200, self.render(c))  # docs/internals/arm.md 0.1: PUT answers 200 only
 
     def patch(self, req: Request, p: ArmPath, api_version: str, principal: str) -> Response:
         body = self.parse_body(req)
@@ -302,7 +302,7 @@ class ArmApi:
     def delete(self, req: Request, p: ArmPath, api_version: str, principal: str) -> Response:
         with self.store.lock:
             self.require_parent(p)
-            if p.parent_key in self.store.busy:  # notes 1.5: concurrent deletes in one project
+            if p.parent_key in self.store.busy:  # docs/internals/arm.md 1.5: concurrent deletes in one project
                 scope = "project" if p.proj else "account"
                 return arm_error(409, "Conflict",
                                  f"Another operation is in progress on the {scope} '{p.parent_desc()}'. "

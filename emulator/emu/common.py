@@ -36,27 +36,27 @@ CLIENT_SECRET = "emulator-client-secret"
 MSI_CLIENT_ID = "22222222-2222-2222-2222-222222222222"
 OIDC_TOKEN = "emulator-oidc-token"
 OIDC_REQUEST_TOKEN = "emulator-oidc-request-token"
-OIDC_AUDIENCE = "api://AzureADTokenExchange"  # notes 4.2: default audience of federated tokens
+OIDC_AUDIENCE = "api://AzureADTokenExchange"  # docs/internals/arm.md 4.2: default audience of federated tokens
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 ACCOUNT_ID = (f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-foundry/providers/"
               "Microsoft.CognitiveServices/accounts/foundry-acct")
 DEFAULT_PARENTS = [ACCOUNT_ID, ACCOUNT_ID + "/projects/proj-main", ACCOUNT_ID + "/projects/proj-dev"]
 
-# The versions the contract names (notes 1.2 lists a few more previews that are left out on purpose).
+# The versions the contract names (docs/internals/arm.md 1.2 lists a few more previews that are left out on purpose).
 API_VERSIONS = ("2025-04-01-preview", "2025-06-01", "2025-07-01-preview", "2025-09-01",
                 "2025-10-01-preview", "2025-12-01", "2026-01-15-preview", "2026-03-01", "2026-05-01",
                 "2026-07-01", "2026-09-01", "2026-09-15-preview")
-# notes 0.4: ApiManagement/ModelGateway are absent from the category enum of these two GA versions.
+# docs/internals/arm.md 0.4: ApiManagement/ModelGateway are absent from the category enum of these two GA versions.
 NO_GATEWAY_VERSIONS = ("2025-06-01", "2025-09-01")
 GATEWAY_CATEGORIES = ("apimanagement", "modelgateway")
 IMDS_API_VERSIONS = ("2018-02-01", "2019-08-01")
 
-CONNECTION_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$")  # notes 0.6
-PARENT_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,63}$")    # notes 0.6 (account/project)
-# notes 0.7: keys the service adds to metadata that nobody sent.
+CONNECTION_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$")  # docs/internals/arm.md 0.6
+PARENT_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,63}$")    # docs/internals/arm.md 0.6 (account/project)
+# docs/internals/arm.md 0.7: keys the service adds to metadata that nobody sent.
 SERVICE_METADATA = {"ApiVersion": "2024-10-21", "DeploymentApiVersion": "2024-10-21"}
-# ConnectionGroup is readOnly and derived from the category (notes 1.4); gateways are ServicesAndApps.
+# ConnectionGroup is readOnly and derived from the category (docs/internals/arm.md 1.4); gateways are ServicesAndApps.
 CATEGORY_GROUPS = {
     "azureopenai": "AzureAI", "aiservices": "AzureAI", "cognitiveservice": "AzureAI",
     "cognitivesearch": "AzureAI", "azureblob": "Azure", "azurestorageaccount": "Azure",
@@ -141,7 +141,7 @@ def json_response(status: int, obj: Any, headers: Optional[dict[str, str]] = Non
 
 
 def arm_error(status: int, code: str, message: str, headers: Optional[dict[str, str]] = None) -> Response:
-    """The ARM error envelope (notes 1.5: common-types ErrorResponse)."""
+    """The ARM error envelope (docs/internals/arm.md 1.5: common-types ErrorResponse)."""
     return json_response(status, {"error": {"code": code, "message": message}}, headers)
 
 

@@ -35,7 +35,7 @@ class Config:
     add_service_metadata: bool = False
     page_size: int = 2
     read_after_create_404: int = 0
-    delete_hold_ms: int = 50  # notes 1.5: overlapping deletes in one project conflict
+    delete_hold_ms: int = 50  # docs/internals/arm.md 1.5: overlapping deletes in one project conflict
 
     def update(self, changes: Any) -> None:
         """Validates every key first, then applies (all or nothing)."""

@@ -54,7 +54,7 @@ class IdentityApi:
         })
 
     def token(self, req: Request, m: re.Match[str]) -> Response:
-        """POST /{tenant}/oauth2/v2.0/token, client credentials grant (notes 4.2)."""
+        """POST /{tenant}/oauth2/v2.0/token, client credentials grant (docs/internals/arm.md 4.2)."""
         tenant = unquote(m.group("tenant"))
         try:
             form = dict(parse_qsl(req.body.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
@@ -147,7 +147,7 @@ class IdentityApi:
         return None
 
     def imds(self, req: Request, m: re.Match[str]) -> Response:
-        """Azure IMDS managed identity token (notes 4.2): errors are {error, error_description}."""
+        """Azure IMDS managed identity token (docs/internals/arm.md 4.2): errors are {error, error_description}."""
         def bad(description: str) -> Response:
             return json_response(400, {"error": "invalid_request", "error_description": description})
         if (req.header("metadata") or "").lower() != "true":

@@ -1,5 +1,5 @@
 /*
- * arm: Azure Resource Manager requests with ARM's semantics (notes/arm-connections.md 1.3-1.5, 4.3).
+ * arm: Azure Resource Manager requests with ARM's semantics (docs/internals/arm.md 1.3-1.5, 4.3).
  *
  * - api-version on every request; `x-ms-correlation-request-id` and a User-Agent naming the provider and
  *   Terraform versions; ARM's `x-ms-request-id` kept for diagnostics.

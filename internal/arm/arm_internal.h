@@ -8,7 +8,7 @@
 
 #define ARM_MODULE "foundry.arm"
 #define ARM_LOCK_SLICE_MS 100 /* lock waits re-check cancellation this often */
-#define ARM_MAX_URL 8192 /* polling URLs can be 4 KB (notes 4.3) */
+#define ARM_MAX_URL 8192 /* polling URLs can be 4 KB (docs/internals/arm.md 4.3) */
 
 typedef struct arm_lock {
 	char *key; /* lower-cased /subscriptions/.../accounts/{name} */

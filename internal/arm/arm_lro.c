@@ -32,7 +32,7 @@ static int lro_status(const http_response *r, char **status)
 
 /*
  * 201/202 with Azure-AsyncOperation (poll until Succeeded/Failed/Canceled) or Location (poll until not 202),
- * honouring Retry-After (notes 4.3); then PUT/PATCH read the resource. *final replaces the initial response.
+ * honouring Retry-After (docs/internals/arm.md 4.3); then PUT/PATCH read the resource. *final replaces the initial response.
  */
 int arm__poll_lro(http_response **final, arm_op *o, const char *method, const char *url, http_response *initial)
 {

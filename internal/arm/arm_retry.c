@@ -44,7 +44,7 @@ const char *arm__status_text(long s)
 	}
 }
 
-/* {"error":{"code","message"}} (common-types ErrorResponse, notes 1.5). */
+/* {"error":{"code","message"}} (common-types ErrorResponse, docs/internals/arm.md 1.5). */
 void arm__parse_error(const char *body, size_t len, char **code, char **message)
 {
 	*code = *message = NULL;
@@ -73,7 +73,7 @@ void arm__describe_response(char *dst, size_t n, const http_response *r)
 	free(msg);
 }
 
-/* azapi's provider-level set (notes 4.3) for idempotent methods. A POST or PATCH answered 408 or 5xx may have
+/* azapi's provider-level set (docs/internals/arm.md 4.3) for idempotent methods. A POST or PATCH answered 408 or 5xx may have
  * been carried out, so sending it again could apply it twice: only 429 (throttled, refused before any work) is
  * retried for them. */
 static int status_retryable(long s, int idempotent)

@@ -1,5 +1,5 @@
 /*
- * auth: the credential chain and its token cache (auth.h; notes/arm-connections.md 4.1-4.2).
+ * auth: the credential chain and its token cache (auth.h; docs/internals/arm.md 4.1-4.2).
  *
  * Token sources live in auth_sources.c (client credentials, IMDS, Azure CLI) and auth_cert.c (certificate
  * assertion). This file picks the method, holds the cache and serialises refreshes.

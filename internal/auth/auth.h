@@ -1,5 +1,5 @@
 /*
- * auth: Azure credentials as azapi/azurerm users know them (notes/arm-connections.md section 4).
+ * auth: Azure credentials as azapi/azurerm users know them (docs/internals/arm.md section 4).
  *
  * One credential per configured provider: the first configured method of the chain
  *   client secret -> client certificate -> OIDC -> managed identity -> Azure CLI

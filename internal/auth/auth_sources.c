@@ -1,6 +1,6 @@
 /*
  * auth token sources: Entra ID client credentials (secret, certificate assertion, federated OIDC token),
- * managed identity (IMDS form) and the Azure CLI (notes/arm-connections.md 4.2).
+ * managed identity (IMDS form) and the Azure CLI (docs/internals/arm.md 4.2).
  */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>

@@ -25,7 +25,7 @@ struct fy_arena {
 
 void fy_oom(void)
 {
-	/* Terraform shows lines from "fatal error:" on as a plugin crash (notes/tfplugin6.md 2.4). */
+	/* Terraform shows lines from "fatal error:" on as a plugin crash (docs/internals/protocol.md 2.4). */
 	fputs("fatal error: out of memory\n", stderr);
 	abort();
 }

@@ -1,10 +1,10 @@
 /*
- * fy_arena: one arena per RPC for values and scratch (shared/design.md "Memory and errors").
+ * fy_arena: one arena per RPC for values and scratch (docs/internals/layout.md "Memory and errors").
  *
  * A handler allocates freely from the arena and drops it once the response is
  * sent; nothing allocated from an arena is freed individually. Allocation
  * failure aborts the process with a "fatal error:" line on stderr, which
- * Terraform surfaces as a plugin crash (notes/tfplugin6.md 2.4): there is no
+ * Terraform surfaces as a plugin crash (docs/internals/protocol.md 2.4): there is no
  * useful recovery from OOM inside a provider RPC, and it keeps every caller free
  * of NULL checks on arena allocations.
  *

@@ -1,5 +1,5 @@
 /*
- * JSON <-> cty values (notes/tfplugin6.md 3.5, 3.7; go-cty cty/json marshal.go, unmarshal.go): raw state
+ * JSON <-> cty values (docs/internals/protocol.md 3.5, 3.7; go-cty cty/json marshal.go, unmarshal.go): raw state
  * for UpgradeResourceState and DynamicValue.json.
  *
  * Exact numbers: cJSON keeps a number only as a double, and its number scanner stops after 63 characters,

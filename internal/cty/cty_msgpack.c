@@ -1,5 +1,5 @@
 /*
- * DynamicValue.msgpack <-> cty values (notes/tfplugin6.md 3.1-3.4; go-cty cty/msgpack marshal.go,
+ * DynamicValue.msgpack <-> cty values (docs/internals/protocol.md 3.1-3.4; go-cty cty/msgpack marshal.go,
  * unmarshal.go, unknown.go, dynamic.go).
  *
  * Decoding is type-directed over the msgpack_object tree that msgpack-c builds. Choices where cty leaves
@@ -205,7 +205,7 @@ static int dec_child(cty_value **out, mp_dec *d, cty_step step, const cty_type *
 static int dec_unknown(cty_value **out, mp_dec *d, const cty_type *t, const msgpack_object *o)
 {
 	const msgpack_object_ext *e = &o->via.ext;
-	/* Any extension of length <= 1 is a wholly unknown value, whatever its type code (notes 3.2). */
+	/* Any extension of length <= 1 is a wholly unknown value, whatever its type code (docs/internals/protocol.md 3.2). */
 	if (e->size > 1) {
 		if (e->type != CTY_EXT_REFINED)
 			return DERR(d, "unsupported extension type %d", (int)e->type);
@@ -261,7 +261,7 @@ static int dec_number(cty_value **out, mp_dec *d, const msgpack_object *o)
 		*out = cty_number_double(d->a, o->via.f64);
 		return FY_OK;
 	default:
-		/* Numbers that are neither int64 nor exactly a float64 arrive as decimal strings (notes 3.3). */
+		/* Numbers that are neither int64 nor exactly a float64 arrive as decimal strings (docs/internals/protocol.md 3.3). */
 		if (!mp_bytes(o, &s, &n))
 			return DERR(d, "expected number, got %s", mp_kind(o));
 		if (cty_number_parse(out, d->a, s, n) != 0) {
@@ -506,7 +506,7 @@ static int enc_compound(mp_enc *e, const cty_value *v, const cty_type *t)
 		for (size_t i = 0; i < t->n; i++)
 			if (strcmp(v->type->names[i], t->names[i]) != 0)
 				return EERR(e, "attribute \"%s\" is required", t->names[i]);
-		/* Every attribute, null ones included, in sorted key order (notes 3.1). */
+		/* Every attribute, null ones included, in sorted key order (docs/internals/protocol.md 3.1). */
 		PK(e, msgpack_pack_map(&e->pk, n));
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			if ((rc = enc_str(e, t->names[i], strlen(t->names[i]))) != 0)
@@ -542,7 +542,7 @@ static int enc_value(mp_enc *e, const cty_value *v, const cty_type *t)
 		if (!cty__type_conforms(v->type, t))
 			rc = EERR(e, "expected %s, got a %s value", cty__type_name(t), cty__type_name(v->type));
 		else if (v->is_unknown)
-			/* The compact form d4 00 00: refinements are not modelled (notes 3.2). */
+			/* The compact form d4 00 00: refinements are not modelled (docs/internals/protocol.md 3.2). */
 			PK(e, msgpack_pack_ext_with_body(&e->pk, "\0", 1, 0));
 		else
 			PK(e, msgpack_pack_nil(&e->pk));

@@ -1,4 +1,4 @@
-/* cty types: static primitives, arena-allocated compound types, and the type JSON codec (notes 3.4). */
+/* cty types: static primitives, arena-allocated compound types, and the type JSON codec (docs/internals/protocol.md 3.4). */
 #include "cty_internal.h"
 
 #include <cjson/cJSON.h>
@@ -357,7 +357,7 @@ int cty__type_from_cjson(const cty_type **out, fy_arena *a, const void *vnode, i
 	}
 	if (strcmp(k, "object") == 0) {
 		/* A third element lists optional attributes; it only appears in type constraints and does not
-		 * change the value type (notes 3.4), so it is accepted and ignored. */
+		 * change the value type (docs/internals/protocol.md 3.4), so it is accepted and ignored. */
 		if ((n != 2 && n != 3) || !cJSON_IsObject(arg))
 			return fy_error_set(FY_EINVALID, "invalid type JSON: object takes {\"attr\": type, ...}");
 		if (n == 3 && !cJSON_IsArray(arg->next))

@@ -1,6 +1,6 @@
 /*
  * Fatal-signal reporting. Terraform records stderr from a line starting "fatal error: " on and prints it as
- * "The plugin crashed!" (notes/tfplugin6.md 2.4, TF internal/logging/panic.go), so a crash reaches the user
+ * "The plugin crashed!" (docs/internals/protocol.md 2.4, TF internal/logging/panic.go), so a crash reaches the user
  * even when provider logging is off. Only async-signal-safe calls here: write(), sigaction(), raise().
  */
 #include "tflog.h"

@@ -2,7 +2,7 @@
  * tflog: hclog JSON lines on stderr, with secret redaction (see tflog.h).
  *
  * go-plugin parses each stderr line as hclog JSON and type-asserts @level/@message/@timestamp as strings
- * (notes/tfplugin6.md 2.4, GP log_entry.go), so those three are always strings and the timestamp uses hclog's
+ * (docs/internals/protocol.md 2.4, GP log_entry.go), so those three are always strings and the timestamp uses hclog's
  * layout "2006-01-02T15:04:05.000000Z07:00". Lines are built with cJSON and written with a single write()
  * under a mutex so concurrent RPCs never interleave.
  */
@@ -66,7 +66,7 @@ tflog_level tflog_parse_level(const char *s)
 
 tflog_level tflog_level_from_env(void)
 {
-	/* Terraform's provider logger: TF_LOG_PROVIDER, falling back to TF_LOG (notes 2.4). */
+	/* Terraform's provider logger: TF_LOG_PROVIDER, falling back to TF_LOG (docs/internals/protocol.md 2.4). */
 	const char *p = getenv("TF_LOG_PROVIDER");
 	if (p != NULL && p[0] != '\0')
 		return tflog_parse_level(p);
@@ -218,9 +218,9 @@ char *tflog_redact(fy_arena *a, const char *s)
 	return out;
 }
 
-/* Keys whose values are credentials (notes/arm-connections.md 1.4: x-ms-secret fields; OAuth2 token
+/* Keys whose values are credentials (docs/internals/arm.md 1.4: x-ms-secret fields; OAuth2 token
  * responses; HTTP auth headers). Matched case-insensitively, so "clientsecret" covers "clientSecret".
- * "customHeaders" is connection metadata that gateways use for keys (notes 2.2, KARPIKPL puts an APIM key
+ * "customHeaders" is connection metadata that gateways use for keys (docs/internals/protocol.md 2.2, KARPIKPL puts an APIM key
  * there) and that GET returns in clear: a refresh or an import logs it before any value is known. */
 static const char *const secret_keys[] = {"key", "keys", "clientSecret", "client_secret", "access_token", "accessToken",
 	"refresh_token", "refreshToken", "id_token", "password", "client_assertion", "assertion", "api-key", "api_key",

@@ -1,5 +1,5 @@
 /*
- * tflog: hclog-compatible JSON lines on stderr (notes/tfplugin6.md 2.4).
+ * tflog: hclog-compatible JSON lines on stderr (docs/internals/protocol.md 2.4).
  *
  * Each line: {"@level":"debug","@message":"...","@module":"foundry.arm","@timestamp":"2006-01-02T15:04:05.000000Z07:00",...kv}
  * with @level/@message/@timestamp always JSON strings (go-plugin type-asserts them). Level from TF_LOG_PROVIDER,
@@ -61,7 +61,7 @@ int tflog_is_secret_key(const char *key);
 /* hclog's timestamp layout for `ts` in local time: "2026-11-25T16:05:44.123456Z" or "...+01:00". */
 int tflog_format_timestamp(char *buf, size_t n, const struct timespec *ts);
 /* SIGSEGV/SIGABRT/SIGBUS/SIGFPE/SIGILL: write "fatal error: <signal> ..." to fd 2 (async-signal-safe),
- * then re-raise with the default action so the process still dies of the signal (notes 2.4). */
+ * then re-raise with the default action so the process still dies of the signal (docs/internals/protocol.md 2.4). */
 int tflog_install_crash_handler(void);
 /* A file and its directory that the crash handler removes before re-raising (the plugin socket: a crash must not
  * leave a stale socket directory in $TMPDIR). Copied into static storage; NULL clears it. */

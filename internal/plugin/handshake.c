@@ -1,5 +1,5 @@
 /*
- * The go-plugin handshake pieces (notes/tfplugin6.md 2.1, 2.2, 2.7): cookie, protocol negotiation, the unix
+ * The go-plugin handshake pieces (docs/internals/protocol.md 2.1, 2.2, 2.7): cookie, protocol negotiation, the unix
  * socket's location, the handshake line and the reattach JSON. Kept apart from serve.c so unit tests link
  * them without the transport.
  */
@@ -29,7 +29,7 @@ int plugin_check_cookie(const char *value)
 int plugin_negotiate_version(int *out, const char *versions_env)
 {
 	/* go-plugin treats an unset or empty list as a client that does not negotiate and serves its own
-	 * version (GP server.go protocolVersion); Terraform always sends "5,6" in random map order (notes 2.1). */
+	 * version (GP server.go protocolVersion); Terraform always sends "5,6" in random map order (docs/internals/protocol.md 2.1). */
 	const char *p = versions_env;
 	while (p != NULL && (*p == ' ' || *p == '\t'))
 		p++;
@@ -130,7 +130,7 @@ void plugin_socket_cleanup(const char *path)
 int plugin_handshake_line(char **out, int version, const char *socket_path, const char *cert_b64)
 {
 	/* GP server.go: fmt.Printf("%d|%d|%s|%s|%s|%s\n", CoreProtocolVersion, protoVersion, network, address,
-	 * protoType, serverCert) with serverCert "" when TLS is off; no 7th field (notes 2.2). */
+	 * protoType, serverCert) with serverCert "" when TLS is off; no 7th field (docs/internals/protocol.md 2.2). */
 	if (socket_path == NULL || socket_path[0] != '/')
 		return fy_error_set(FY_EINVALID, "handshake: the socket path must be absolute");
 	char *line = NULL;
@@ -142,7 +142,7 @@ int plugin_handshake_line(char **out, int version, const char *socket_path, cons
 
 int plugin_reattach_json(char **out, const char *source_address, int version, long pid, const char *socket_path)
 {
-	/* TF internal/getproviders/reattach: Test=true is needed for protocol 6 (notes 2.7). */
+	/* TF internal/getproviders/reattach: Test=true is needed for protocol 6 (docs/internals/protocol.md 2.7). */
 	cJSON *root = cJSON_CreateObject();
 	cJSON *p = cJSON_AddObjectToObject(root, source_address);
 	if (p == NULL || cJSON_AddStringToObject(p, "Protocol", "grpc") == NULL ||

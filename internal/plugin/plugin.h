@@ -1,5 +1,5 @@
 /*
- * plugin: the process side of go-plugin (notes/tfplugin6.md section 2).
+ * plugin: the process side of go-plugin (docs/internals/protocol.md section 2).
  *
  * plugin_serve() is the whole life of the provider process: check the magic
  * cookie, negotiate protocol 6, listen on a user-only unix socket, set up
@@ -48,10 +48,10 @@ int plugin_check_cookie(const char *value);
 void plugin_socket_cleanup(const char *path);
 /* "1|<version>|unix|<path>|grpc|<cert>\n" (cert "" when TLS is off, as go-plugin prints it); malloc'd. */
 int plugin_handshake_line(char **out, int version, const char *socket_path, const char *cert_b64);
-/* The TF_REATTACH_PROVIDERS value for -debug (notes 2.7); malloc'd. */
+/* The TF_REATTACH_PROVIDERS value for -debug (docs/internals/protocol.md 2.7); malloc'd. */
 int plugin_reattach_json(char **out, const char *source_address, int version, long pid, const char *socket_path);
 
-/* AutoMTLS identity (notes 2.3): an EC key and a self-signed CA/leaf cert for "localhost". */
+/* AutoMTLS identity (docs/internals/protocol.md 2.3): an EC key and a self-signed CA/leaf cert for "localhost". */
 typedef struct plugin_cert plugin_cert;
 int plugin_cert_generate(plugin_cert **out);
 void plugin_cert_free(plugin_cert *c);
@@ -94,7 +94,7 @@ int plugin_server_stop(plugin_server *s, int grace_ms);
 void plugin_server_free(plugin_server *s);
 /* The same without grpc_shutdown, for a process about to exit: after large messages, libgrpc 1.51's
  * grpc_shutdown can wait ~10 s joining an executor thread that sits in a timed poll, and Terraform SIGKILLs a
- * plugin 2 s after Shutdown (notes 2.5). */
+ * plugin 2 s after Shutdown (docs/internals/protocol.md 2.5). */
 void plugin_server_free_for_exit(plugin_server *s);
 
 /* The go-plugin side services: GRPCController/Shutdown (requests a stop of `s` after replying),

@@ -1,5 +1,5 @@
 /*
- * plugin_serve: the life of the provider process as go-plugin/Terraform expect it (notes/tfplugin6.md 2.1-2.7):
+ * plugin_serve: the life of the provider process as go-plugin/Terraform expect it (docs/internals/protocol.md 2.1-2.7):
  * cookie, protocol 6, a private unix socket, AutoMTLS, exactly one handshake line on stdout, then serve until
  * GRPCController.Shutdown, SIGTERM or the parent's death.
  */
@@ -22,13 +22,13 @@
 #include <unistd.h>
 
 #define LOG_MODULE "foundry"
-/* Terraform waits 2 s after Shutdown before SIGKILL (notes 2.5): in-flight calls get 1 s. */
+/* Terraform waits 2 s after Shutdown before SIGKILL (docs/internals/protocol.md 2.5): in-flight calls get 1 s. */
 #define SHUTDOWN_GRACE_MS 1000
 
 static const char *const held_streams[] = {"/plugin.GRPCStdio/StreamStdio", NULL};
 
 /* A startup failure: stderr for the log, and one stdout line, which Terraform shows the user as
- * "Unrecognized remote plugin message: ..." (notes 2.2) instead of a bare "plugin exited". */
+ * "Unrecognized remote plugin message: ..." (docs/internals/protocol.md 2.2) instead of a bare "plugin exited". */
 static int startup_error(int handshake_pending, const char *what)
 {
 	const char *msg = fy_error_last()->message;

@@ -2,10 +2,10 @@
  * The gRPC transport on gRPC C core (libgrpc 1.51).
  *
  * Every method is an *unregistered* call (grpc_server_request_call), so any path reaches the rpc registry and
- * unknown paths answer UNIMPLEMENTED (notes/tfplugin6.md 1.3). Threads: a pool of workers, each with its own
+ * unknown paths answer UNIMPLEMENTED (docs/internals/protocol.md 1.3). Threads: a pool of workers, each with its own
  * completion queue. A worker has at most one outstanding request_call and withdraws it while a handler runs
  * on it, so gRPC only ever hands a new call to an idle worker: a slow handler (an ARM call) never delays
- * another RPC, which Terraform issues up to -parallelism=10 at a time (notes 1.3), and StopProvider/Shutdown
+ * another RPC, which Terraform issues up to -parallelism=10 at a time (docs/internals/protocol.md 1.3), and StopProvider/Shutdown
  * still find a free worker (PLUGIN_DEFAULT_WORKERS > 10). Everything after a call is matched is asynchronous
  * on the worker's queue: read the request (one batch), run the handler, send initial metadata + message +
  * status (one batch). Held server streams (GRPCStdio) just wait for the end on the same queue without
@@ -425,7 +425,7 @@ int plugin_server_new(plugin_server **out, const rpc_registry *reg, const plugin
 	grpc_init();
 
 	/* Terraform's client allows MaxInt32 and asks GetProviderSchema for up to 64 MiB; C core's default
-	 * receive cap is 4 MiB. 256 MiB both ways, as terraform-plugin-go (notes 1.3). */
+	 * receive cap is 4 MiB. 256 MiB both ways, as terraform-plugin-go (docs/internals/protocol.md 1.3). */
 	grpc_arg args[2];
 	memset(args, 0, sizeof(args));
 	args[0].type = GRPC_ARG_INTEGER;
@@ -445,7 +445,7 @@ int plugin_server_new(plugin_server **out, const rpc_registry *reg, const plugin
 
 	grpc_server_credentials *creds;
 	if (cfg->client_ca_pem != NULL) {
-		/* go-plugin's AutoMTLS server: RequireAndVerifyClientCert against PLUGIN_CLIENT_CERT (notes 2.3). */
+		/* go-plugin's AutoMTLS server: RequireAndVerifyClientCert against PLUGIN_CLIENT_CERT (docs/internals/protocol.md 2.3). */
 		grpc_ssl_pem_key_cert_pair pair = {.private_key = cfg->key_pem, .cert_chain = cfg->cert_pem};
 		creds = grpc_ssl_server_credentials_create_ex(
 			cfg->client_ca_pem, &pair, 1, GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, NULL);

@@ -1,5 +1,5 @@
 /*
- * go-plugin's side services (notes/tfplugin6.md 2.6): GRPCController.Shutdown and grpc.health.v1.Health.Check.
+ * go-plugin's side services (docs/internals/protocol.md 2.6): GRPCController.Shutdown and grpc.health.v1.Health.Check.
  * GRPCStdio.StreamStdio is a held stream in the server (server.c); GRPCBroker.StartStream stays unregistered,
  * which answers UNIMPLEMENTED, tolerated by go-plugin.
  */

@@ -5,7 +5,7 @@
  * A method is a full gRPC path ("/tfplugin6.Provider/PlanResourceChange") and a
  * unary handler working on serialized protobuf bytes. Paths that are not
  * registered answer UNIMPLEMENTED, which Terraform tolerates where it matters
- * (notes/tfplugin6.md 1.3).
+ * (docs/internals/protocol.md 1.3).
  */
 #ifndef FOUNDRY_INTERNAL_RPC_RPC_H
 #define FOUNDRY_INTERNAL_RPC_RPC_H

@@ -6,7 +6,7 @@
  * can express is done once here, from the table, for every resource:
  *   - schema -> tfplugin6.Schema (types, nesting, descriptions, sensitive, write-only, deprecation);
  *   - attribute validators (one_of with "did you mean", regex, https URL, ...) with attribute paths;
- *   - plan rules (notes/tfplugin6.md 4.2-4.4): defaults, computed-unknown on create, write-only nulling,
+ *   - plan rules (docs/internals/protocol.md 4.2-4.4): defaults, computed-unknown on create, write-only nulling,
  *     RequiresReplace paths, keeping unknown config values unknown;
  *   - apply/read/import/upgrade rules (4.5-4.8, 3.7): state nulling for write-only, consistency,
  *     echoing private data.
@@ -197,7 +197,7 @@ typedef struct tf_resource {
 	/* After the plumbing built the plan (defaults, unknown marking): fill computed values known at plan time.
 	 * prior is NULL on create. `planned` may be changed in place: computed attributes, or a configured top-level
 	 * attribute set back to its prior value when the two are functionally equal (an ARM id in other casing);
-	 * any other change to a configured value is undone by the plumbing (notes 4.3). */
+	 * any other change to a configured value is undone by the plumbing (docs/internals/protocol.md 4.3). */
 	void (*modify_plan)(tf_ctx *ctx, const cty_value *config, const cty_value *prior, cty_value *planned);
 	int (*create)(cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *config);
 	/* *out_state = NULL or a null value: the object is gone. */
@@ -239,7 +239,7 @@ typedef struct tf_provider {
 	const char *version; /* provider version, "0.1.0" */
 	const tf_block *schema;
 	void (*validate)(tf_ctx *ctx, const cty_value *config);
-	/* config may contain unknowns during plan (notes 4.1). */
+	/* config may contain unknowns during plan (docs/internals/protocol.md 4.1). */
 	int (*configure)(void **out_data, tf_ctx *ctx, const cty_value *config);
 	void (*data_free)(void *data);
 	/* StopProvider: cancel in-flight work promptly; the process keeps serving. Called only after a successful
@@ -256,7 +256,7 @@ typedef struct tf_provider {
 int tf_ctx_new_detached(tf_ctx **out, fy_arena *a, const tf_block *schema, void *provider_data);
 /* The implied cty type of a block (what state/config values of that resource look like). */
 int tf_block_implied_type(const cty_type **out, fy_arena *a, const tf_block *schema);
-/* Terraform's ProposedNew(schema, prior, config) (notes/tfplugin6.md 4.2); prior NULL/null = create. */
+/* Terraform's ProposedNew(schema, prior, config) (docs/internals/protocol.md 4.2); prior NULL/null = create. */
 int tf_proposed_new(cty_value **out, tf_ctx *ctx, const cty_value *prior, const cty_value *config);
 /* Exactly what ValidateResourceConfig runs: table validators, then r->validate. Results in ctx diagnostics. */
 void tf_resource_validate(tf_ctx *ctx, const tf_resource *r, const cty_value *config);
@@ -264,21 +264,21 @@ void tf_resource_validate(tf_ctx *ctx, const tf_resource *r, const cty_value *co
  * create; config NULL = destroy (planned null). requires_replace paths go to *out_replace (arena array). */
 int tf_resource_plan(cty_value **out_planned, cty_path ***out_replace, size_t *out_nreplace, tf_ctx *ctx,
 	const tf_resource *r, const cty_value *config, const cty_value *prior, const cty_value *proposed);
-/* Exactly what ApplyResourceChange runs (notes 4.5): prior NULL/null = create, planned NULL/null = delete. Known
+/* Exactly what ApplyResourceChange runs (docs/internals/protocol.md 4.5): prior NULL/null = create, planned NULL/null = delete. Known
  * planned values are kept, write-only attributes nulled, unknowns left by the resource nulled with an error
  * diagnostic. On failure *out_new_state is what exists (the resource's partial state, else prior, else null) and
  * the diagnostics say why. Returns 0 or the operation's error code. */
 int tf_resource_apply(cty_value **out_new_state, tf_ctx *ctx, const tf_resource *r, const cty_value *prior,
 	const cty_value *planned, const cty_value *config);
-/* Exactly what ReadResource runs (notes 4.6): *out_new_state is null when the object is gone. */
+/* Exactly what ReadResource runs (docs/internals/protocol.md 4.6): *out_new_state is null when the object is gone. */
 int tf_resource_read(cty_value **out_new_state, tf_ctx *ctx, const tf_resource *r, const cty_value *state);
-/* Exactly what ImportResourceState runs (notes 4.8); *out_state NULL on failure. */
+/* Exactly what ImportResourceState runs (docs/internals/protocol.md 4.8); *out_state NULL on failure. */
 int tf_resource_import(cty_value **out_state, tf_ctx *ctx, const tf_resource *r, const char *id);
-/* Exactly what UpgradeResourceState runs for raw_state.json (notes 3.7): attributes the schema no longer has are
+/* Exactly what UpgradeResourceState runs for raw_state.json (docs/internals/protocol.md 3.7): attributes the schema no longer has are
  * dropped, missing ones are null. A version newer than the schema's is an error diagnostic. */
 int tf_resource_upgrade_state(
 	cty_value **out_state, tf_ctx *ctx, const tf_resource *r, int64_t version, const char *json, size_t len);
-/* Exactly what ReadDataSource runs (notes 4.7): a non-null, wholly known result or an error diagnostic. */
+/* Exactly what ReadDataSource runs (docs/internals/protocol.md 4.7): a non-null, wholly known result or an error diagnostic. */
 int tf_data_source_read(cty_value **out_state, tf_ctx *ctx, const tf_data_source *ds, const cty_value *config);
 
 /* --------------------------------------------------------- plumbing entry */

@@ -59,7 +59,7 @@ int tf_resource_apply(cty_value **out_new_state, tf_ctx *ctx, const tf_resource 
 	cty_value *prior_copy = create ? cty_null(a, T) : cty_copy(a, prior);
 
 	if (planned == NULL || tf_is_null(planned)) {
-		/* Delete: the new state is null (notes 4.5); a failed delete keeps the object in state. */
+		/* Delete: the new state is null (docs/internals/protocol.md 4.5); a failed delete keeps the object in state. */
 		*out_new_state = cty_null(a, T);
 		if (create)
 			return FY_OK;
@@ -92,7 +92,7 @@ int tf_resource_apply(cty_value **out_new_state, tf_ctx *ctx, const tf_resource 
 
 	if (rc < 0 || tf_diags_has_errors(ctx->diags)) {
 		ensure_error(ctx, rc, create ? "Create failed" : "Update failed");
-		/* A failed apply still returns what exists (notes 4.5): the resource's partial state, else prior. */
+		/* A failed apply still returns what exists (docs/internals/protocol.md 4.5): the resource's partial state, else prior. */
 		if (st != NULL && !tf_is_null(st) && cty_conform(st, T) == 0)
 			*out_new_state = finish_state(ctx, s, st, NULL, NULL, NULL);
 		else
@@ -142,7 +142,7 @@ int tf_resource_read(cty_value **out_new_state, tf_ctx *ctx, const tf_resource *
 		*out_new_state = cty_copy(a, state);
 		return rc ? rc : FY_ERROR;
 	}
-	/* Gone: a null new_state removes it from state and the next plan creates it (notes 4.6). */
+	/* Gone: a null new_state removes it from state and the next plan creates it (docs/internals/protocol.md 4.6). */
 	if (st == NULL || tf_is_null(st)) {
 		*out_new_state = cty_null(a, T);
 		return FY_OK;
@@ -265,7 +265,7 @@ int tf_resource_upgrade_state(
 	const char *text = json;
 	size_t tlen = len;
 	/* Only re-serialize when something was removed: cJSON keeps numbers as doubles, and the untouched text
-	 * keeps big numbers exact (notes 3.3, 3.7). */
+	 * keeps big numbers exact (docs/internals/protocol.md 3.3, 3.7). */
 	if (strip_removed(root, T)) {
 		char *printed = cJSON_PrintUnformatted(root);
 		if (printed == NULL) {

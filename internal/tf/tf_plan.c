@@ -90,7 +90,7 @@ static cty_value *walk_nested(walk *w, tf_nesting nesting, const tf_cobj *o, cty
 			cty_value *e = cty_index(v, i);
 			const cty_value *e0 = set_match(a, o, e, c0, u0);
 			const cty_value *e1 = set_match(a, o, e, c1, u1);
-			/* Set elements have no path step (notes 4.4): keep the set's own path. */
+			/* Set elements have no path step (docs/internals/protocol.md 4.4): keep the set's own path. */
 			items[i] = fn(w, o, e, e0, e1, path);
 		}
 		/* Elements may have changed: rebuild so the set's identity rules hold again. */
@@ -192,7 +192,7 @@ static cty_value *fn_write_only(
 		const tf_cattr *at = &o->attrs[i];
 		cty_value *v = cty_get_attr(obj, at->name);
 		if (at->flags & TF_WRITE_ONLY) {
-			/* Never in plan or state (notes 4.3: "planned value for write-only attribute is not null"). */
+			/* Never in plan or state (docs/internals/protocol.md 4.3: "planned value for write-only attribute is not null"). */
 			if (!tf_is_null(v))
 				cty_object_set(obj, at->name, cty_null(w->a, at->type));
 		} else if (at->nested != NULL) {
@@ -224,7 +224,7 @@ static cty_value *fn_normalize(
 	for (size_t i = 0; i < o->nblocks; i++) {
 		const tf_cblocktype *bt = &o->blocks[i];
 		cty_value *v = cty_get_attr(obj, bt->name);
-		/* LIST/SET/MAP blocks are never null on the wire (notes 3.1, plan_valid.go:88). */
+		/* LIST/SET/MAP blocks are never null on the wire (docs/internals/protocol.md 3.1, plan_valid.go:88). */
 		if (bt->nesting != TF_NEST_SINGLE && v != NULL && tf_is_null(v))
 			cty_object_set(obj, bt->name, tf_empty_collection(w->a, bt->nesting, bt->obj));
 		else
@@ -319,7 +319,7 @@ static cty_value *fn_restore(
 		/* Terraform accepts the prior value in place of a functionally equal configured one, e.g. an ARM id
 		 * in other casing (plan_valid.go assertPlannedValueValid: planned == prior, both non-null). Only
 		 * top-level attributes are correlated with the prior state here. Not for a config value that is still
-		 * (partly) unknown: it must stay unknown (notes 4.3), or the final plan at apply may contradict it. */
+		 * (partly) unknown: it must stay unknown (docs/internals/protocol.md 4.3), or the final plan at apply may contradict it. */
 		if (path == NULL && w->prior != NULL && !tf_is_null(cv) && cty_is_wholly_known(cv) &&
 			tf_known_nonnull(cur) && cty_equal(cur, cty_get_attr(w->prior, name)))
 			continue;
@@ -336,7 +336,7 @@ static cty_value *fn_restore(
 	return obj;
 }
 
-/* Apply: every known planned value must come back unchanged (notes 4.5, objchange.AssertObjectCompatible).
+/* Apply: every known planned value must come back unchanged (docs/internals/protocol.md 4.5, objchange.AssertObjectCompatible).
  * Where the resource returned something else, the planned value wins and the bug goes to the log. */
 static cty_value *fn_consistent(
 	walk *w, const tf_cobj *o, cty_value *obj, const cty_value *planned, const cty_value *c1, const cty_path *path)
@@ -484,7 +484,7 @@ int tf_resource_plan(cty_value **out_planned, cty_path ***out_replace, size_t *o
 	if (s == NULL)
 		return FY_EINVALID;
 	const cty_type *T = s->root->type;
-	/* Destroy: the planned state is null (notes 4.2). */
+	/* Destroy: the planned state is null (docs/internals/protocol.md 4.2). */
 	if (config == NULL || tf_is_null(config)) {
 		*out_planned = cty_null(a, T);
 		return FY_OK;
@@ -503,7 +503,7 @@ int tf_resource_plan(cty_value **out_planned, cty_path ***out_replace, size_t *o
 	cty_value *planned = cty_copy(a, proposed);
 	planned = fn_defaults(&w, s->root, planned, config, NULL, NULL);
 	planned = fn_write_only(&w, s->root, planned, NULL, NULL, NULL);
-	/* Only when something changes, or every no-op plan would show "(known after apply)" (notes 4.2). */
+	/* Only when something changes, or every no-op plan would show "(known after apply)" (docs/internals/protocol.md 4.2). */
 	if (create || !cty_equal(planned, prior))
 		planned = fn_unknown(&w, s->root, planned, config, NULL, NULL);
 	if (r->modify_plan != NULL) {

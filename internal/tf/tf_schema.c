@@ -18,7 +18,7 @@ typedef struct compiler {
 
 static int name_ok(const char *n)
 {
-	/* Terraform's InternalValidate: ^[a-z0-9_]+$ (notes 1.4). */
+	/* Terraform's InternalValidate: ^[a-z0-9_]+$ (docs/internals/protocol.md 1.4). */
 	if (n == NULL || *n == '\0')
 		return 0;
 	for (const char *p = n; *p; p++)
@@ -149,7 +149,7 @@ static int compile_attr(compiler *c, tf_cattr *at, const tf_attribute *def, int 
 	at->nesting = def->nesting;
 	if (!name_ok(def->name))
 		return fy_error_set(FY_EINVALID, "%s: name must match ^[a-z0-9_]+$", where);
-	/* InternalValidate's flag rules, same wording (notes 1.4). */
+	/* InternalValidate's flag rules, same wording (docs/internals/protocol.md 1.4). */
 	int req = (f & TF_REQUIRED) != 0, opt = (f & TF_OPTIONAL) != 0, comp = (f & TF_COMPUTED) != 0;
 	if (!req && !opt && !comp)
 		return fy_error_set(FY_EINVALID, "%s: must set Optional, Required or Computed", where);
@@ -400,7 +400,7 @@ static Tfplugin6__Schema__Attribute *attr_to_proto(fy_arena *a, const tf_cattr *
 	if (at->nested != NULL) {
 		p->nested_type = object_to_proto(a, at);
 	} else {
-		/* Terraform panics on a type it cannot parse (notes 1.4): this JSON comes from cty's own encoder. */
+		/* Terraform panics on a type it cannot parse (docs/internals/protocol.md 1.4): this JSON comes from cty's own encoder. */
 		char *json = NULL;
 		if (cty_type_to_json(&json, a, at->type) == 0) {
 			p->type.data = (uint8_t *)json;
@@ -435,7 +435,7 @@ static Tfplugin6__Schema__Block *block_to_proto(fy_arena *a, const tf_cobj *o, i
 		Tfplugin6__Schema__NestedBlock *nb = fy_arena_alloc(a, sizeof(*nb));
 		tfplugin6__schema__nested_block__init(nb);
 		nb->type_name = (char *)cb->name;
-		/* Every nested block carries a block: Terraform dereferences it unconditionally (notes 1.4). */
+		/* Every nested block carries a block: Terraform dereferences it unconditionally (docs/internals/protocol.md 1.4). */
 		nb->block = block_to_proto(a, cb->obj, 0);
 		switch (cb->nesting) {
 		case TF_NEST_LIST: nb->nesting = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__LIST; break;

@@ -1,10 +1,10 @@
 /*
- * The tfplugin6.Provider service: one handler per unary RPC of protocol 6.11 (notes 1.2), registered with the
+ * The tfplugin6.Provider service: one handler per unary RPC of protocol 6.11 (docs/internals/protocol.md 1.2), registered with the
  * RPC layer as "/tfplugin6.Provider/<Name>".
  *
  * Each call: unpack the request into the call's arena (protobuf-c with an arena allocator), run the handler
  * with a tf_ctx, attach the diagnostics, pack. Business problems are diagnostics in an OK response; only a
- * request protobuf cannot decode is a gRPC status (notes 1.3: any status is shown as "Plugin error").
+ * request protobuf cannot decode is a gRPC status (docs/internals/protocol.md 1.3: any status is shown as "Plugin error").
  *
  * Shared state: the compiled schemas and the cached GetProviderSchema response are read-only after
  * tf_server_new. The configured provider data is guarded by a rwlock: calls that may use it hold it shared
@@ -202,7 +202,7 @@ void tf_register_secrets(const tf_cobj *o, const cty_value *obj)
 	}
 }
 
-/* DynamicValue (notes 3.1): msgpack if non-empty, else JSON if non-empty, else null. */
+/* DynamicValue (docs/internals/protocol.md 3.1): msgpack if non-empty, else JSON if non-empty, else null. */
 static int dv_decode(
 	tf_call *c, cty_value **out, const tf_schema *s, const Tfplugin6__DynamicValue *dv, const char *what)
 {
@@ -224,7 +224,7 @@ static int dv_decode(
 	return rc;
 }
 
-/* Responses are always msgpack (notes 3.1). NULL on failure, with an error diagnostic. */
+/* Responses are always msgpack (docs/internals/protocol.md 3.1). NULL on failure, with an error diagnostic. */
 static Tfplugin6__DynamicValue *dv_encode(tf_call *c, const cty_value *v, const tf_schema *s, const char *what)
 {
 	const cty_type *T = s->root->type;
@@ -250,7 +250,7 @@ static Tfplugin6__ServerCapabilities *capabilities(fy_arena *a)
 	Tfplugin6__ServerCapabilities *sc = fy_arena_alloc(a, sizeof(*sc));
 	tfplugin6__server_capabilities__init(sc);
 	/* All false: destroy plans are Terraform's (planned null), GetProviderSchema is always called, no
-	 * MoveResourceState, no GenerateResourceConfig (notes 1.3). */
+	 * MoveResourceState, no GenerateResourceConfig (docs/internals/protocol.md 1.3). */
 	sc->plan_destroy = 0;
 	sc->get_provider_schema_optional = 0;
 	sc->move_resource_state = 0;
@@ -323,7 +323,7 @@ static int h_get_provider_schema(tf_call *c, const void *rq, void *rs)
 {
 	(void)rq;
 	(void)rs;
-	/* Built once in tf_server_new; Terraform asks for it in every provider process (notes 1.3). */
+	/* Built once in tf_server_new; Terraform asks for it in every provider process (docs/internals/protocol.md 1.3). */
 	c->raw = c->srv->schema_resp;
 	c->raw_len = c->srv->schema_resp_len;
 	return RPC_OK;
@@ -393,7 +393,7 @@ static int h_upgrade_resource_state(tf_call *c, const void *rq, void *rs)
 		return RPC_OK;
 	const Tfplugin6__RawState *raw = req->raw_state;
 	if (raw != NULL && raw->json.len == 0 && raw->n_flatmap > 0) {
-		/* Terraform sends flatmap only for state last written by Terraform < 0.12 (notes 3.7). */
+		/* Terraform sends flatmap only for state last written by Terraform < 0.12 (docs/internals/protocol.md 3.7). */
 		tf_error(c->ctx, NULL, "Unsupported state format",
 			"The state of this %s was last written by Terraform older than 0.12 (flatmap format), which this "
 			"provider does not support. Upgrade the state with Terraform 0.12-0.15 first, or import the object "
@@ -411,7 +411,7 @@ static int h_upgrade_resource_state(tf_call *c, const void *rq, void *rs)
 
 static int h_get_resource_identity_schemas(tf_call *c, const void *rq, void *rs)
 {
-	/* Terraform calls this after every GetProviderSchema and fails the load on any error (notes 1.3):
+	/* Terraform calls this after every GetProviderSchema and fails the load on any error (docs/internals/protocol.md 1.3):
 	 * an empty, successful answer means "no identity schemas". */
 	(void)c;
 	(void)rq;
@@ -451,7 +451,7 @@ static int h_configure_provider(tf_call *c, const void *rq, void *rs)
 		return RPC_OK;
 	void *data = NULL;
 	int rc = 0;
-	/* The config may hold unknowns during plan (notes 4.1): the provider decides what it can do with them. */
+	/* The config may hold unknowns during plan (docs/internals/protocol.md 4.1): the provider decides what it can do with them. */
 	if (srv->p->configure != NULL)
 		rc = srv->p->configure(&data, c->ctx, config);
 	if (rc < 0 || tf_diags_has_errors(c->ctx->diags)) {
@@ -477,7 +477,7 @@ static int h_read_resource(tf_call *c, const void *rq, void *rs)
 {
 	const Tfplugin6__ReadResource__Request *req = rq;
 	Tfplugin6__ReadResource__Response *resp = rs;
-	/* private replaces what Terraform stores (notes 4.6): echo it. */
+	/* private replaces what Terraform stores (docs/internals/protocol.md 4.6): echo it. */
 	resp->private_ = req->private_;
 	const tf_rentry *e = need_resource(c, req->type_name);
 	if (e == NULL)
@@ -553,7 +553,7 @@ static int h_import_resource_state(tf_call *c, const void *rq, void *rs)
 		return RPC_OK;
 	Tfplugin6__ImportResourceState__ImportedResource *ir = fy_arena_alloc(c->a, sizeof(*ir));
 	tfplugin6__import_resource_state__imported_resource__init(ir);
-	/* type_name must be set (notes 4.8: "import of %s didn't set type"). */
+	/* type_name must be set (docs/internals/protocol.md 4.8: "import of %s didn't set type"). */
 	ir->type_name = (char *)e->r->type_name;
 	ir->state = dv;
 	resp->n_imported_resources = 1;
@@ -621,7 +621,7 @@ static int h_call_function(tf_call *c, const void *rq, void *rs)
 {
 	const Tfplugin6__CallFunction__Request *req = rq;
 	Tfplugin6__CallFunction__Response *resp = rs;
-	/* CallFunction reports through FunctionError, not diagnostics (notes 4.9). */
+	/* CallFunction reports through FunctionError, not diagnostics (docs/internals/protocol.md 4.9). */
 	Tfplugin6__FunctionError *fe = fy_arena_alloc(c->a, sizeof(*fe));
 	tfplugin6__function_error__init(fe);
 	fe->text = fy_arena_sprintf(c->a, "The provider has no function named \"%s\".", req->name ? req->name : "");
@@ -639,7 +639,7 @@ static int h_stop_provider(tf_call *c, const void *rq, void *rs)
 	tflog(TFLOG_INFO, TF_LOG_MODULE, "StopProvider: cancelling in-flight work");
 	if (srv->configured && srv->p->stop != NULL)
 		srv->p->stop(srv->data);
-	resp->error = ""; /* empty: stopped (the process keeps serving, notes 2.5) */
+	resp->error = ""; /* empty: stopped (the process keeps serving, docs/internals/protocol.md 2.5) */
 	return RPC_OK;
 }
 
@@ -656,7 +656,7 @@ static int h_stop_provider(tf_call *c, const void *rq, void *rs)
 
 /* Every unary RPC of the 6.11 service. The streaming ones (ListResource, ReadStateBytes, WriteStateBytes,
  * InvokeAction) stay unregistered: the transport answers UNIMPLEMENTED, and Terraform only calls them for
- * schema types this provider never declares (notes 1.3). */
+ * schema types this provider never declares (docs/internals/protocol.md 1.3). */
 static const tf_method tf_methods[] = {
 	M(GetMetadata, get_metadata, h_get_metadata, LOCK_NONE),
 	M(GetProviderSchema, get_provider_schema, h_get_provider_schema, LOCK_NONE),
@@ -783,7 +783,7 @@ static int build_schema_response(struct tf_server *srv)
 		return fy_error_set(FY_ENOMEM, "out of memory");
 	Tfplugin6__GetProviderSchema__Response resp;
 	tfplugin6__get_provider_schema__response__init(&resp);
-	/* Every Schema has a block, provider_meta is never sent (notes 1.4, 4.2). */
+	/* Every Schema has a block, provider_meta is never sent (docs/internals/protocol.md 1.4, 4.2). */
 	resp.provider = tf_schema_to_proto(a, srv->pschema);
 	resp.n_resource_schemas = srv->nres;
 	resp.resource_schemas = fy_arena_alloc(a, (srv->nres + 1) * sizeof(*resp.resource_schemas));

@@ -55,9 +55,9 @@ PROJECT_ID = ACCOUNT_ID + "/projects/proj-main"
 PROJECT_DEV_ID = ACCOUNT_ID + "/projects/proj-dev"
 API_VERSION = "2026-09-01"  # the provider's default (issue text)
 
-# Keys ARM adds to `properties` on its own (read-only in the spec, notes 1.4); never part of what we compare.
+# Keys ARM adds to `properties` on its own (read-only in the spec, docs/internals/arm.md 1.4); never part of what we compare.
 SERVICE_PROPERTIES = ("group", "createdByWorkspaceArmId")
-# Metadata values that are JSON documents serialised into strings (notes 2.3).
+# Metadata values that are JSON documents serialised into strings (docs/internals/arm.md 2.3).
 JSON_METADATA_KEYS = ("models", "modelDiscovery", "customHeaders", "authConfig")
 
 # One CLI command must never take long; a hang is a failure, not a reason to wait for ctest's timeout.
@@ -355,7 +355,7 @@ def normalise_properties(props: dict) -> dict:
 
 def wire_properties(props: dict) -> dict:
     """Expected `properties` (metadata JSON values as Python objects) turned into what goes on the wire:
-    metadata JSON values serialised into strings (notes 0.3)."""
+    metadata JSON values serialised into strings (docs/internals/arm.md 0.3)."""
     p = copy.deepcopy(props)
     md = p.get("metadata")
     if isinstance(md, dict):

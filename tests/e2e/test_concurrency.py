@@ -1,5 +1,5 @@
 """Scenario 7: concurrency and connection reuse. `for_each` over 12 connections of one project: Terraform
-applies them in parallel (parallelism 10); the provider serialises writes per account (notes 1.5), so the
+applies them in parallel (parallelism 10); the provider serialises writes per account (docs/internals/arm.md 1.5), so the
 emulator never answers 409, and one provider process reuses its HTTP connections (libcurl share) instead of
 opening one per request."""
 

@@ -4,7 +4,7 @@ For each: `apply -auto-approve` succeeds; the emulator stores exactly the body F
 compared as parsed JSON, metadata JSON strings parsed again; credentials checked in the store's separate
 `credentials`); a second `plan -detailed-exitcode` exits 0; `destroy -auto-approve` empties the store.
 For apim-static-models and modelgateway-oauth2 the expected bodies are the wire examples of
-notes/arm-connections.md 2.4, with the values the example files choose.
+docs/internals/arm.md 2.4, with the values the example files choose.
 """
 
 import json
@@ -23,7 +23,7 @@ SECRETS_ENV = {
     "TF_VAR_oauth2_client_secret": OAUTH2_SECRET,
 }
 
-# notes/arm-connections.md 2.4, first example, with examples/apim-static-models' values (the same ones).
+# docs/internals/arm.md 2.4, first example, with examples/apim-static-models' values (the same ones).
 APIM_STATIC_PROPERTIES = {
     "category": "ApiManagement",
     "target": "https://contoso-apim.azure-api.net/foundry",
@@ -36,7 +36,7 @@ APIM_STATIC_PROPERTIES = {
     },
 }
 
-# notes/arm-connections.md 2.4, second example, with examples/modelgateway-oauth2's values.
+# docs/internals/arm.md 2.4, second example, with examples/modelgateway-oauth2's values.
 OAUTH2_PROPERTIES = {
     "category": "ModelGateway",
     "target": "https://gateway.example.com/v1",

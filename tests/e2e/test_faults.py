@@ -1,4 +1,4 @@
-"""Scenario 5: ARM faults injected by the emulator (notes/arm-connections.md 4.3 retry set, 1.5 replication lag).
+"""Scenario 5: ARM faults injected by the emulator (docs/internals/arm.md 4.3 retry set, 1.5 replication lag).
 
 Retry-After values are 1 s so that the suite stays fast (with 0 or none, the provider's exponential back-off
 applies, 1 s doubling to 60 s: minutes for a storm); timeouts {} bounds what a hang may cost.

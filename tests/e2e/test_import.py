@@ -1,8 +1,8 @@
 """Scenario 3: import. A connection created outside Terraform (through the ARM API with a token, as the
 portal or the CLI would) is imported with `import ADDR ID` and with an `import {}` block.
 
-Secrets are never returned by ARM (notes 0.2), so the imported state has them null. What the next plan shows
-follows from Terraform's rules (notes/tfplugin6.md 4.2/4.3): a secret such as `api_key` is a plain optional
+Secrets are never returned by ARM (docs/internals/arm.md 0.2), so the imported state has them null. What the next plan shows
+follows from Terraform's rules (docs/internals/protocol.md 4.2/4.3): a secret such as `api_key` is a plain optional
 (non-computed) attribute, so a configured value against a null state is a difference the provider cannot
 suppress -> exactly one in-place update whose only change is the secret (applying it re-sends the key, which
 is also the only way to be sure ARM holds the configured one). When the configuration sets no secret

@@ -15,7 +15,7 @@ provider "foundry" {}
 
 # terraform_data is built into Terraform: its output is unknown until apply, so the connection's config holds
 # unknowns at plan time, and Terraform sends *refined* unknowns (a template with a known "https://" prefix is a
-# string unknown refined with that prefix and not-null; notes/tfplugin6.md 3.2), which no hand-built client would produce faithfully.
+# string unknown refined with that prefix and not-null; docs/internals/protocol.md 3.2), which no hand-built client would produce faithfully.
 resource "terraform_data" "gw" {
   input = "contoso-apim"
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the release zip from the plain binary, unpacks it into a filesystem-mirror layout
-# (notes/tfplugin6.md 5.4) and runs the binary from there with an empty library path:
+# (docs/internals/protocol.md 5.4) and runs the binary from there with an empty library path:
 # every library it loads outside glibc must come from the bundle.
 set -euo pipefail
 bin=$1 version=$2 root=$3

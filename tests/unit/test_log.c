@@ -71,7 +71,7 @@ START_TEST(test_line_format)
 	tflog(TFLOG_INFO, "foundry.arm", "hello %d", 42);
 	char *out = cap_stop();
 	cJSON *o = parse_single_line(out);
-	/* go-plugin type-asserts these three as strings (notes 2.4). */
+	/* go-plugin type-asserts these three as strings (docs/internals/protocol.md 2.4). */
 	ck_assert_str_eq(str_field(o, "@level"), "info");
 	ck_assert_str_eq(str_field(o, "@message"), "hello 42");
 	ck_assert_str_eq(str_field(o, "@module"), "foundry.arm");

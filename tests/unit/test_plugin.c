@@ -1,5 +1,5 @@
 /* plugin: handshake pieces (cookie, protocol negotiation, socket path, handshake line, reattach JSON) and the
- * AutoMTLS certificate (notes/tfplugin6.md 2.1-2.3, 2.7). */
+ * AutoMTLS certificate (docs/internals/protocol.md 2.1-2.3, 2.7). */
 #define _GNU_SOURCE
 #include "internal/plugin/plugin.h"
 
@@ -206,7 +206,7 @@ START_TEST(test_reattach_json)
 	ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(p, "Protocol")->valuestring, "grpc");
 	ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(p, "ProtocolVersion")->valueint, 6);
 	ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(p, "Pid")->valueint, 4242);
-	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "Test"))); /* needed for v6 (notes 2.7) */
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "Test"))); /* needed for v6 (docs/internals/protocol.md 2.7) */
 	cJSON *addr = cJSON_GetObjectItemCaseSensitive(p, "Addr");
 	ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(addr, "Network")->valuestring, "unix");
 	ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(addr, "String")->valuestring,

@@ -312,7 +312,7 @@ START_TEST(test_dispatch_and_statuses)
 	ck_assert(!r.has_resp);
 	result_free(&r);
 
-	/* Any path reaches the server; unknown ones are UNIMPLEMENTED (notes 1.3). */
+	/* Any path reaches the server; unknown ones are UNIMPLEMENTED (docs/internals/protocol.md 1.3). */
 	call(&r, ch, "/tfplugin6.Provider/GetResourceIdentitySchemas", "", 0);
 	ck_assert_int_eq(r.status, GRPC_STATUS_UNIMPLEMENTED);
 	ck_assert_ptr_nonnull(strstr(r.details, "GetResourceIdentitySchemas"));
@@ -1213,7 +1213,7 @@ START_TEST(test_serve_debug_mode)
 	snprintf(addr, sizeof(addr), "unix:%s", sock);
 	cJSON_Delete(o);
 
-	grpc_channel *ch = dial(NULL); /* reattach is plaintext (notes 2.7) */
+	grpc_channel *ch = dial(NULL); /* reattach is plaintext (docs/internals/protocol.md 2.7) */
 	check_schema(ch);
 	grpc_channel_destroy(ch);
 	kill(c.pid, SIGINT); /* in debug mode Ctrl-C ends the server */

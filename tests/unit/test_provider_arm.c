@@ -1,11 +1,11 @@
-/* foundry_gc_to_arm / foundry_gc_from_arm: every attribute to and from the ARM body (notes 2.3-2.4, 5.3). */
+/* foundry_gc_to_arm / foundry_gc_from_arm: every attribute to and from the ARM body (docs/internals/arm.md 2.3-2.4, 5.3). */
 #include "test_provider_common.h"
 
 /* ------------------------------------------------------------ to_arm */
 
 START_TEST(wire_apim_static_models)
 {
-	/* notes 2.4 first example, compared as parsed JSON: the metadata strings must match byte for byte. */
+	/* docs/internals/arm.md 2.4 first example, compared as parsed JSON: the metadata strings must match byte for byte. */
 	cty_value *v = val(fixture("apim_static_models.config.json"));
 	assert_json_eq(body_text(v, NULL), fixture("apim_static_models.body.json"));
 }
@@ -93,7 +93,7 @@ START_TEST(wire_every_metadata_key)
 		"\"authConfig\":\"{\\\"type\\\":\\\"api_key\\\",\\\"name\\\":\\\"Authorization\\\",\\\"format\\\":\\\"Bearer {api_key}\\\"}\","
 		"\"ApiType\":\"openai\",\"location\":\"westeurope\"}");
 	cJSON_free(p);
-	/* Every metadata value is a string: metadata is map<string,string> (notes 0.3). */
+	/* Every metadata value is a string: metadata is map<string,string> (docs/internals/arm.md 0.3). */
 	cJSON *it;
 	cJSON_ArrayForEach(it, md) ck_assert_msg(cJSON_IsString(it), "metadata %s is a string", it->string);
 	cJSON_Delete(b);

@@ -1,6 +1,6 @@
 /*
  * The resource and data source operations in-process against the ARM emulator: configure, create/read/update/
- * delete, import, ARM errors as diagnostics. What the emulator receives is compared with the notes 2.4 wire
+ * delete, import, ARM errors as diagnostics. What the emulator receives is compared with the docs/internals/arm.md 2.4 wire
  * examples as parsed JSON. (The same scenarios through Terraform's protocol are in tests/e2e.)
  */
 #include "test_provider_common.h"

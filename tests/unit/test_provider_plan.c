@@ -65,7 +65,7 @@ START_TEST(metadata_plan_equals_wire)
 	assert_attr(p, "metadata", want);
 	cJSON_free(want);
 	cJSON_Delete(b);
-	/* And the body built from the plan is the notes 2.4 wire example. */
+	/* And the body built from the plan is the docs/internals/arm.md 2.4 wire example. */
 	assert_json_eq(body_text(p, config), fixture("modelgateway_oauth2.body.json"));
 }
 END_TEST

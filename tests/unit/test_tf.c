@@ -610,7 +610,7 @@ START_TEST(plan_modify_keeps_unknown_config_unknown)
 	ck_assert_int_eq(tf_resource_plan(&planned, NULL, NULL, C, &r, cfg, prior, NULL), 0);
 	ck_assert_str_eq(S(planned, "description"), "Described");
 
-	/* Unknown config: it must stay unknown (notes 4.3), whatever modify_plan wanted. */
+	/* Unknown config: it must stay unknown (docs/internals/protocol.md 4.3), whatever modify_plan wanted. */
 	set(cfg, "description", cty_unknown(A, cty_type_string()));
 	ck_assert_int_eq(tf_resource_plan(&planned, NULL, NULL, C, &r, cfg, prior, NULL), 0);
 	ck_assert(is_unknown(planned, "description"));
