@@ -8,7 +8,7 @@ PKGS=(
   build-essential cmake pkg-config git ca-certificates
   libgrpc-dev protobuf-compiler libprotobuf-dev protobuf-c-compiler libprotobuf-c-dev
   libssl-dev libcurl4-openssl-dev libmsgpack-dev libcjson-dev check
-  python3 zip unzip patchelf file curl openssl clang-format
+  python3 zip unzip patchelf file curl openssl clang-format clang libclang-rt-14-dev
 )
 
 missing=()

@@ -154,9 +154,14 @@ class ControlApi:
         return json_response(200, {"deleted": req.query.get("id")})
 
     def set_config(self, req: Request, m: re.Match[str]) -> Response:
+        body = self.body(req)
+        # {"expire_tokens": true}: every token issued so far stops working now (a token that expires mid-run).
+        if isinstance(body, dict) and body.pop("expire_tokens", False):
+            with self.emu.store.lock:
+                self.emu.store.tokens.clear()
         try:
             with self.emu.lock:
-                self.emu.config.update(self.body(req))
+                self.emu.config.update(body)
         except ValueError as e:
             raise self.bad(str(e))
         return json_response(200, self.emu.config.to_json())

@@ -154,13 +154,24 @@ class Emulator:
         self.count_request(conn)
         rule = self.faults.take(req, self.arm.is_live_connection)
         resp: Optional[Response] = None
-        if rule is not None:
+        committed = rule is not None and rule.action.startswith("commit_then_")
+        if rule is not None and not committed:
             resp = self.apply_fault(rule, req)
         if resp is None:
             try:
                 resp = (self.identity.router.dispatch(req) or self.arm.handle(req))
             except ApiError as e:
                 resp = e.response
+        if committed:
+            assert rule is not None
+            if rule.delay_ms > 0:
+                self.sleep(rule.delay_ms / 1000)
+            if rule.action == "commit_then_reset":
+                resp = RESET
+            else:
+                status = rule.status or 500
+                resp = arm_error(status, DEFAULT_ERROR_CODES.get(status, "InjectedFault"),
+                                 f"Injected fault (rule {rule.id}) after the request was applied: {status}.")
         self.record(req, resp.status, rule.id if rule else None)
         return resp
 

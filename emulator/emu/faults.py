@@ -66,7 +66,10 @@ FAULT_KEYS = {"method", "path_regex", "times", "status", "retry_after", "body", 
 
 @dataclass
 class FaultRule:
-    """One injected fault; fires `times` times (<= 0: until cleared) and is then removed."""
+    """One injected fault; fires `times` times (<= 0: until cleared) and is then removed. Actions: respond (the
+    status instead of serving), reset (drop the connection), hang (wait delay_ms, then the status or, without one,
+    serve normally: a slow answer), commit_then_fail / commit_then_reset (serve the request, so a PUT is stored, then
+    answer `status` (500 by default) or drop the connection: the client cannot know that it was applied)."""
     id: int
     method: str
     path_regex: str
@@ -115,8 +118,8 @@ class FaultRule:
             retry_after = str(retry_after)
         if isinstance(delay_ms, bool) or not isinstance(delay_ms, int) or delay_ms < 0:
             raise ValueError("delay_ms must be an integer >= 0")
-        if action not in ("respond", "reset", "hang"):
-            raise ValueError("action must be respond, reset or hang")
+        if action not in ("respond", "reset", "hang", "commit_then_fail", "commit_then_reset"):
+            raise ValueError("action must be respond, reset, hang, commit_then_fail or commit_then_reset")
         if not isinstance(after, bool):
             raise ValueError("after_create_404 must be a boolean")
         if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):

@@ -146,6 +146,14 @@ static int digest_b64url(char **out, const EVP_MD *md, const unsigned char *der,
 	return *out ? 0 : -1;
 }
 
+int auth_cert_parse(X509 **cert, EVP_PKEY **key, const unsigned char *buf, size_t len, const char *password)
+{
+	ERR_clear_error();
+	if (memmem(buf, len, "-----BEGIN", 10) != NULL)
+		return load_pem(cert, key, buf, len, password);
+	return load_p12(cert, key, buf, len, password);
+}
+
 int auth_cert_load(auth_credential *c, const char *path, const char *password)
 {
 	unsigned char *buf = NULL;
@@ -154,9 +162,8 @@ int auth_cert_load(auth_credential *c, const char *path, const char *password)
 		return fy_error_set(FY_EAUTH, "client certificate: cannot read client_certificate_path %s", path);
 	X509 *cert = NULL;
 	EVP_PKEY *key = NULL;
-	ERR_clear_error();
 	int is_pem = memmem(buf, len, "-----BEGIN", 10) != NULL;
-	int rc = is_pem ? load_pem(&cert, &key, buf, len, password) : load_p12(&cert, &key, buf, len, password);
+	int rc = auth_cert_parse(&cert, &key, buf, len, password);
 	OPENSSL_cleanse(buf, len);
 	free(buf);
 	if (rc) {

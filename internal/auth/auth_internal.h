@@ -59,6 +59,14 @@ int auth_fetch_msi(auth_token *t, auth_credential *c, unsigned long gen);
 int auth_fetch_cli(auth_token *t, auth_credential *c, unsigned long gen);
 
 int auth_cert_load(auth_credential *c, const char *path, const char *password);
+/* Decoders of outside data, exposed for the fuzz targets: a token endpoint's JSON answer, the Azure CLI's output, a
+ * PEM or PKCS#12 certificate with its key (0, or nonzero with nothing owned on failure of the caller's cleanup). */
+int auth_parse_token_response(auth_token *t, const auth_credential *c, const http_response *r, const char *url);
+int auth_parse_cli_output(auth_token *t, const char *output);
+struct x509_st;
+struct evp_pkey_st;
+int auth_cert_parse(struct x509_st **cert, struct evp_pkey_st **key, const unsigned char *buf, size_t len,
+	const char *password);
 void auth_cert_free(auth_credential *c);
 /* The signed client assertion (JWT) for the token endpoint; malloc'd. */
 int auth_cert_assertion(char **out, const auth_credential *c);

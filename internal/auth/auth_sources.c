@@ -170,7 +170,7 @@ static int auth_http(http_response **out, auth_credential *c, unsigned long gen,
 }
 
 /* {"access_token", "expires_in" | "expires_on"} -> token. */
-static int parse_token_response(auth_token *t, const auth_credential *c, const http_response *r, const char *url)
+int auth_parse_token_response(auth_token *t, const auth_credential *c, const http_response *r, const char *url)
 {
 	cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
 	const char *tok = j ? json_str(j, "access_token") : NULL;
@@ -243,7 +243,7 @@ int auth_fetch_client_credentials(
 		return fy_error_set(
 			FY_EAUTH, "%s: token request to %s failed: %s", auth_method_name(c), c->token_url, why);
 	}
-	rc = parse_token_response(t, c, r, c->token_url);
+	rc = auth_parse_token_response(t, c, r, c->token_url);
 	http_response_free(r);
 	return rc;
 }
@@ -377,7 +377,7 @@ int auth_fetch_msi(auth_token *t, auth_credential *c, unsigned long gen)
 		describe_error_body(why, sizeof(why), r);
 		rc = fy_error_set(FY_EAUTH, "managed identity: token request to %s failed: %s", c->msi_endpoint, why);
 	} else {
-		rc = parse_token_response(t, c, r, c->msi_endpoint);
+		rc = auth_parse_token_response(t, c, r, c->msi_endpoint);
 	}
 	http_response_free(r);
 	free(url);
@@ -428,7 +428,7 @@ static time_t parse_local_time(const char *s)
 }
 
 /* The token in `az account get-access-token -o json`'s output. */
-static int cli_token(auth_token *t, const char *output)
+int auth_parse_cli_output(auth_token *t, const char *output)
 {
 	int rc = 0;
 	cJSON *j = output ? cJSON_Parse(output) : NULL;
@@ -549,7 +549,7 @@ int auth_fetch_cli(auth_token *t, auth_credential *c, unsigned long gen)
 				WTERMSIG(status));
 	}
 	if (rc == 0)
-		rc = cli_token(t, out.buf); /* w < 0 (ECHILD when SIGCHLD is ignored): judge by the output */
+		rc = auth_parse_cli_output(t, out.buf); /* w < 0 (ECHILD when SIGCHLD is ignored): judge by the output */
 	free(out.buf);
 	free(err.buf);
 	return rc;

@@ -500,6 +500,15 @@ class Workspace:
         self.history.append(r)
         return r
 
+    def start(self, *args: str, env: dict | None = None) -> subprocess.Popen:
+        """The CLI in the background (its own process group), for tests that interrupt or crash an apply."""
+        e = dict(self.env)
+        if env:
+            e.update(env)
+        return subprocess.Popen([self.cli, f"-chdir={self.dir}", *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=e, cwd=self.dir,
+                                start_new_session=True)
+
     def state(self, path: str = "terraform.tfstate") -> dict:
         full = os.path.join(self.dir, path)
         if not os.path.exists(full):
