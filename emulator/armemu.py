@@ -12,14 +12,8 @@ Usage: python3 armemu.py --port 0 --port-file PATH [--seed FILE] [--state-file F
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
-import copy
-import hmac
 import json
 import os
-import re
-import secrets
 import signal
 import socket
 import struct
@@ -29,11 +23,9 @@ import threading
 import time
 import traceback
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Optional
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from typing import Any, Optional
+from urllib.parse import parse_qsl, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from emu.common import *  # noqa: F401,F403

@@ -432,38 +432,62 @@ static int ends_with_ci(const char *s, const char *suffix)
 	return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+typedef struct named {
+	const char *name;
+	size_t index;
+} named;
+
+static int by_name_ci(const void *x, const void *y)
+{
+	const named *a = x, *b = y;
+	int c = strcasecmp(a->name, b->name);
+	return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+static void check_model_names(tf_ctx *ctx, const cty_value *models)
+{
+	fy_arena *a = tf_ctx_arena(ctx);
+	size_t n = cty_length(models), k = 0;
+	named *v = fy_arena_alloc(a, (n ? n : 1) * sizeof *v);
+	for (size_t i = 0; i < n; i++) {
+		const char *s = cty_get_string(cty_index(models, i), "name");
+		if (s)
+			v[k++] = (named){s, i};
+	}
+	qsort(v, k, sizeof *v, by_name_ci);
+	for (size_t g = 0; g < k;) {
+		size_t e = g + 1;
+		while (e < k && strcasecmp(v[g].name, v[e].name) == 0)
+			e++;
+		for (size_t j = g + 1; j < e; j++) {
+			const named *first = &v[g], *dup = &v[j];
+			cty_path *p = cty_path_attr(
+				a, cty_path_index(a, tf_path(ctx, "models"), (int64_t)dup->index), "name");
+			if (strcmp(first->name, dup->name) == 0)
+				tf_error(ctx, p, "Duplicate model name",
+					"models[%zu] and models[%zu] are both named \"%s\"; agents address a model as "
+					"<connection>/<name>, so names must be unique.",
+					first->index, dup->index, dup->name);
+			else
+				tf_error(ctx, p, "Duplicate model name",
+					"models[%zu] \"%s\" and models[%zu] \"%s\" differ only in case; deployment names are "
+					"matched without regard to case, so agents could not tell them apart.",
+					first->index, first->name, dup->index, dup->name);
+		}
+		g = e;
+	}
+}
+
 /* What the declared rules cannot say: names unique without regard to case, managed keys kept out of
  * extra_metadata, and APIM's host. */
 static void gc_validate(tf_ctx *ctx, const cty_value *config)
 {
 	fy_arena *a = tf_ctx_arena(ctx);
 	/* Agents address a model as <connection>/<name>: names must be unique, and deployment names are looked up
-	 * without regard to case, as Azure names are. */
+	 * without regard to case, as Azure names are. Sorted, so that a list of any length costs n log n. */
 	const cty_value *models = cty_get_attr(config, "models");
-	if (models && cty_is_known(models) && !cty_is_null(models)) {
-		size_t n = cty_length(models);
-		for (size_t j = 1; j < n; j++) {
-			const char *nj = cty_get_string(cty_index(models, j), "name");
-			for (size_t i = 0; nj && i < j; i++) {
-				const char *ni = cty_get_string(cty_index(models, i), "name");
-				if (!ni || strcasecmp(ni, nj) != 0)
-					continue;
-				cty_path *p =
-					cty_path_attr(a, cty_path_index(a, tf_path(ctx, "models"), (int64_t)j), "name");
-				if (strcmp(ni, nj) == 0)
-					tf_error(ctx, p, "Duplicate model name",
-						"models[%zu] and models[%zu] are both named \"%s\"; agents address a model as "
-						"<connection>/<name>, so names must be unique.",
-						i, j, nj);
-				else
-					tf_error(ctx, p, "Duplicate model name",
-						"models[%zu] \"%s\" and models[%zu] \"%s\" differ only in case; deployment names are "
-						"matched without regard to case, so agents could not tell them apart.",
-						i, ni, j, nj);
-				break;
-			}
-		}
-	}
+	if (models && cty_is_known(models) && !cty_is_null(models))
+		check_model_names(ctx, models);
 
 	/* Managed metadata keys go through their attribute, whatever their case (docs/internals/arm.md 5.2). */
 	const cty_value *extra = cty_get_attr(config, "extra_metadata");

@@ -1,29 +1,11 @@
 """The ARM connections API (docs/internals/arm.md 1.3-1.5, 2.3-2.4, 5.4): GET, list, PUT, PATCH, DELETE."""
 from __future__ import annotations
 
-import argparse
-import base64
-import binascii
 import copy
-import hmac
-import json
-import os
-import re
-import secrets
-import signal
-import socket
-import struct
-import sys
-import tempfile
-import threading
 import time
-import traceback
-import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Optional
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import quote
 from emu.common import *  # noqa: F401,F403
 from emu.faults import *  # noqa: F401,F403
 from emu.store import *  # noqa: F401,F403

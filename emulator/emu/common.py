@@ -2,29 +2,11 @@
 envelopes, the router)."""
 from __future__ import annotations
 
-import argparse
-import base64
-import binascii
-import copy
-import hmac
 import json
-import os
 import re
-import secrets
-import signal
-import socket
-import struct
-import sys
-import tempfile
-import threading
-import time
-import traceback
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Optional
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 # ----------------------------------------------------------------------------------------- constants
 

@@ -1,29 +1,10 @@
 """The control plane (/_emulator/...): store, faults, config, request log, stats, reset."""
 from __future__ import annotations
 
-import argparse
-import base64
-import binascii
 import copy
-import hmac
 import json
-import os
 import re
-import secrets
-import signal
-import socket
-import struct
-import sys
-import tempfile
-import threading
-import time
-import traceback
-import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Optional
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from typing import Any
 from emu.common import *  # noqa: F401,F403
 from emu.faults import *  # noqa: F401,F403
 from emu.store import *  # noqa: F401,F403

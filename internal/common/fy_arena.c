@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,9 @@ typedef struct fy_chunk {
 	size_t used;
 	max_align_t data[]; /* aligned payload */
 } fy_chunk;
+
+/* An arena that grew past this returns freed memory to the system when it is dropped. */
+#define FY_ARENA_TRIM_BYTES (8u * 1024u * 1024u)
 
 struct fy_arena {
 	fy_chunk *head;
@@ -50,7 +54,12 @@ void fy_arena_free(fy_arena *a)
 		free(c);
 		c = next;
 	}
+	int large = a->total_used > FY_ARENA_TRIM_BYTES;
 	free(a);
+	/* A request far beyond the usual (a 100,000-element list) leaves glibc holding the memory it freed; give it
+	 * back so that one such request does not stay in the process's footprint for the rest of the run. */
+	if (large)
+		malloc_trim(0);
 }
 
 void *fy_arena_alloc(fy_arena *a, size_t size)

@@ -607,16 +607,36 @@ class E2ETestCase(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix=self._testMethodName + "-", dir=self._class_tmp)
         self.workspaces: list[Workspace] = []
 
+    # Secrets a class uses: when set, every CLI run of its tests logs at TRACE to a file, and each file is scanned for
+    # each secret when the test ends (the emulator's client secret always).
+    trace_secrets: tuple = ()
+
     def tearDown(self) -> None:
+        if self.trace_secrets:
+            self.scan_trace_logs()
         # Best effort: nothing a test created stays behind in the emulator either.
         if not os.environ.get("FOUNDRY_E2E_KEEP"):
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def scan_trace_logs(self) -> None:
+        secrets = [*self.trace_secrets, CLIENT_SECRET]
+        logs = [os.path.join(self.tmp, f) for f in os.listdir(self.tmp) if f.startswith("trace-")]
+        for log in logs:
+            with open(log, errors="replace") as f:
+                text = f.read()
+            for secret in secrets:
+                self.assertNotIn(secret, text, f"a secret is in the TRACE log {log}")
 
     # -- workspaces
     def workspace(self, example: str | None = None, files: dict[str, str] | None = None, subdir: str | None = None,
                   **kw: Any) -> Workspace:
         """A copy of the whole examples/ tree (modules need their ../modules sibling), opened at `example`;
         or an empty dir with `files`."""
+        if self.trace_secrets:
+            env = dict(kw.pop("env", None) or {})
+            env.setdefault("TF_LOG", "TRACE")
+            env.setdefault("TF_LOG_PATH", os.path.join(self.tmp, f"trace-{len(self.workspaces)}.log"))
+            kw["env"] = env
         if example is not None:
             ex_root = os.path.join(self.tmp, "examples")
             if not os.path.exists(ex_root):

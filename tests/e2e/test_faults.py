@@ -22,6 +22,8 @@ def statuses(reqs):
 
 class FaultsTest(E2ETestCase):
 
+    trace_secrets = (APIM_KEY,)
+
     def test_429_then_success(self):
         ws = self.workspace("quickstart", env=ENV)
         self.emulator.add_fault(method="PUT", path_regex="/connections/apim-quickstart", times=1, status=429,

@@ -108,6 +108,8 @@ def hcl_map(d: dict) -> str:
 
 class GatewayCheckTest(E2ETestCase):
 
+    trace_secrets = (KEY, OAUTH2_SECRET)
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

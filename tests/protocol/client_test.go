@@ -32,6 +32,9 @@ import (
 
 var providerBin = flag.String("provider", "", "the provider binary under test")
 
+// The memory bound TestLimits holds the provider to; the ASan+UBSan build keeps freed memory in quarantine.
+var rssBoundMiB = flag.Int("rss-bound-mib", 256, "how much the provider's RSS may grow in TestLimits")
+
 // Terraform's handshake (terraform internal/plugin6/serve.go).
 var handshake = plugin.HandshakeConfig{
 	ProtocolVersion:  6,

@@ -9,12 +9,14 @@ import (
 	"bufio"
 	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -353,4 +355,121 @@ func TestDebugReattach(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Errorf("the -debug server did not exit within 5 s of SIGTERM")
 	}
+}
+
+// procStat reads what /proc says of the provider: resident memory (KiB), threads, open file descriptors.
+func procStat(t *testing.T, pid int) (rssKiB, threads, fds int) {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "VmRSS:" {
+			rssKiB, _ = strconv.Atoi(f[1])
+		}
+		if len(f) >= 2 && f[0] == "Threads:" {
+			threads, _ = strconv.Atoi(f[1])
+		}
+	}
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rssKiB, threads, len(ents)
+}
+
+// msgpack by hand for shapes no encoder would make: n nested one-element arrays around nil.
+func deepArray(n int) []byte {
+	b := make([]byte, 0, n+1)
+	for i := 0; i < n; i++ {
+		b = append(b, 0x91)
+	}
+	return append(b, 0xc0)
+}
+
+// Requests far beyond what a configuration produces, and long runs of calls: diagnostics (or a gRPC status for
+// what exceeds the message limit), a bounded memory, no leaked descriptors or threads.
+func TestLimits(t *testing.T) {
+	l := mustStart(t)
+	pid := l.client.ReattachConfig().Pid
+	s := l.schema(t)
+	rt := blockType(t, s.ResourceSchemas["foundry_gateway_connection"].Block)
+	mt := rt.AttributeTypes()["models"].ElementType()
+	validate := func(cfg *tfplugin6.DynamicValue) (*tfplugin6.ValidateResourceConfig_Response, error) {
+		return l.p.ValidateResourceConfig(ctx(t), &tfplugin6.ValidateResourceConfig_Request{
+			TypeName: "foundry_gateway_connection", Config: cfg})
+	}
+	// Warm up once, then measure.
+	for i := 0; i < 100; i++ {
+		l.schema(t)
+	}
+	rss0, threads0, fds0 := procStat(t, pid)
+
+	// A 100,000-element list (about 6 MB).
+	models := make([]cty.Value, 100000)
+	for i := range models {
+		models[i] = cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(fmt.Sprintf("m%d", i)),
+			"model_name": cty.StringVal("gpt-4o"), "model_version": cty.NullVal(cty.String), "model_format": cty.StringVal("OpenAI")})
+	}
+	resp, err := validate(dv(t, rt, map[string]cty.Value{"models": cty.ListVal(models)}))
+	if err != nil && status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("100,000 models: %s", err)
+	} else if err == nil && !hasError(resp.Diagnostics) {
+		t.Errorf("100,000 models without a name, category ... gave no error")
+	}
+	_ = mt
+	// 1,000-deep nesting and a 10 MB value.
+	if resp, err := validate(&tfplugin6.DynamicValue{Msgpack: deepArray(1000)}); err != nil || !hasError(resp.Diagnostics) {
+		t.Errorf("1,000-deep msgpack: %v %v", err, resp.GetDiagnostics())
+	}
+	big := dv(t, rt, map[string]cty.Value{"target": cty.StringVal(strings.Repeat("a", 10<<20))})
+	if _, err := validate(big); err != nil && status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("10 MB value: %s", err)
+	}
+
+	// 1,000 concurrent calls.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	failures := 0
+	for i := 0; i < 1000; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := l.p.GetProviderSchema(ctx(t), &tfplugin6.GetProviderSchema_Request{}); err != nil {
+				mu.Lock()
+				failures++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if failures > 0 {
+		t.Errorf("%d of 1,000 concurrent calls failed", failures)
+	}
+
+	// 10,000 sequential calls.
+	small := dv(t, rt, map[string]cty.Value{"name": cty.StringVal("conn-a")})
+	begin := time.Now()
+	for i := 0; i < 10000; i++ {
+		if _, err := validate(small); err != nil {
+			t.Fatalf("call %d: %s", i, err)
+		}
+	}
+	elapsed := time.Since(begin)
+	time.Sleep(200 * time.Millisecond)
+	rss1, threads1, fds1 := procStat(t, pid)
+	t.Logf("limits: RSS %d -> %d KiB, threads %d -> %d, fds %d -> %d; 10,000 sequential calls in %s",
+		rss0, rss1, threads0, threads1, fds0, fds1, elapsed.Round(time.Millisecond))
+	if rss1-rss0 > *rssBoundMiB*1024 {
+		t.Errorf("RSS grew by %d MiB (bound: %d MiB)", (rss1-rss0)/1024, *rssBoundMiB)
+	}
+	if fds1 > fds0+4 {
+		t.Errorf("file descriptors %d -> %d: a leak", fds0, fds1)
+	}
+	if threads1 > threads0+4 {
+		t.Errorf("threads %d -> %d: a leak", threads0, threads1)
+	}
+	l.kill(t)
 }
