@@ -2,6 +2,7 @@
 #include "provider/arm_resource.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -104,6 +105,14 @@ static long timeout_of(const cty_value *v, const char *op)
 	return ms;
 }
 
+/* timeouts is the configuration's, not ARM's: what a state had (or a plan said), it keeps. */
+static void keep_timeouts(cty_value *st, const cty_value *from)
+{
+	cty_value *t = from && cty_is_known(from) && !cty_is_null(from) ? cty_get_attr(from, "timeouts") : NULL;
+	if (st && t && cty_get_attr(st, "timeouts"))
+		cty_object_set(st, "timeouts", t);
+}
+
 /* ------------------------------------------------------------------ calls */
 
 void foundry_arm_error(tf_ctx *ctx, const char *what, const char *id, const arm_result *r)
@@ -176,6 +185,8 @@ static int state_from(cty_value **out, tf_ctx *ctx, const foundry_arm_resource *
 	int rc = cJSON_IsObject(body) ? res->from_arm(out, tf_ctx_arena(ctx), type, body, prior, tf_ctx_diags(ctx))
 				      : fy_error_set(FY_EINVALID, "the body is not a JSON object");
 	cJSON_Delete(body);
+	if (rc == 0)
+		keep_timeouts(*out, prior);
 	if (rc < 0)
 		tf_error(ctx, NULL, "Unreadable ARM response",
 			"ARM answered %ld for %s \"%s\" with a body that is not a %s: %s. Nothing was changed in the "
@@ -223,9 +234,10 @@ static int put(cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *r
 	}
 	cty_value *st = NULL;
 	cJSON *resp = r->body_len ? cJSON_ParseWithLength(r->body, r->body_len) : NULL;
-	if (cJSON_IsObject(resp) && res->from_arm(&st, a, tf_ctx_schema_type(ctx), resp, planned, NULL) == 0)
+	if (cJSON_IsObject(resp) && res->from_arm(&st, a, tf_ctx_schema_type(ctx), resp, planned, NULL) == 0) {
+		keep_timeouts(st, planned);
 		*out_state = st;
-	else
+	} else
 		*out_state = cty_copy(a, planned); /* a gateway that answers with nothing still applied our body */
 	cJSON_Delete(resp);
 	arm_result_free(r);
@@ -275,11 +287,27 @@ int foundry_arm_create(cty_value **out_state, tf_ctx *ctx, const cty_value *plan
 	return put(out_state, ctx, res, planned, config, NULL);
 }
 
+/* 1 when planned and prior differ in timeouts alone (after an import, say): nothing for ARM to do. */
+static int only_timeouts_change(fy_arena *a, const cty_value *planned, const cty_value *prior)
+{
+	cty_value *t = cty_get_attr(planned, "timeouts");
+	if (t == NULL || !cty_is_wholly_known(planned) || prior == NULL || cty_is_null(prior))
+		return 0;
+	cty_value *p = cty_copy(a, planned), *q = cty_copy(a, prior);
+	cty_object_set(p, "timeouts", cty_null(a, cty_value_type(t)));
+	cty_object_set(q, "timeouts", cty_null(a, cty_value_type(t)));
+	return cty_equal(p, q);
+}
+
 int foundry_arm_update(
 	cty_value **out_state, tf_ctx *ctx, const cty_value *planned, const cty_value *prior, const cty_value *config)
 {
 	const foundry_arm_resource *res = impl_of(ctx);
 	*out_state = cty_copy(tf_ctx_arena(ctx), prior);
+	if (res && only_timeouts_change(tf_ctx_arena(ctx), planned, prior)) {
+		*out_state = cty_copy(tf_ctx_arena(ctx), planned); /* a setting of ours, not ARM's: no request */
+		return 0;
+	}
 	return res ? put(out_state, ctx, res, planned, config, prior) : FY_EINVALID;
 }
 

@@ -289,7 +289,11 @@ static void provider_stop(void *data)
 	foundry_client_cancel(data);
 }
 
-static const tf_resource *const resources[] = {&foundry_gc_resource, NULL};
+/* Resources a test build links in (tests/resource/): an empty list in the shipped binary. A test resource defines
+ * the strong symbol; that is its one registration line. */
+__attribute__((weak)) const tf_resource *const foundry_extra_resources[] = {NULL};
+
+static const tf_resource *resources[8];
 static const tf_data_source *data_sources[3];
 
 static tf_provider provider = {
@@ -306,6 +310,11 @@ static tf_provider provider = {
 
 static void build(void)
 {
+	size_t n = 0;
+	resources[n++] = &foundry_gc_resource;
+	for (const tf_resource *const *r = foundry_extra_resources; *r && n + 1 < sizeof resources / sizeof *resources;
+		r++)
+		resources[n++] = *r;
 	/* Data source schemas are views of resource schemas, made once. */
 	data_sources[0] = foundry_gc_data_source_get();
 	data_sources[1] = &foundry_gateway_check;

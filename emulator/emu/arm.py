@@ -26,6 +26,11 @@ class ArmApi:
             return arm_error(404, "NotFound", f"The requested path '{req.path}' was not found.")
         principal = self.authenticate(req)
         api_version = self.api_version(req)
+        from emu.children import ChildApi  # a generic child collection (other resource types)
+        children = ChildApi(self.emu)
+        cm = children.match(req.path)
+        if cm is not None:
+            return children.handle(req, cm, principal, self.system_data)
         p = ArmPath.parse(req.path)
         if p is None:
             return arm_error(404, "InvalidResourceType",

@@ -104,6 +104,7 @@ class Store:
         self.state_file = state_file
         self.parents: dict[str, str] = {}
         self.conns: dict[str, Connection] = {}
+        self.children: dict[str, dict[str, Any]] = {}  # other child resources (emu/children.py), in memory only
         self.tokens: dict[str, TokenRecord] = {}
         self.read_lag: dict[str, int] = {}   # key -> GETs still answering 404 (read_after_create_404)
         self.busy: set[str] = set()          # parent keys with a delete in progress
@@ -117,6 +118,7 @@ class Store:
             for p in self.seed_parents:
                 self.add_parent(p)
             self.conns.clear()
+            self.children.clear()
             self.read_lag.clear()
 
     def add_parent(self, pid: str) -> None:

@@ -65,8 +65,8 @@ int auth_parse_token_response(auth_token *t, const auth_credential *c, const htt
 int auth_parse_cli_output(auth_token *t, const char *output);
 struct x509_st;
 struct evp_pkey_st;
-int auth_cert_parse(struct x509_st **cert, struct evp_pkey_st **key, const unsigned char *buf, size_t len,
-	const char *password);
+int auth_cert_parse(
+	struct x509_st **cert, struct evp_pkey_st **key, const unsigned char *buf, size_t len, const char *password);
 void auth_cert_free(auth_credential *c);
 /* The signed client assertion (JWT) for the token endpoint; malloc'd. */
 int auth_cert_assertion(char **out, const auth_credential *c);

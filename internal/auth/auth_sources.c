@@ -549,7 +549,8 @@ int auth_fetch_cli(auth_token *t, auth_credential *c, unsigned long gen)
 				WTERMSIG(status));
 	}
 	if (rc == 0)
-		rc = auth_parse_cli_output(t, out.buf); /* w < 0 (ECHILD when SIGCHLD is ignored): judge by the output */
+		rc = auth_parse_cli_output(
+			t, out.buf); /* w < 0 (ECHILD when SIGCHLD is ignored): judge by the output */
 	free(out.buf);
 	free(err.buf);
 	return rc;
