@@ -837,3 +837,24 @@ int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type
 	*out_state = r.st;
 	return 0;
 }
+
+int foundry_gc_models_to_json(char **out, const cty_value *list)
+{
+	cJSON *j = enc_models(list);
+	*out = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	return *out ? 0 : fy_error_set(FY_ENOMEM, "out of memory");
+}
+
+int foundry_gc_models_from_json(cty_value **out, fy_arena *a, const cty_type *list_type, const char *json)
+{
+	cJSON *j = cJSON_ParseWithOpts(json, NULL, 1);
+	if (!j)
+		return fy_error_set(FY_EINVALID, "the text is not JSON");
+	int clean = 1;
+	*out = dec_models(a, list_type, j, &clean);
+	cJSON_Delete(j);
+	if (!clean)
+		return fy_error_set(FY_EINVALID, "the JSON is not %s", json_attrs[0].shape);
+	return 0;
+}

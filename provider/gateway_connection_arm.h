@@ -69,4 +69,9 @@ cty_value *foundry_string_map(fy_arena *a, const cJSON *o, int (*skip)(const cha
 /* JSON texts equal by meaning (object key order and whitespace ignored). 0 when either is not JSON. */
 int foundry_json_text_equal(const char *a, const char *b);
 
+/* The `models` metadata string for a list of model objects (the resource's shape), and back: what the provider
+ * functions models_json and models_from_json expose. */
+int foundry_gc_models_to_json(char **out, const cty_value *list);
+int foundry_gc_models_from_json(cty_value **out, fy_arena *a, const cty_type *list_type, const char *json);
+
 #endif

@@ -9,6 +9,7 @@
 #include "internal/http/http.h"
 #include "internal/log/tflog.h"
 #include "provider/client.h"
+#include "provider/functions.h"
 #include "provider/gateway_check.h"
 #include "provider/gateway_connection.h"
 #include "provider/gateway_connection_arm.h"
@@ -306,6 +307,7 @@ static tf_provider provider = {
 	.stop = provider_stop,
 	.resources = resources,
 	.data_sources = data_sources,
+	.functions = foundry_functions,
 };
 
 static void build(void)

@@ -234,6 +234,24 @@ typedef struct tf_data_source {
 	const void *impl; /* as tf_resource.impl */
 } tf_data_source;
 
+/* A provider function (Terraform 1.8, OpenTofu 1.7): provider::<name>::<function>(...), declared as a table. */
+typedef struct tf_function_param {
+	const char *name; /* NULL terminates a list */
+	const char *type; /* cty type JSON; "\"dynamic\"" takes any value (the function checks its shape) */
+	int allow_null;
+	const char *description;
+} tf_function_param;
+
+typedef struct tf_function {
+	const char *name;
+	const char *summary;
+	const char *description; /* Markdown */
+	const tf_function_param *params;
+	const char *return_type; /* cty type JSON */
+	/* *out of return_type. A bad argument: FY_EINVALID with fy_error set and *bad_arg its index (-1: none). */
+	int (*call)(cty_value **out, int64_t *bad_arg, fy_arena *a, cty_value *const *args, size_t nargs);
+} tf_function;
+
 typedef struct tf_provider {
 	const char *name; /* local name, "foundry" */
 	const char *version; /* provider version, "0.1.0" */
@@ -247,6 +265,7 @@ typedef struct tf_provider {
 	void (*stop)(void *data);
 	const tf_resource *const *resources; /* NULL-terminated */
 	const tf_data_source *const *data_sources; /* NULL-terminated */
+	const tf_function *const *functions; /* NULL-terminated, or NULL */
 } tf_provider;
 
 /* ------------------------------------ in-process driving (unit tests, benches) */

@@ -85,6 +85,13 @@ int tf_proposed_new_from(
 cty_value *tf_consistent_with_plan(tf_ctx *ctx, const tf_cobj *root, const char *type_name, int prior_exists,
 	cty_value *new_state, const cty_value *planned);
 
+/* Provider functions (tf_functions.c): the declared table as FunctionsEntry messages (GetProviderSchema's when
+ * for_schema, else GetFunctions'), and one call (a FunctionError *, or NULL with *out_result a DynamicValue *). */
+size_t tf_functions_count(const tf_function *const *fns);
+void *tf_functions_to_proto(fy_arena *a, const tf_function *const *fns, int for_schema);
+void *tf_call_function(void **out_result, fy_arena *a, const tf_function *const *fns, const char *name,
+	void *const *arguments, size_t nargs);
+
 /* Judge a block's declared rules against a configuration (tf_rules.c). */
 void tf_rules_judge(tf_ctx *ctx, const tf_rule *rules, const cty_value *config);
 

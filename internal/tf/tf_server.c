@@ -611,21 +611,21 @@ static int h_unsupported(tf_call *c, const void *rq, void *rs)
 
 static int h_get_functions(tf_call *c, const void *rq, void *rs)
 {
-	(void)c;
 	(void)rq;
-	(void)rs;
-	return RPC_OK; /* no functions */
+	Tfplugin6__GetFunctions__Response *resp = rs;
+	resp->n_functions = tf_functions_count(c->srv->p->functions);
+	resp->functions = tf_functions_to_proto(c->a, c->srv->p->functions, 0);
+	return RPC_OK;
 }
 
 static int h_call_function(tf_call *c, const void *rq, void *rs)
 {
 	const Tfplugin6__CallFunction__Request *req = rq;
 	Tfplugin6__CallFunction__Response *resp = rs;
-	/* CallFunction reports through FunctionError, not diagnostics (docs/internals/protocol.md 4.9). */
-	Tfplugin6__FunctionError *fe = fy_arena_alloc(c->a, sizeof(*fe));
-	tfplugin6__function_error__init(fe);
-	fe->text = fy_arena_sprintf(c->a, "The provider has no function named \"%s\".", req->name ? req->name : "");
-	resp->error = fe;
+	void *result = NULL;
+	resp->error = tf_call_function(
+		&result, c->a, c->srv->p->functions, req->name, (void *const *)req->arguments, req->n_arguments);
+	resp->result = result;
 	return RPC_OK;
 }
 
@@ -803,6 +803,8 @@ static int build_schema_response(struct tf_server *srv)
 		en->value = tf_schema_to_proto(a, srv->ds[i].s);
 		resp.data_source_schemas[i] = en;
 	}
+	resp.n_functions = tf_functions_count(srv->p->functions);
+	resp.functions = tf_functions_to_proto(a, srv->p->functions, 1);
 	resp.server_capabilities = capabilities(a);
 	size_t len = protobuf_c_message_get_packed_size(&resp.base);
 	srv->schema_resp = malloc(len ? len : 1);

@@ -80,6 +80,8 @@ FEATURES = {
     "import_block": {"terraform": (1, 5), "tofu": (1, 6)},   # import {} blocks
     "terraform_data": {"terraform": (1, 4), "tofu": (1, 6)},  # built-in terraform_data (refined unknowns)
     "check_block": {"terraform": (1, 5), "tofu": (1, 6)},     # check {} blocks with scoped data sources
+    "functions": {"terraform": (1, 8), "tofu": (1, 7)},       # provider::foundry::... functions
+    "moved_across_types": {"terraform": (1, 8), "tofu": (1, 9)},  # moved {} from another provider's resource
 }
 
 
