@@ -503,7 +503,10 @@ long http_response_retry_after_ms(const http_response *r)
 	if (when < 0)
 		return -1;
 	time_t now = time(NULL);
-	return when <= now ? 0 : (long)(when - now) * 1000L;
+	/* A date far ahead (fuzzing found year 1749776752) must not overflow: a day at most, as for seconds. */
+	if (when <= now)
+		return 0;
+	return when - now > 86400 ? 86400L * 1000L : (long)(when - now) * 1000L;
 }
 
 void http_response_free(http_response *r)
