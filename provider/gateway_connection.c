@@ -578,5 +578,6 @@ const tf_resource foundry_gc_resource = {
 	.update = foundry_arm_update,
 	.delete = foundry_arm_delete,
 	.import = foundry_arm_import,
+	.move = foundry_gc_move,
 	.impl = &foundry_gc_arm,
 };

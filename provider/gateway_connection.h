@@ -11,6 +11,9 @@ extern const tf_resource foundry_gc_resource;
 struct foundry_arm_resource;
 extern const struct foundry_arm_resource foundry_gc_arm; /* the resource's ARM declaration */
 
+/* moved {} from azapi_resource (gateway_connection_move.c). */
+int foundry_gc_move(cty_value **out_state, tf_ctx *ctx, const tf_move_source *src);
+
 /* The data source, its schema a view of the resource's, built on first use. */
 const tf_data_source *foundry_gc_data_source_get(void);
 /* The data source's last step (metadata as ARM holds it). */

@@ -183,6 +183,15 @@ cty_path *tf_path(tf_ctx *ctx, const char *attr);
 
 /* ------------------------------------------------------------ operations */
 
+/* Where a moved object comes from. */
+typedef struct tf_move_source {
+	const char *provider_address; /* "registry.terraform.io/azure/azapi" */
+	const char *type_name;        /* "azapi_resource" */
+	int64_t schema_version;
+	const char *state_json; /* the source's state as the CLI stored it */
+	size_t state_len;
+} tf_move_source;
+
 /*
  * Operations return 0 or a negative FY_E* code; what went wrong for the user
  * is in the context's diagnostics. A failing create/update may still set
@@ -207,6 +216,9 @@ typedef struct tf_resource {
 	int (*delete)(tf_ctx *ctx, const cty_value *prior);
 	/* A partial state is fine (Terraform calls read next); secrets stay null. */
 	int (*import)(cty_value **out_state, tf_ctx *ctx, const char *id);
+	/* moved {} from another resource type or provider (MoveResourceState): state of this type from the source's
+	 * raw JSON state; NULL when no move into this type is supported. No remote call may happen here. */
+	int (*move)(cty_value **out_state, tf_ctx *ctx, const tf_move_source *src);
 	/* What shared operations need to know of this resource (tf_ctx_impl() during its calls), or NULL. */
 	const void *impl;
 } tf_resource;
@@ -298,6 +310,8 @@ int tf_resource_import(cty_value **out_state, tf_ctx *ctx, const tf_resource *r,
 int tf_resource_upgrade_state(
 	cty_value **out_state, tf_ctx *ctx, const tf_resource *r, int64_t version, const char *json, size_t len);
 /* Exactly what ReadDataSource runs (docs/internals/protocol.md 4.7): a non-null, wholly known result or an error diagnostic. */
+/* MoveResourceState into `r`: the resource's move, with the result checked against its schema. */
+int tf_resource_move(cty_value **out_state, tf_ctx *ctx, const tf_resource *r, const tf_move_source *src);
 int tf_data_source_read(cty_value **out_state, tf_ctx *ctx, const tf_data_source *ds, const cty_value *config);
 
 /* --------------------------------------------------------- plumbing entry */

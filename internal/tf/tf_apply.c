@@ -316,3 +316,28 @@ int tf_data_source_read(cty_value **out_state, tf_ctx *ctx, const tf_data_source
 		"After reading the data source, the provider");
 	return FY_OK;
 }
+
+int tf_resource_move(cty_value **out_state, tf_ctx *ctx, const tf_resource *r, const tf_move_source *src)
+{
+	*out_state = NULL;
+	const tf_schema *s = tf_ctx_schema_for(ctx, r->schema);
+	ctx->impl = r->impl;
+	if (s == NULL)
+		return FY_EINVALID;
+	if (r->move == NULL) {
+		tf_error(ctx, NULL, "Move resource state not supported",
+			"%s cannot take state moved from %s (%s); remove the moved block and import the object instead.",
+			r->type_name, src->type_name ? src->type_name : "", src->provider_address ? src->provider_address : "");
+		return FY_EINVALID;
+	}
+	cty_value *st = NULL;
+	int rc = r->move(&st, ctx, src);
+	if (rc < 0 || tf_diags_has_errors(ctx->diags) || st == NULL) {
+		ensure_error(ctx, rc, "Move failed");
+		return rc < 0 ? rc : FY_ERROR; /* nothing is half-moved: no state at all */
+	}
+	if (!conforms(ctx, s, st, "move"))
+		return FY_ERROR;
+	*out_state = tf_null_write_only(ctx->arena, s->root, st);
+	return FY_OK;
+}

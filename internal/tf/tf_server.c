@@ -245,15 +245,19 @@ static Tfplugin6__DynamicValue *dv_encode(tf_call *c, const cty_value *v, const 
 	return dv;
 }
 
-static Tfplugin6__ServerCapabilities *capabilities(fy_arena *a)
+static Tfplugin6__ServerCapabilities *capabilities(fy_arena *a, const tf_provider *p)
 {
 	Tfplugin6__ServerCapabilities *sc = fy_arena_alloc(a, sizeof(*sc));
 	tfplugin6__server_capabilities__init(sc);
-	/* All false: destroy plans are Terraform's (planned null), GetProviderSchema is always called, no
-	 * MoveResourceState, no GenerateResourceConfig (docs/internals/protocol.md 1.3). */
+	/* Destroy plans are Terraform's (planned null), GetProviderSchema is always called, no GenerateResourceConfig
+	 * (docs/internals/protocol.md 1.3). MoveResourceState when a resource declares a move: without the capability
+	 * the CLIs refuse a moved {} across types before asking. */
+	int moves = 0;
+	for (size_t i = 0; p->resources && p->resources[i]; i++)
+		moves |= p->resources[i]->move != NULL;
 	sc->plan_destroy = 0;
 	sc->get_provider_schema_optional = 0;
-	sc->move_resource_state = 0;
+	sc->move_resource_state = moves;
 	sc->generate_resource_config = 0;
 	return sc;
 }
@@ -299,7 +303,7 @@ static int h_get_metadata(tf_call *c, const void *rq, void *rs)
 	(void)rq;
 	Tfplugin6__GetMetadata__Response *resp = rs;
 	struct tf_server *srv = c->srv;
-	resp->server_capabilities = capabilities(c->a);
+	resp->server_capabilities = capabilities(c->a, c->srv->p);
 	resp->n_resources = srv->nres;
 	resp->resources = fy_arena_alloc(c->a, (srv->nres + 1) * sizeof(*resp->resources));
 	for (size_t i = 0; i < srv->nres; i++) {
@@ -564,12 +568,22 @@ static int h_import_resource_state(tf_call *c, const void *rq, void *rs)
 
 static int h_move_resource_state(tf_call *c, const void *rq, void *rs)
 {
-	(void)rs;
 	const Tfplugin6__MoveResourceState__Request *req = rq;
-	tf_error(c->ctx, NULL, "Move resource state not supported",
-		"The provider does not support moving resource state from \"%s\" to \"%s\"; remove the moved block "
-		"and import the object instead.",
-		req->source_type_name ? req->source_type_name : "", req->target_type_name ? req->target_type_name : "");
+	Tfplugin6__MoveResourceState__Response *resp = rs;
+	const tf_rentry *e = need_resource(c, req->target_type_name);
+	if (e == NULL)
+		return RPC_OK;
+	c->ctx->schema = e->s;
+	tf_move_source src = {.provider_address = req->source_provider_address,
+		.type_name = req->source_type_name,
+		.schema_version = req->source_schema_version,
+		.state_json = req->source_state ? (const char *)req->source_state->json.data : NULL,
+		.state_len = req->source_state ? req->source_state->json.len : 0};
+	cty_value *st = NULL;
+	if (tf_resource_move(&st, c->ctx, e->r, &src) < 0 || st == NULL)
+		return RPC_OK;
+	tf_register_secrets(e->s->root, st);
+	resp->target_state = dv_encode(c, st, e->s, "moved state");
 	return RPC_OK;
 }
 
@@ -805,7 +819,7 @@ static int build_schema_response(struct tf_server *srv)
 	}
 	resp.n_functions = tf_functions_count(srv->p->functions);
 	resp.functions = tf_functions_to_proto(a, srv->p->functions, 1);
-	resp.server_capabilities = capabilities(a);
+	resp.server_capabilities = capabilities(a, srv->p);
 	size_t len = protobuf_c_message_get_packed_size(&resp.base);
 	srv->schema_resp = malloc(len ? len : 1);
 	if (srv->schema_resp == NULL)

@@ -13,6 +13,8 @@ mod=$work/src
 rm -rf "$mod"
 mkdir -p "$mod/tfplugin6" "$work/bin"
 cp "$src"/go.mod "$src"/go.sum "$src"/*.go "$mod/"
+mkdir -p "$mod/azapistub"
+cp "$src"/azapistub/*.go "$mod/azapistub/"
 cd "$mod"
 export GOFLAGS=-mod=readonly CGO_ENABLED=0
 go build -o "$work/bin/protoc-gen-go" google.golang.org/protobuf/cmd/protoc-gen-go
@@ -24,3 +26,5 @@ protoc -I"$proto" -I"$wkt" \
 	tfplugin6.proto
 go vet ./...
 go test -c -o "$out" .
+# The stand-in azapi provider for the adoption tests (tests/e2e/test_adoption.py).
+go build -o "$(dirname "$out")/azapistub/terraform-provider-azapi" ./azapistub
