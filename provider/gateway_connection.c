@@ -568,6 +568,19 @@ const foundry_arm_resource foundry_gc_arm = {
 	.data_finish = foundry_gc_data_finish,
 };
 
+/* Resource identity: the connection's parent and name (an import by identity joins them into the id). */
+static char *identity_import_id(fy_arena *a, const char *const *values)
+{
+	return foundry_arm_id_join(a, &foundry_gc_id_spec, values[0], values[1]);
+}
+
+static const tf_identity_attr identity_attrs[] = {
+	{"parent_id", 1, "ARM id of the Foundry project or account that owns the connection."},
+	{"name", 1, "Connection name."},
+	{0},
+};
+static const tf_identity gc_identity = {.version = 0, .attrs = identity_attrs, .import_id = identity_import_id};
+
 const tf_resource foundry_gc_resource = {
 	.type_name = "foundry_gateway_connection",
 	.schema = &foundry_gc_schema,
@@ -579,5 +592,6 @@ const tf_resource foundry_gc_resource = {
 	.delete = foundry_arm_delete,
 	.import = foundry_arm_import,
 	.move = foundry_gc_move,
+	.identity = &gc_identity,
 	.impl = &foundry_gc_arm,
 };

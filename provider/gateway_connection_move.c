@@ -59,24 +59,30 @@ static cJSON *body_object(const cJSON *attr, int *bad)
 
 static int move_fail(tf_ctx *ctx, const char *property, const char *why)
 {
-	tf_error(ctx, NULL, "Cannot move this azapi_resource", "%s: %s. Nothing was moved; import the connection instead "
-							       "(docs/guides/migrating-from-azapi.md).",
+	tf_error(ctx, NULL, "Cannot move this azapi_resource",
+		"%s: %s. Nothing was moved; import the connection instead "
+		"(docs/guides/migrating-from-azapi.md).",
 		property, why);
 	return FY_EINVALID;
 }
 
 static int check_source(tf_ctx *ctx, const tf_move_source *src, const char **api_version, const cJSON *attrs)
 {
-	if (!listed(azapi_addresses, src->provider_address, 1) || strcmp(src->type_name ? src->type_name : "", "azapi_resource"))
-		return move_fail(ctx, "source", fy_arena_sprintf(tf_ctx_arena(ctx), "%s from %s is not an azapi_resource",
-						    src->type_name ? src->type_name : "", src->provider_address ? src->provider_address : ""));
+	if (!listed(azapi_addresses, src->provider_address, 1) ||
+		strcmp(src->type_name ? src->type_name : "", "azapi_resource"))
+		return move_fail(ctx, "source",
+			fy_arena_sprintf(tf_ctx_arena(ctx), "%s from %s is not an azapi_resource",
+				src->type_name ? src->type_name : "",
+				src->provider_address ? src->provider_address : ""));
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(attrs, "type");
 	if (!cJSON_IsString(type))
 		return move_fail(ctx, "type", "the state has no resource type");
 	const char *at = strchr(type->valuestring, '@');
-	char *t = fy_arena_strndup(tf_ctx_arena(ctx), type->valuestring, at ? (size_t)(at - type->valuestring) : strlen(type->valuestring));
+	char *t = fy_arena_strndup(tf_ctx_arena(ctx), type->valuestring,
+		at ? (size_t)(at - type->valuestring) : strlen(type->valuestring));
 	if (!listed(connection_types, t, 1))
-		return move_fail(ctx, "type", fy_arena_sprintf(tf_ctx_arena(ctx), "\"%s\" is not a Foundry connection", t));
+		return move_fail(
+			ctx, "type", fy_arena_sprintf(tf_ctx_arena(ctx), "\"%s\" is not a Foundry connection", t));
 	*api_version = at ? at + 1 : NULL;
 	return 0;
 }
@@ -98,8 +104,8 @@ static const char *source_id(fy_arena *a, const cJSON *attrs)
 static void take_credentials(fy_arena *a, cty_value *st, const cJSON *props, const cJSON *sensitive)
 {
 	const cJSON *creds = cJSON_GetObjectItemCaseSensitive(props, "credentials");
-	const cJSON *screds = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sensitive, "properties"),
-		"credentials");
+	const cJSON *screds = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(sensitive, "properties"), "credentials");
 	const cJSON *key = cJSON_GetObjectItemCaseSensitive(creds, "key");
 	if (!cJSON_IsString(key))
 		key = cJSON_GetObjectItemCaseSensitive(screds, "key");
@@ -145,8 +151,7 @@ int foundry_gc_move(cty_value **out_state, tf_ctx *ctx, const tf_move_source *sr
 		goto done;
 	}
 	const cJSON *p;
-	cJSON_ArrayForEach(p, props)
-	{
+	cJSON_ArrayForEach (p, props) {
 		if (!listed(known_properties, p->string, 0)) {
 			rc = move_fail(ctx, fy_arena_sprintf(a, "body.properties.%s", p->string),
 				"foundry_gateway_connection has no attribute for this property");
@@ -156,13 +161,15 @@ int foundry_gc_move(cty_value **out_state, tf_ctx *ctx, const tf_move_source *sr
 	const char *cat = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(props, "category"));
 	if (!cat || (strcasecmp(cat, "ApiManagement") && strcasecmp(cat, "ModelGateway"))) {
 		rc = move_fail(ctx, "body.properties.category",
-			fy_arena_sprintf(a, "\"%s\" is not a gateway connection (ApiManagement or ModelGateway)", cat ? cat : ""));
+			fy_arena_sprintf(a, "\"%s\" is not a gateway connection (ApiManagement or ModelGateway)",
+				cat ? cat : ""));
 		goto done;
 	}
 	const char *id = source_id(a, attrs);
 	char *parent, *name;
 	if (!id || foundry_arm_id_split(&parent, &name, a, &foundry_gc_id_spec, id) < 0) {
-		rc = move_fail(ctx, "id", id ? fy_error_last()->message : "the state has neither id nor parent_id and name");
+		rc = move_fail(
+			ctx, "id", id ? fy_error_last()->message : "the state has neither id nor parent_id and name");
 		goto done;
 	}
 	/* The same reader as an import: a stub with the id's spelling. */

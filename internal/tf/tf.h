@@ -183,10 +183,26 @@ cty_path *tf_path(tf_ctx *ctx, const char *attr);
 
 /* ------------------------------------------------------------ operations */
 
+/* Resource identity (protocol 6.9, Terraform 1.12 `import { identity = {...} }` and `terraform query`): string
+ * attributes copied from the state attributes of the same name, and how an identity becomes an import id. */
+typedef struct tf_identity_attr {
+	const char *name; /* NULL terminates a list */
+	int required_for_import;
+	const char *description;
+} tf_identity_attr;
+
+typedef struct tf_identity {
+	int64_t version;
+	const tf_identity_attr *attrs;
+	/* The import id from the identity's values, in the order of attrs; NULL with fy_error set when they do not
+	 * make one. */
+	char *(*import_id)(fy_arena *a, const char *const *values);
+} tf_identity;
+
 /* Where a moved object comes from. */
 typedef struct tf_move_source {
 	const char *provider_address; /* "registry.terraform.io/azure/azapi" */
-	const char *type_name;        /* "azapi_resource" */
+	const char *type_name; /* "azapi_resource" */
 	int64_t schema_version;
 	const char *state_json; /* the source's state as the CLI stored it */
 	size_t state_len;
@@ -219,6 +235,7 @@ typedef struct tf_resource {
 	/* moved {} from another resource type or provider (MoveResourceState): state of this type from the source's
 	 * raw JSON state; NULL when no move into this type is supported. No remote call may happen here. */
 	int (*move)(cty_value **out_state, tf_ctx *ctx, const tf_move_source *src);
+	const tf_identity *identity; /* or NULL */
 	/* What shared operations need to know of this resource (tf_ctx_impl() during its calls), or NULL. */
 	const void *impl;
 } tf_resource;

@@ -327,7 +327,8 @@ int tf_resource_move(cty_value **out_state, tf_ctx *ctx, const tf_resource *r, c
 	if (r->move == NULL) {
 		tf_error(ctx, NULL, "Move resource state not supported",
 			"%s cannot take state moved from %s (%s); remove the moved block and import the object instead.",
-			r->type_name, src->type_name ? src->type_name : "", src->provider_address ? src->provider_address : "");
+			r->type_name, src->type_name ? src->type_name : "",
+			src->provider_address ? src->provider_address : "");
 		return FY_EINVALID;
 	}
 	cty_value *st = NULL;

@@ -92,6 +92,12 @@ void *tf_functions_to_proto(fy_arena *a, const tf_function *const *fns, int for_
 void *tf_call_function(void **out_result, fy_arena *a, const tf_function *const *fns, const char *name,
 	void *const *arguments, size_t nargs);
 
+/* Resource identity (tf_identity.c): GetResourceIdentitySchemas' entries; the ResourceIdentityData * for a
+ * state (NULL when the resource declares none or the state lacks a value); an import id from an identity. */
+void *tf_identity_schemas_to_proto(fy_arena *a, const tf_resource *const *res, size_t nres, size_t *n_out);
+void *tf_identity_data(fy_arena *a, const tf_resource *r, const cty_value *state);
+int tf_identity_import_id(char **out, fy_arena *a, const tf_resource *r, const void *identity_data);
+
 /* Judge a block's declared rules against a configuration (tf_rules.c). */
 void tf_rules_judge(tf_ctx *ctx, const tf_rule *rules, const cty_value *config);
 

@@ -415,21 +415,43 @@ static int h_upgrade_resource_state(tf_call *c, const void *rq, void *rs)
 
 static int h_get_resource_identity_schemas(tf_call *c, const void *rq, void *rs)
 {
-	/* Terraform calls this after every GetProviderSchema and fails the load on any error (docs/internals/protocol.md 1.3):
-	 * an empty, successful answer means "no identity schemas". */
-	(void)c;
+	/* Terraform calls this after every GetProviderSchema and fails the load on any error (docs/internals/protocol.md
+	 * 1.3); resources without a declared identity are simply absent. */
 	(void)rq;
-	(void)rs;
+	Tfplugin6__GetResourceIdentitySchemas__Response *resp = rs;
+	const tf_resource **res = fy_arena_alloc(c->a, (c->srv->nres + 1) * sizeof(*res));
+	for (size_t i = 0; i < c->srv->nres; i++)
+		res[i] = c->srv->res[i].r;
+	resp->identity_schemas = tf_identity_schemas_to_proto(c->a, res, c->srv->nres, &resp->n_identity_schemas);
 	return RPC_OK;
 }
 
 static int h_upgrade_resource_identity(tf_call *c, const void *rq, void *rs)
 {
-	(void)rs;
+	/* Every identity is at version 0: what is stored is current, and goes back as it came. */
 	const Tfplugin6__UpgradeResourceIdentity__Request *req = rq;
-	tf_error(c->ctx, NULL, "Resource identity not supported",
-		"The provider does not support resource identity, so the identity of \"%s\" cannot be upgraded.",
-		req->type_name ? req->type_name : "");
+	Tfplugin6__UpgradeResourceIdentity__Response *resp = rs;
+	const tf_rentry *e = need_resource(c, req->type_name);
+	if (e == NULL)
+		return RPC_OK;
+	if (e->r->identity == NULL) {
+		tf_error(c->ctx, NULL, "Resource identity not supported", "%s has no identity.", e->r->type_name);
+		return RPC_OK;
+	}
+	char *id = NULL;
+	Tfplugin6__ResourceIdentityData d = TFPLUGIN6__RESOURCE_IDENTITY_DATA__INIT;
+	Tfplugin6__DynamicValue dv = TFPLUGIN6__DYNAMIC_VALUE__INIT;
+	if (req->raw_identity) {
+		dv.json = req->raw_identity->json;
+		d.identity_data = &dv;
+	}
+	if (tf_identity_import_id(&id, c->a, e->r, &d) < 0) {
+		tf_error(c->ctx, NULL, "Invalid resource identity", "%s", fy_error_last()->message);
+		return RPC_OK;
+	}
+	resp->upgraded_identity = fy_arena_alloc(c->a, sizeof(*resp->upgraded_identity));
+	tfplugin6__resource_identity_data__init(resp->upgraded_identity);
+	resp->upgraded_identity->identity_data = fy_arena_memdup(c->a, &dv, sizeof dv);
 	return RPC_OK;
 }
 
@@ -492,6 +514,7 @@ static int h_read_resource(tf_call *c, const void *rq, void *rs)
 	cty_value *ns = NULL;
 	tf_resource_read(&ns, c->ctx, e->r, state);
 	resp->new_state = dv_encode(c, ns, e->s, "new state");
+	resp->new_identity = tf_identity_data(c->a, e->r, ns);
 	return RPC_OK;
 }
 
@@ -514,6 +537,7 @@ static int h_plan_resource_change(tf_call *c, const void *rq, void *rs)
 	if (tf_resource_plan(&planned, &rep, &nrep, c->ctx, e->r, config, prior, proposed) != 0 || planned == NULL)
 		return RPC_OK;
 	resp->planned_state = dv_encode(c, planned, e->s, "planned state");
+	resp->planned_identity = tf_identity_data(c->a, e->r, planned);
 	if (nrep > 0) {
 		resp->n_requires_replace = nrep;
 		resp->requires_replace = fy_arena_alloc(c->a, nrep * sizeof(*resp->requires_replace));
@@ -539,6 +563,7 @@ static int h_apply_resource_change(tf_call *c, const void *rq, void *rs)
 	cty_value *ns = NULL;
 	tf_resource_apply(&ns, c->ctx, e->r, prior, planned, config);
 	resp->new_state = dv_encode(c, ns, e->s, "new state");
+	resp->new_identity = tf_identity_data(c->a, e->r, ns);
 	return RPC_OK;
 }
 
@@ -549,8 +574,18 @@ static int h_import_resource_state(tf_call *c, const void *rq, void *rs)
 	const tf_rentry *e = need_resource(c, req->type_name);
 	if (e == NULL)
 		return RPC_OK;
+	/* By id, or (Terraform 1.12 `import { identity = {...} }`) by identity, which the resource turns into an id. */
+	const char *import_id = req->id;
+	if ((import_id == NULL || import_id[0] == '\0') && req->identity != NULL) {
+		char *from_identity = NULL;
+		if (tf_identity_import_id(&from_identity, c->a, e->r, req->identity) < 0) {
+			tf_error(c->ctx, NULL, "Invalid import identity", "%s", fy_error_last()->message);
+			return RPC_OK;
+		}
+		import_id = from_identity;
+	}
 	cty_value *st = NULL;
-	if (tf_resource_import(&st, c->ctx, e->r, req->id) != 0 || st == NULL)
+	if (tf_resource_import(&st, c->ctx, e->r, import_id) != 0 || st == NULL)
 		return RPC_OK;
 	Tfplugin6__DynamicValue *dv = dv_encode(c, st, e->s, "imported state");
 	if (dv == NULL)
@@ -560,6 +595,7 @@ static int h_import_resource_state(tf_call *c, const void *rq, void *rs)
 	/* type_name must be set (docs/internals/protocol.md 4.8: "import of %s didn't set type"). */
 	ir->type_name = (char *)e->r->type_name;
 	ir->state = dv;
+	ir->identity = tf_identity_data(c->a, e->r, st);
 	resp->n_imported_resources = 1;
 	resp->imported_resources = fy_arena_alloc(c->a, sizeof(*resp->imported_resources));
 	resp->imported_resources[0] = ir;
@@ -584,6 +620,7 @@ static int h_move_resource_state(tf_call *c, const void *rq, void *rs)
 		return RPC_OK;
 	tf_register_secrets(e->s->root, st);
 	resp->target_state = dv_encode(c, st, e->s, "moved state");
+	resp->target_identity = tf_identity_data(c->a, e->r, st);
 	return RPC_OK;
 }
 

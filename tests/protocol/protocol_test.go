@@ -25,6 +25,7 @@ import (
 
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/zclconf/go-cty/cty"
+	ctymsgpack "github.com/zclconf/go-cty/cty/msgpack"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -470,6 +471,77 @@ func TestLimits(t *testing.T) {
 	}
 	if threads1 > threads0+4 {
 		t.Errorf("threads %d -> %d: a leak", threads0, threads1)
+	}
+	l.kill(t)
+}
+
+// Resource identity (6.9): no CLI here speaks it yet (Terraform 1.12 does), so the protocol is checked directly:
+// the schema, an identity with every state (here a plan and an import), and import by identity.
+func TestResourceIdentity(t *testing.T) {
+	l := mustStart(t)
+	s := l.schema(t)
+	is, err := l.p.GetResourceIdentitySchemas(ctx(t), &tfplugin6.GetResourceIdentitySchemas_Request{})
+	if err != nil || hasError(is.Diagnostics) {
+		t.Fatalf("GetResourceIdentitySchemas: %v %v", err, is.GetDiagnostics())
+	}
+	sch := is.IdentitySchemas["foundry_gateway_connection"]
+	if sch == nil || len(sch.IdentityAttributes) != 2 || sch.IdentityAttributes[0].Name != "parent_id" ||
+		!sch.IdentityAttributes[0].RequiredForImport || sch.IdentityAttributes[1].Name != "name" {
+		t.Fatalf("identity schema %v", sch)
+	}
+	idType := cty.Object(map[string]cty.Type{"parent_id": cty.String, "name": cty.String})
+	parent := "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/acct/projects/p1"
+	decode := func(d *tfplugin6.ResourceIdentityData) cty.Value {
+		t.Helper()
+		if d == nil || d.IdentityData == nil {
+			t.Fatalf("no identity returned")
+		}
+		v, err := ctymsgpack.Unmarshal(d.IdentityData.Msgpack, idType)
+		if err != nil {
+			t.Fatalf("identity: %s", err)
+		}
+		return v
+	}
+
+	// Import by identity: the provider builds the id (and needs no ARM call for it: the CLI's read comes next).
+	want := cty.ObjectVal(map[string]cty.Value{"parent_id": cty.StringVal(parent), "name": cty.StringVal("by-identity")})
+	b, err := ctymsgpack.Marshal(want, idType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ir, err := l.p.ImportResourceState(ctx(t), &tfplugin6.ImportResourceState_Request{TypeName: "foundry_gateway_connection",
+		Identity: &tfplugin6.ResourceIdentityData{IdentityData: &tfplugin6.DynamicValue{Msgpack: b}}})
+	if err != nil || hasError(ir.Diagnostics) || len(ir.ImportedResources) != 1 {
+		t.Fatalf("import by identity: %v %v", err, ir.GetDiagnostics())
+	}
+	if got := decode(ir.ImportedResources[0].Identity); !got.RawEquals(want) {
+		t.Errorf("imported identity %#v, want %#v", got, want)
+	}
+	rt := blockType(t, s.ResourceSchemas["foundry_gateway_connection"].Block)
+	st, err := ctymsgpack.Unmarshal(ir.ImportedResources[0].State.Msgpack, rt)
+	if err != nil || st.GetAttr("id").AsString() != parent+"/connections/by-identity" {
+		t.Errorf("imported state %v: %v", st, err)
+	}
+	// An identity missing a required attribute is an error, not a guess.
+	half, _ := ctymsgpack.Marshal(cty.ObjectVal(map[string]cty.Value{"parent_id": cty.StringVal(parent), "name": cty.NullVal(cty.String)}), idType)
+	ir, err = l.p.ImportResourceState(ctx(t), &tfplugin6.ImportResourceState_Request{TypeName: "foundry_gateway_connection",
+		Identity: &tfplugin6.ResourceIdentityData{IdentityData: &tfplugin6.DynamicValue{Msgpack: half}}})
+	if err != nil || !hasError(ir.Diagnostics) {
+		t.Errorf("an identity without name was accepted: %v", err)
+	}
+
+	// A plan returns the identity the object will have.
+	cfg := map[string]cty.Value{"parent_id": cty.StringVal(parent), "name": cty.StringVal("planned"),
+		"category": cty.StringVal("ApiManagement"), "target": cty.StringVal("https://x.azure-api.net/v1"),
+		"auth_type": cty.StringVal("ApiKey"), "api_key": cty.StringVal("k3y")}
+	null := &tfplugin6.DynamicValue{Msgpack: []byte{0xc0}}
+	pr, err := l.p.PlanResourceChange(ctx(t), &tfplugin6.PlanResourceChange_Request{TypeName: "foundry_gateway_connection",
+		PriorState: null, ProposedNewState: dv(t, rt, cfg), Config: dv(t, rt, cfg)})
+	if err != nil || hasError(pr.Diagnostics) {
+		t.Fatalf("plan: %v %v", err, pr.GetDiagnostics())
+	}
+	if got := decode(pr.PlannedIdentity); got.GetAttr("name").AsString() != "planned" {
+		t.Errorf("planned identity %#v", got)
 	}
 	l.kill(t)
 }
