@@ -135,6 +135,20 @@ class ImportTest(E2ETestCase):
         self.assertEqual(len(self.emulator.store()), 1)
         self.plan_exit(ws, 0)
 
+    def test_import_shows_the_removal_of_unmanaged_metadata(self):
+        """A key the schema does not manage (set in the portal, say) is in extra_metadata after import: a
+        configuration that does not name it shows its removal in the plan, instead of an apply that drops it
+        silently; naming it keeps it."""
+        props = json.loads(json.dumps(APIM_STATIC_PROPERTIES))
+        props["metadata"]["owner"] = "team-a"
+        self.create_out_of_band(STATIC_RID, props, {"key": OUT_OF_BAND_KEY})
+        ws = self.workspace("apim-static-models", env=ENV)
+        self.ok(ws, "import", "-no-color", STATIC_ADDR, STATIC_RID)
+        self.assertEqual(ws.instances()[STATIC_ADDR]["attributes"]["extra_metadata"], {"owner": "team-a"})
+        rc = resource_change(self.plan_json(ws), STATIC_ADDR)
+        self.assertEqual(rc["change"]["before"]["extra_metadata"], {"owner": "team-a"})
+        self.assertIsNone(rc["change"]["after"]["extra_metadata"], json.dumps(rc, indent=1)[:3000])
+
     def test_import_missing_connection_fails(self):
         ws = self.workspace("apim-static-models", env=ENV)
         r = ws.run("import", "-no-color", STATIC_ADDR, STATIC_RID)
@@ -158,6 +172,7 @@ class NoTakeoverTest(ImportTest):
     test_import_command_apikey = test_import_command_oauth2 = None
     test_import_command_without_secret_plans_nothing = test_import_block = None
     test_import_missing_connection_fails = test_import_wrong_id_shape_fails = None
+    test_import_shows_the_removal_of_unmanaged_metadata = None
 
     def test_existing_connection_is_refused_then_imported(self):
         self.create_out_of_band(STATIC_RID, APIM_STATIC_PROPERTIES, {"key": OUT_OF_BAND_KEY})
