@@ -14,7 +14,7 @@ Routes, as Foundry's agents use them (foundry-samples 01-connections/apim and mo
            key as `Authorization: Bearer KEY`, or an OAuth2 token from /oauth2/token
 
 Control: POST /_gateway/config with any of the settings below (JSON); GET /_gateway/requests lists what came.
-  key, api_version (required on APIM calls; "" = none), deployments, in_path, discovery (false: the two APIM
+  key, accept_bearer, api_version (required on APIM calls; "" = none), deployments, in_path, discovery (false: the two APIM
   discovery operations are missing -> 404), delay_ms (every gateway answer), redirect (302 to other.gateway.test),
   client_id / client_secret (the OAuth2 client).
 
@@ -37,6 +37,7 @@ HOSTS = ["localhost", "apim.gateway.test", "litellm.gateway.test", "other.gatewa
 DEFAULTS = {
     "key": "gw-test-key", "api_version": "2024-10-21", "deployments": ["gpt-4o", "gpt-4o-mini"], "in_path": True,
     "discovery": True, "delay_ms": 0, "redirect": False, "client_id": "gw-client", "client_secret": "gw-client-secret",
+    "accept_bearer": False,  # APIM also takes any Authorization: Bearer token (a managed identity's)
 }
 
 
@@ -137,7 +138,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.error(404, "NotFound", f"no route {method} {path}")
 
     def apim(self, cfg: dict, method: str, path: str, q: dict, body) -> None:
-        if self.headers.get("api-key") != cfg["key"]:
+        bearer = (self.headers.get("Authorization") or "").startswith("Bearer ")
+        if self.headers.get("api-key") != cfg["key"] and not (cfg["accept_bearer"] and bearer):
             return self.error(401, "401", "Access denied due to invalid subscription key.")
         if cfg["api_version"] and q.get("api-version") != cfg["api_version"]:
             return self.error(400, "BadRequest", f"api-version {q.get('api-version')!r} is not supported")

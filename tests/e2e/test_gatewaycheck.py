@@ -220,6 +220,24 @@ class GatewayCheckTest(E2ETestCase):
         self.assertIn("The gateway does not work as Foundry will use it", re.sub(r"\s+", " ", r.output), r.describe())
         self.destroy(ws)
 
+    def test_managed_identity_sends_the_callers_token(self):
+        """ProjectManagedIdentity: Foundry would send the project's identity; from Terraform the check can only send
+        the caller's (the provider's credentials), for the connection's audience, and its step says so."""
+        self.gw.config(accept_bearer=True)
+        cfg = (APIM % {"parent": PROJECT_ID, "target": self.gw.url("apim.gateway.test", "/apim"), "in_path": "true",
+                       "models": 'models = [{ name = "gpt-4o", model_name = "gpt-4o", model_format = "OpenAI" }]',
+                       "check_key": "null", "ca": self.gw.ca_pem,
+                       "resolve": hcl_map(self.gw.resolve("apim.gateway.test"))})
+        cfg = cfg.replace('auth_type              = "ApiKey"\n  api_key                = var.key\n',
+                          'auth_type              = "ProjectManagedIdentity"\n  audience               = "api://gw"\n')
+        ws = self.workspace(None, files={"main.tf": cfg}, env={"TF_VAR_key": KEY})
+        r = self.apply(ws)
+        self.assertNotIn("Check block assertion failed", r.output, r.describe())
+        reqs = self.gw.requests()
+        self.assertTrue(reqs and reqs[0]["headers"].get("authorization", "").startswith("Bearer "), reqs)
+        self.assertIsNone(reqs[0]["headers"].get("api-key"))
+        self.destroy(ws)
+
     def test_litellm_oauth2_discovery_passes(self):
         cfg = LITELLM % {"parent": PROJECT_ID, "target": self.gw.url("litellm.gateway.test", "/litellm"),
                          "token_url": self.gw.url("litellm.gateway.test", "/oauth2/token"), "ca": self.gw.ca_pem,
