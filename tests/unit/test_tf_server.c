@@ -661,6 +661,7 @@ START_TEST(identity_functions_and_unsupported)
 	ck_assert_int_eq(ur->diagnostics[0]->severity, ERR);
 
 	Tfplugin6__MoveResourceState__Request mq = TFPLUGIN6__MOVE_RESOURCE_STATE__REQUEST__INIT;
+	mq.target_type_name = "fake_connection"; /* declares no move */
 	Tfplugin6__MoveResourceState__Response *mr =
 		call("MoveResourceState", &mq, &tfplugin6__move_resource_state__response__descriptor);
 	ck_assert_uint_eq(mr->n_diagnostics, 1);
