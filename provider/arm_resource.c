@@ -177,6 +177,25 @@ static char *id_of(tf_ctx *ctx, const foundry_arm_resource *res, const cty_value
 	return NULL;
 }
 
+/* An answer the operation does not expect: ARM's error as a diagnostic; the result is freed. */
+static int unexpected(tf_ctx *ctx, const char *what, const char *id, arm_result *r)
+{
+	foundry_arm_error(ctx, what, id, r);
+	arm_result_free(r);
+	return FY_ERROR;
+}
+
+/* GET the object that a state or configuration names; *out_id is its ARM id. */
+static int get_named(arm_result **out, const char **out_id, tf_ctx *ctx, const foundry_arm_resource *res,
+	const cty_value *v, const char *what)
+{
+	*out = NULL;
+	*out_id = id_of(ctx, res, v, what);
+	if (!*out_id)
+		return FY_EINVALID;
+	return call(out, ctx, res, "GET", *out_id, NULL, what, timeout_of(v, "read"));
+}
+
 /* A response body read into state through from_arm; a diagnostic naming the object when it cannot be. */
 static int state_from(cty_value **out, tf_ctx *ctx, const foundry_arm_resource *res, const cty_type *type,
 	const arm_result *r, const cty_value *prior, const char *id)
@@ -228,9 +247,7 @@ static int put(cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *r
 	if (rc < 0)
 		return rc;
 	if (r->status != 200 && r->status != 201) {
-		foundry_arm_error(ctx, what, id, r);
-		arm_result_free(r);
-		return FY_ERROR;
+		return unexpected(ctx, what, id, r);
 	}
 	cty_value *st = NULL;
 	cJSON *resp = r->body_len ? cJSON_ParseWithLength(r->body, r->body_len) : NULL;
@@ -330,9 +347,7 @@ int foundry_arm_delete(tf_ctx *ctx, const cty_value *prior)
 	/* 200 deleted, 204 did not exist (docs/internals/arm.md 1.3), 404 gone too, 202 deletes later. */
 	long s = r->status;
 	if (s != 200 && s != 202 && s != 204 && s != 404) {
-		foundry_arm_error(ctx, what, id, r);
-		arm_result_free(r);
-		return FY_ERROR;
+		return unexpected(ctx, what, id, r);
 	}
 	arm_result_free(r);
 	return 0;
@@ -348,11 +363,9 @@ int foundry_arm_read(cty_value **out_state, tf_ctx *ctx, const cty_value *state)
 	if (!res)
 		return FY_EINVALID;
 	const char *what = fy_arena_sprintf(a, "read %s", res->id->noun);
-	char *id = id_of(ctx, res, state, what);
-	if (!id)
-		return FY_EINVALID;
+	const char *id = NULL;
 	arm_result *r = NULL;
-	int rc = call(&r, ctx, res, "GET", id, NULL, what, timeout_of(state, "read"));
+	int rc = get_named(&r, &id, ctx, res, state, what);
 	if (rc < 0)
 		return rc;
 	if (r->status == 404) {
@@ -363,9 +376,7 @@ int foundry_arm_read(cty_value **out_state, tf_ctx *ctx, const cty_value *state)
 		return 0;
 	}
 	if (r->status != 200) {
-		foundry_arm_error(ctx, what, id, r);
-		arm_result_free(r);
-		return FY_ERROR;
+		return unexpected(ctx, what, id, r);
 	}
 	cty_value *st;
 	rc = state_from(&st, ctx, res, tf_ctx_schema_type(ctx), r, state, id);
@@ -455,9 +466,7 @@ int foundry_arm_lookup(
 		return FY_ENOTFOUND;
 	}
 	if (r->status != 200) {
-		foundry_arm_error(ctx, what, id, r);
-		arm_result_free(r);
-		return FY_ERROR;
+		return unexpected(ctx, what, id, r);
 	}
 	cty_value *stub = cty_object(a, rt);
 	cty_object_set(stub, "parent_id", cty_string(a, parent));
@@ -475,11 +484,9 @@ int foundry_arm_data_read(cty_value **out_state, tf_ctx *ctx, const cty_value *c
 	if (!res)
 		return FY_EINVALID;
 	const char *what = fy_arena_sprintf(a, "read %s", res->id->noun);
-	char *id = id_of(ctx, res, config, what);
-	if (!id)
-		return FY_EINVALID;
+	const char *id = NULL;
 	arm_result *r = NULL;
-	int rc = call(&r, ctx, res, "GET", id, NULL, what, timeout_of(config, "read"));
+	int rc = get_named(&r, &id, ctx, res, config, what);
 	if (rc < 0)
 		return rc;
 	if (r->status == 404) {
@@ -492,9 +499,7 @@ int foundry_arm_data_read(cty_value **out_state, tf_ctx *ctx, const cty_value *c
 		return FY_ENOTFOUND;
 	}
 	if (r->status != 200) {
-		foundry_arm_error(ctx, what, id, r);
-		arm_result_free(r);
-		return FY_ERROR;
+		return unexpected(ctx, what, id, r);
 	}
 	const cty_type *rt;
 	if (tf_block_implied_type(&rt, a, res->schema) < 0) {

@@ -119,6 +119,28 @@ static cty_value *pn_attrs_obj(fy_arena *a, const tf_cobj *o, const cty_value *p
 	return obj;
 }
 
+/* A list or map of objects: each config element merged with the prior element at the same index or key; an element
+ * with no prior counterpart is taken from config as it is. */
+static cty_value *pn_pairwise(fy_arena *a, tf_nesting nesting, const tf_cobj *o, const cty_value *prior,
+	const cty_value *config, cty_value *(*merge)(fy_arena *, const tf_cobj *, const cty_value *, const cty_value *))
+{
+	size_t n = cty_length(config);
+	cty_value **items = fy_arena_alloc(a, n * sizeof(*items));
+	const char **keys = fy_arena_alloc(a, n * sizeof(*keys));
+	for (size_t i = 0; i < n; i++) {
+		cty_value *ce = cty_index(config, i);
+		cty_value *pe = NULL;
+		if (nesting == TF_NEST_MAP) {
+			keys[i] = cty_map_key(config, i);
+			pe = tf_known_nonnull(prior) ? cty_map_get(prior, keys[i]) : NULL;
+		} else if (tf_known_nonnull(prior) && i < cty_length(prior)) {
+			pe = cty_index(prior, i);
+		}
+		items[i] = pe == NULL ? ce : merge(a, o, pe, ce);
+	}
+	return nesting == TF_NEST_MAP ? cty_map(a, o->type, n, keys, items) : cty_list(a, o->type, n, items);
+}
+
 static cty_value **set_compare_values(fy_arena *a, const tf_cobj *o, const cty_value *prior, size_t *n)
 {
 	*n = 0;
@@ -143,23 +165,7 @@ static cty_value *pn_nested_type(fy_arena *a, const tf_cattr *at, const cty_valu
 	case TF_NEST_MAP: {
 		if (!tf_known_nonnull(config) || cty_length(config) == 0)
 			return (cty_value *)config;
-		size_t n = cty_length(config);
-		cty_value **items = fy_arena_alloc(a, n * sizeof(*items));
-		const char **keys = fy_arena_alloc(a, n * sizeof(*keys));
-		for (size_t i = 0; i < n; i++) {
-			cty_value *ce = cty_index(config, i);
-			cty_value *pe = NULL;
-			if (at->nesting == TF_NEST_MAP) {
-				keys[i] = cty_map_key(config, i);
-				pe = tf_known_nonnull(prior) ? cty_map_get(prior, keys[i]) : NULL;
-			} else if (tf_known_nonnull(prior) && i < cty_length(prior)) {
-				pe = cty_index(prior, i);
-			}
-			/* No corresponding prior element: take the config element as it is. */
-			items[i] = pe == NULL ? ce : pn_attrs_obj(a, o, pe, ce);
-		}
-		return at->nesting == TF_NEST_MAP ? cty_map(a, o->type, n, keys, items)
-						  : cty_list(a, o->type, n, items);
+		return pn_pairwise(a, at->nesting, o, prior, config, pn_attrs_obj);
 	}
 	case TF_NEST_SET: {
 		if (!tf_known_nonnull(config) || cty_length(config) == 0)
@@ -226,21 +232,7 @@ static cty_value *pn_nested_block(fy_arena *a, const tf_cblocktype *bt, const ct
 		size_t n = cty_is_null(config) ? 0 : cty_length(config);
 		if (n == 0)
 			return tf_empty_collection(a, bt->nesting, o);
-		cty_value **items = fy_arena_alloc(a, n * sizeof(*items));
-		const char **keys = fy_arena_alloc(a, n * sizeof(*keys));
-		for (size_t i = 0; i < n; i++) {
-			cty_value *ce = cty_index(config, i);
-			cty_value *pe = NULL;
-			if (bt->nesting == TF_NEST_MAP) {
-				keys[i] = cty_map_key(config, i);
-				pe = tf_known_nonnull(prior) ? cty_map_get(prior, keys[i]) : NULL;
-			} else if (tf_known_nonnull(prior) && i < cty_length(prior)) {
-				pe = cty_index(prior, i);
-			}
-			items[i] = pe == NULL ? ce : pn_block(a, o, pe, ce);
-		}
-		return bt->nesting == TF_NEST_MAP ? cty_map(a, o->type, n, keys, items)
-						  : cty_list(a, o->type, n, items);
+		return pn_pairwise(a, bt->nesting, o, prior, config, pn_block);
 	}
 	case TF_NEST_SET: {
 		size_t n = cty_is_null(config) ? 0 : cty_length(config);
