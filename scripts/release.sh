@@ -1,47 +1,98 @@
 #!/usr/bin/env bash
-# Registry-ready release artefacts (docs/internals/protocol.md 5.2):
-#   dist/terraform-provider-foundry_X.Y.Z_linux_amd64.zip   (terraform-provider-foundry_vX.Y.Z + lib/)
-#   dist/terraform-provider-foundry_X.Y.Z_SHA256SUMS
+# The registry-ready, signed release (README "Releasing"; docs/internals/protocol.md 5.2):
+#   dist/terraform-provider-foundry_X.Y.Z_linux_amd64.zip   the executable terraform-provider-foundry_vX.Y.Z only
+#   dist/terraform-provider-foundry_X.Y.Z_linux_arm64.zip
 #   dist/terraform-provider-foundry_X.Y.Z_manifest.json
-# gRPC, curl and OpenSSL are not guaranteed on the machines that run Terraform (HCP Terraform, CI images),
-# and Debian ships no static libgrpc, so every shared library except glibc's is bundled in lib/ beside the
-# binary, found through an $ORIGIN run path. Usage: release.sh BINARY VERSION OUTDIR
+#   dist/terraform-provider-foundry_X.Y.Z_SHA256SUMS         sha256 of the zips and the manifest
+#   dist/terraform-provider-foundry_X.Y.Z_SHA256SUMS.sig     detached binary GPG signature of SHA256SUMS
+# Each executable is the lean one: built with FOUNDRY_STATIC from scripts/deps.sh, so its only dynamic
+# dependencies are glibc's, and stripped. arm64 is cross-built (cmake/aarch64-linux-gnu.cmake).
+#
+# The signing key comes from the environment, never from the repository:
+#   FOUNDRY_GPG_PRIVATE_KEY   ASCII-armored secret key (imported into a throwaway GNUPGHOME), or
+#   FOUNDRY_GPG_KEY_ID        a key already in the caller's keyring (GNUPGHOME as usual)
+#   FOUNDRY_GPG_PASSPHRASE    its passphrase, if it has one
+# Without a key the release fails; FOUNDRY_RELEASE_UNSIGNED=1 builds an unsigned one for local inspection.
+#
+# usage: release.sh OUTDIR [ARCH...]        (ARCH: amd64 arm64; default both)
 set -euo pipefail
-bin=$1 version=$2 out=$3
-name=terraform-provider-foundry
 root=$(cd "$(dirname "$0")/.." && pwd)
-arch=linux_amd64
+out=${1:?usage: release.sh OUTDIR [ARCH...]}
+shift
+archs=("$@")
+[ ${#archs[@]} -gt 0 ] || archs=(amd64 arm64)
+name=terraform-provider-foundry
+version=$(sed -n 's/^project(terraform-provider-foundry VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
+[ -n "$version" ] || { echo "release: no version in CMakeLists.txt" >&2; exit 1; }
+jobs=${FOUNDRY_JOBS:-$(nproc)}
+builds=${FOUNDRY_RELEASE_BUILD_DIR:-$root/build/release}
 
+signing=""
+if [ -n "${FOUNDRY_GPG_PRIVATE_KEY:-}" ] || [ -n "${FOUNDRY_GPG_KEY_ID:-}" ]; then
+  signing=1
+elif [ "${FOUNDRY_RELEASE_UNSIGNED:-}" != 1 ]; then
+  echo "release: no signing key (FOUNDRY_GPG_PRIVATE_KEY or FOUNDRY_GPG_KEY_ID); the registry rejects unsigned" \
+    "checksums. FOUNDRY_RELEASE_UNSIGNED=1 builds without a signature." >&2
+  exit 1
+fi
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/lib" "$out"
-exe="$stage/${name}_v${version}"
-cp "$bin" "$exe"
-chmod 0755 "$exe"
 
-# glibc and the dynamic loader stay with the host: everything else travels.
-is_glibc() {
-  case "$(basename "$1")" in
-    ld-linux*|libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|libresolv.so*|libutil.so*|libanl.so*|libnss_*|libmvec.so*) return 0 ;;
-  esac
-  return 1
+# glibc's libraries are the only dynamic dependencies a release executable may have.
+check_needed() {
+  local bad
+  bad=$(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
+    grep -Ev '^(libc|libm|libpthread|libdl|librt|libresolv)\.so\.[0-9]+$|^ld-linux-(x86-64|aarch64)\.so\.[0-9]+$' || true)
+  [ -z "$bad" ] || { echo "release: $1 needs non-glibc libraries: $bad" >&2; exit 1; }
 }
-while read -r lib; do
-  [ -n "$lib" ] || continue
-  is_glibc "$lib" && continue
-  cp -L "$lib" "$stage/lib/"
-done < <(ldd "$bin" | awk '/=> \//{print $3}' | sort -u)
 
-patchelf --set-rpath '$ORIGIN/lib' "$exe"
-for l in "$stage"/lib/*; do
-  chmod 0644 "$l"
-  patchelf --set-rpath '$ORIGIN' "$l"
+for arch in "${archs[@]}"; do
+  case "$arch" in
+    amd64) toolchain=(); strip=strip ;;
+    arm64) toolchain=(--toolchain "$root/cmake/aarch64-linux-gnu.cmake"); strip=aarch64-linux-gnu-strip ;;
+    *) echo "release: unknown architecture $arch" >&2; exit 2 ;;
+  esac
+  deps=$("$root/scripts/deps.sh" "$arch")
+  b="$builds/$arch"
+  cmake -S "$root" -B "$b" "${toolchain[@]}" -DCMAKE_BUILD_TYPE=Release -DFOUNDRY_STATIC=ON \
+    -DFOUNDRY_DEPS_PREFIX="$deps" -DFOUNDRY_TESTS=OFF -DFOUNDRY_SANITIZE=OFF >"$stage/cmake-$arch.log" 2>&1 ||
+    { cat "$stage/cmake-$arch.log" >&2; exit 1; }
+  cmake --build "$b" -j"$jobs" --target terraform-provider-foundry >"$stage/build-$arch.log" 2>&1 ||
+    { tail -40 "$stage/build-$arch.log" >&2; exit 1; }
+  mkdir -p "$stage/$arch"
+  exe="$stage/$arch/${name}_v${version}"
+  cp "$b/$name" "$exe"
+  "$strip" --strip-all "$exe"
+  chmod 0755 "$exe"
+  check_needed "$exe"
+  zipname="${name}_${version}_linux_${arch}.zip"
+  rm -f "$out/$zipname"
+  # -X: no extra attributes, so the zip (and its h1: hash) depends on the executable alone.
+  (cd "$stage/$arch" && TZ=UTC touch -t 200001010000 "$(basename "$exe")" && zip -q -X "$out/$zipname" "$(basename "$exe")")
+  echo "release: $zipname ($(du -h "$out/$zipname" | cut -f1); executable $(du -h "$exe" | cut -f1))" >&2
 done
-strip --strip-unneeded "$exe" "$stage"/lib/* 2>/dev/null || true
 
-zipname="${name}_${version}_${arch}.zip"
-rm -f "$out/$zipname"
-(cd "$stage" && zip -q -r -X "$out/$zipname" "$(basename "$exe")" lib)
-cp "$root/registry-manifest.json" "$out/${name}_${version}_manifest.json"
-(cd "$out" && sha256sum "$zipname" "${name}_${version}_manifest.json" > "${name}_${version}_SHA256SUMS")
-echo "release: $out/$zipname ($(du -h "$out/$zipname" | cut -f1)), $(ls "$stage/lib" | wc -l) bundled libraries"
+manifest="${name}_${version}_manifest.json"
+cp "$root/registry-manifest.json" "$out/$manifest"
+sums="${name}_${version}_SHA256SUMS"
+(cd "$out" && sha256sum ${name}_${version}_linux_*.zip "$manifest" >"$sums")
+rm -f "$out/$sums.sig"
+if [ -n "$signing" ]; then
+  gpg_args=(--batch --yes --no-tty --pinentry-mode loopback)
+  [ -z "${FOUNDRY_GPG_PASSPHRASE:-}" ] || gpg_args+=(--passphrase-fd 3)
+  if [ -n "${FOUNDRY_GPG_PRIVATE_KEY:-}" ]; then
+    export GNUPGHOME="$stage/gnupg"
+    mkdir -m 0700 "$GNUPGHOME"
+    printf '%s\n' "$FOUNDRY_GPG_PRIVATE_KEY" | gpg --batch --quiet --import 2>/dev/null
+    key=$(gpg --batch --with-colons --list-secret-keys | awk -F: '/^fpr:/{print $10; exit}')
+  else
+    key=$FOUNDRY_GPG_KEY_ID
+  fi
+  printf '%s' "${FOUNDRY_GPG_PASSPHRASE:-}" | gpg "${gpg_args[@]}" --local-user "$key" --detach-sign \
+    --output "$out/$sums.sig" "$out/$sums" 3<&0
+  echo "release: signed $sums with $key" >&2
+fi
+echo "$out"

@@ -9,20 +9,42 @@ PKGS=(
   libgrpc-dev protobuf-compiler libprotobuf-dev protobuf-c-compiler libprotobuf-c-dev
   libssl-dev libcurl4-openssl-dev libmsgpack-dev libcjson-dev check
   python3 zip unzip patchelf file curl openssl clang-format clang libclang-rt-14-dev
+  # The lean release (scripts/deps.sh, scripts/release.sh): Debian source packages, the arm64 cross toolchain and
+  # arm64 -dev packages (multiarch), qemu-user to run arm64 in tests, gpg to sign.
+  dpkg-dev gnupg qemu-user gcc-aarch64-linux-gnu g++-aarch64-linux-gnu
+  libc6-dev:arm64 libgrpc-dev:arm64 libprotobuf-c-dev:arm64 libssl-dev:arm64 libmsgpack-dev:arm64 zlib1g-dev:arm64
 )
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+need_update=""
+# arm64 packages through multiarch, and deb-src entries so scripts/deps.sh can `apt-get source` curl, nghttp2
+# and cJSON (Debian ships no static library fit for the lean binary of those three).
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  $SUDO dpkg --add-architecture arm64
+  need_update=1
+fi
+src_list=/etc/apt/sources.list.d/foundry-src.sources
+if [ ! -f "$src_list" ]; then
+  # The same mirrors and suites as the machine's own deb entries, as deb-src.
+  sed -n '/^Types:/,/^$/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | sed 's/^Types: deb$/Types: deb-src/' |
+    $SUDO tee "$src_list" >/dev/null
+  grep -q '^Types: deb-src' "$src_list" || printf '%s\n' "Types: deb-src" "URIs: http://deb.debian.org/debian" \
+    "Suites: bookworm bookworm-updates" "Components: main" \
+    "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" | $SUDO tee "$src_list" >/dev/null
+  need_update=1
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
-if [ ${#missing[@]} -gt 0 ]; then
+if [ ${#missing[@]} -gt 0 ] || [ -n "$need_update" ]; then
   echo "setup: installing ${missing[*]}" >&2
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ ${#missing[@]} -eq 0 ] || $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # The Go protocol checks and OpenTofu need a current Go (the machine's; Debian 12's 1.19 is too old).

@@ -420,7 +420,7 @@ class Workspace:
     scripts/demo.sh uses (dev_overrides to the build dir, ARM_* pointing at the emulator)."""
 
     def __init__(self, root: str, emulator: Emulator, subdir: str, provider_binary: str | None = None,
-                 env: dict | None = None):
+                 env: dict | None = None, installation: str | None = None):
         self.root = root
         self.cli = CLI_PATH
         self.dir = os.path.join(root, subdir)
@@ -429,7 +429,13 @@ class Workspace:
         self.home = os.path.join(root, "home")
         os.makedirs(self.home, exist_ok=True)
         self.cli_config = os.path.join(root, "cli.tfrc")
-        if not os.path.exists(self.cli_config):
+        # `installation`: a provider_installation block of the test's own (a filesystem mirror); `init` then
+        # really installs, as it does for users.
+        self.real_init = installation is not None
+        if installation is not None:
+            with open(self.cli_config, "w") as f:
+                f.write(installation)
+        elif not os.path.exists(self.cli_config):
             # The real CLI finds the provider only through dev_overrides, so a test that asks for another binary
             # (the ASan one) overrides to that binary's directory.
             override = os.path.dirname(provider_binary) if provider_binary else BUILD_DIR
@@ -477,7 +483,7 @@ class Workspace:
 
     # -- commands
     def run(self, *args: str, env: dict | None = None, timeout: float = COMMAND_TIMEOUT) -> Result:
-        if args and args[0] == "init":
+        if args and args[0] == "init" and not self.real_init:
             # Terraform's own advice with dev_overrides ("Skip terraform init ... It is not necessary"): its init
             # would still ask registry.terraform.io for the provider, and nothing here may leave the machine.
             # `get` installs the local modules (module-usage needs them) without any provider lookup.

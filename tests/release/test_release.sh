@@ -1,50 +1,87 @@
 #!/usr/bin/env bash
-# Builds the release zip from the plain binary, unpacks it into a filesystem-mirror layout
-# (docs/internals/protocol.md 5.4) and runs the binary from there with an empty library path:
-# every library it loads outside glibc must come from the bundle.
+# The release as a user and the registry receive it (fixture for e2e.<cli>.release, which install the zips into a
+# filesystem mirror and run init/plan/apply with the real CLIs):
+#   scripts/release.sh signed with a throwaway GPG key given through the environment, both architectures;
+#   every artefact present, each zip holding only the executable, SHA256SUMS matching, the signature verifying
+#   against the public key; each executable linked to glibc's libraries only; each one runs (arm64 under
+#   qemu-user): -version, the go-plugin cookie refusal, the handshake line.
+# usage: test_release.sh SOURCE_DIR OUT_DIR
 set -euo pipefail
-bin=$1 version=$2 root=$3
+root=$1 outdir=$2
+name=terraform-provider-foundry
+version=$(sed -n 's/^project(terraform-provider-foundry VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
+rm -rf "$outdir"
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; echo "0 passed, 1 failed"; exit 1; }
 
-"$root/scripts/release.sh" "$bin" "$version" "$tmp/dist" >/dev/null
-zip="$tmp/dist/terraform-provider-foundry_${version}_linux_amd64.zip"
-sums="$tmp/dist/terraform-provider-foundry_${version}_SHA256SUMS"
-manifest="$tmp/dist/terraform-provider-foundry_${version}_manifest.json"
-for f in "$zip" "$sums" "$manifest"; do [ -s "$f" ] || { echo "missing $f"; exit 1; }; done
-(cd "$tmp/dist" && sha256sum -c --quiet "$(basename "$sums")")
-python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m=={"version":1,"metadata":{"protocol_versions":["6.0"]}}, m' "$manifest"
+# A throwaway signing key; only its armored secret crosses into release.sh, as a CI secret would.
+export GNUPGHOME="$tmp/keyring"
+mkdir -m 0700 "$GNUPGHOME"
+gpg --batch --quiet --passphrase '' --quick-gen-key "Foundry release test <release-test@example.invalid>" \
+  ed25519 sign 1d 2>/dev/null
+gpg --batch --armor --export >"$outdir/signing-key.asc"
+key=$(gpg --batch --armor --export-secret-keys)
+unset GNUPGHOME
 
-pkg="$tmp/mirror/registry.terraform.io/foundry-labs/foundry/$version/linux_amd64"
-mkdir -p "$pkg"
-unzip -q "$zip" -d "$pkg"
-exe="$pkg/terraform-provider-foundry_v$version"
-[ -x "$exe" ] || { echo "binary not executable in the zip"; exit 1; }
+FOUNDRY_GPG_PRIVATE_KEY=$key FOUNDRY_RELEASE_BUILD_DIR="$outdir/build" \
+  "$root/scripts/release.sh" "$outdir/dist" amd64 arm64 >/dev/null 2>"$tmp/release.log" ||
+  { cat "$tmp/release.log"; fail "release.sh"; }
+cat "$tmp/release.log"
+dist="$outdir/dist"
+p="$dist/${name}_${version}"
+for f in "${p}_linux_amd64.zip" "${p}_linux_arm64.zip" "${p}_SHA256SUMS" "${p}_SHA256SUMS.sig" "${p}_manifest.json"; do
+  [ -s "$f" ] || fail "missing $f"
+done
+(cd "$dist" && sha256sum -c --quiet "$(basename "${p}_SHA256SUMS")") || fail "SHA256SUMS does not match"
+grep -q "_linux_arm64.zip" "${p}_SHA256SUMS" && grep -q "_manifest.json" "${p}_SHA256SUMS" ||
+  fail "SHA256SUMS does not list every artefact"
 
-# Which libraries would be loaded with nothing but the bundle and glibc?
-bad=$(env -i LD_LIBRARY_PATH= ldd "$exe" | awk '/=>/{print $1, $3}' | while read -r soname path; do
-  case "$soname" in ld-linux*|libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|libresolv.so*|libmvec.so*) continue ;; esac
-  case "$path" in "$pkg"/lib/*) ;; *) echo "$soname -> $path" ;; esac
-done)
-if [ -n "$bad" ]; then echo "libraries resolved outside the bundle:"; echo "$bad"; exit 1; fi
-if env -i LD_LIBRARY_PATH= ldd "$exe" | grep -q "not found"; then echo "unresolved libraries"; exit 1; fi
+# The signature verifies with the public key alone, and not once SHA256SUMS is touched.
+export GNUPGHOME="$tmp/verify"
+mkdir -m 0700 "$GNUPGHOME"
+gpg --batch --quiet --import "$outdir/signing-key.asc" 2>/dev/null
+gpg --batch --verify "${p}_SHA256SUMS.sig" "${p}_SHA256SUMS" 2>"$tmp/verify.log" || { cat "$tmp/verify.log"; fail "signature"; }
+cp "${p}_SHA256SUMS" "$tmp/sums" && echo "0000  tampered.zip" >>"$tmp/sums"
+if gpg --batch --verify "${p}_SHA256SUMS.sig" "$tmp/sums" 2>/dev/null; then fail "a tampered SHA256SUMS verified"; fi
+unset GNUPGHOME
 
-# It runs: without the magic cookie it must refuse (go-plugin's message), with -version it prints it.
-out=$(env -i LD_LIBRARY_PATH= "$exe" -version 2>&1)
-echo "$out" | grep -q "$version" || { echo "unexpected -version output: $out"; exit 1; }
-set +e
-env -i LD_LIBRARY_PATH= "$exe" >/dev/null 2>"$tmp/err"
-rc=$?
-set -e
-[ "$rc" -eq 1 ] && grep -q "This binary is a plugin" "$tmp/err" || { echo "cookie check failed (rc=$rc)"; cat "$tmp/err"; exit 1; }
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m=={"version":1,"metadata":{"protocol_versions":["6.0"]}}, m' \
+  "${p}_manifest.json" || fail "manifest"
 
-# And it serves: the handshake line comes out with the bundled libraries only.
-env -i LD_LIBRARY_PATH= TF_PLUGIN_MAGIC_COOKIE=d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2 \
-  PLUGIN_PROTOCOL_VERSIONS=5,6 TMPDIR="$tmp" "$exe" >"$tmp/hs" 2>/dev/null &
-pid=$!
-for _ in $(seq 100); do [ -s "$tmp/hs" ] && break; sleep 0.05; done
-kill "$pid" 2>/dev/null || true
-wait "$pid" 2>/dev/null || true
-head -1 "$tmp/hs" | grep -Eq '^1\|6\|unix\|/.+\|grpc\|' || { echo "no handshake line: $(cat "$tmp/hs")"; exit 1; }
-echo "release bundle OK: $(du -h "$zip" | cut -f1)"
+cookie=d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2
+for arch in amd64 arm64; do
+  d="$tmp/$arch"
+  mkdir -p "$d"
+  unzip -q "${p}_linux_${arch}.zip" -d "$d"
+  [ "$(ls "$d")" = "${name}_v${version}" ] || fail "$arch zip holds more than the executable: $(ls "$d")"
+  exe="$d/${name}_v${version}"
+  [ -x "$exe" ] || fail "$arch executable not executable"
+  want=x86-64; run=(); [ "$arch" = arm64 ] && { want=aarch64; run=(qemu-aarch64); }
+  file "$exe" | grep -q "$want" || fail "$arch executable is $(file -b "$exe")"
+  # Only glibc's libraries are loaded dynamically.
+  needed=$(readelf -d "$exe" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+  for n in $needed; do
+    case "$n" in libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|libresolv.so.*|ld-linux-*) ;;
+      *) fail "$arch executable needs $n (all: $needed)" ;; esac
+  done
+  readelf -d "$exe" | grep -Eq 'RPATH|RUNPATH' && fail "$arch executable carries a run path"
+  out=$(env -i "${run[@]}" "$exe" -version 2>&1) || true
+  echo "$out" | grep -q "$version" || fail "$arch -version: $out"
+  set +e
+  env -i "${run[@]}" "$exe" >/dev/null 2>"$tmp/err"
+  rc=$?
+  set -e
+  [ "$rc" -eq 1 ] && grep -q "This binary is a plugin" "$tmp/err" || fail "$arch cookie check (rc=$rc): $(cat "$tmp/err")"
+  env -i TF_PLUGIN_MAGIC_COOKIE=$cookie PLUGIN_PROTOCOL_VERSIONS=6 TMPDIR="$tmp" "${run[@]}" "$exe" >"$tmp/hs" 2>/dev/null &
+  pid=$!
+  for _ in $(seq 300); do [ -s "$tmp/hs" ] && break; sleep 0.05; done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  head -1 "$tmp/hs" | grep -Eq '^1\|6\|unix\|/.+\|grpc\|' || fail "$arch: no handshake line: $(cat "$tmp/hs")"
+  echo "$arch: $(du -h "$exe" | cut -f1) executable, needs: $needed"
+done
+echo "release OK: $(ls "$dist" | tr '\n' ' ')"
 echo "1 passed, 0 failed"
