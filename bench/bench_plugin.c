@@ -1,12 +1,13 @@
 /*
  * bench_plugin: what Terraform pays per provider process (it starts several per command, docs/internals/protocol.md
- * 1.3), measured on the built binary the way go-plugin drives it:
- *   exec -> handshake line on stdout; first GetProviderSchema (connect + TLS handshake + call); a second
- *   GetProviderSchema round trip on the warm connection; Shutdown + close -> process exit (Terraform allows 2 s);
- *   peak RSS of the provider (getrusage of the child via wait4).
- * Plaintext (TF_DISABLE_PLUGIN_TLS / reattach) and AutoMTLS (the default). Median of N runs. Figures only.
+ * 1.3), for several provider binaries side by side, each driven the way go-plugin drives it with AutoMTLS:
+ *   exec -> handshake line on stdout (cold start); then, 100 ms later, RSS, anonymous RSS and threads from
+ *   /proc/<pid>/status; first GetProviderSchema (connect + TLS handshake + call); a second GetProviderSchema on the
+ *   warm connection; threads and RSS again; Shutdown + close -> process exit; peak RSS (wait4).
+ * Median of N runs, interleaved (run i of every binary before run i+1), and every figure of a binary beside the
+ * first one's as a ratio (first / other). Figures only, never pass/fail.
  *
- * usage: bench_plugin /path/to/terraform-provider-foundry [runs]
+ * usage: bench_plugin RUNS NAME=/path/to/provider [NAME=/path/to/provider ...]
  */
 #define _GNU_SOURCE
 #include "internal/plugin/plugin.h"
@@ -122,28 +123,58 @@ static char *der_b64_to_pem(const char *b64)
 	return pem;
 }
 
-typedef struct sample {
-	double handshake_ms, first_schema_ms, schema_rtt_ms, exit_ms;
-	long rss_kib;
-	size_t schema_bytes;
-} sample;
+enum { M_HANDSHAKE, M_RSS, M_ANON, M_THREADS, M_SCHEMA1, M_SCHEMA2, M_THREADS2, M_RSS2, M_EXIT, M_PEAK, M_COUNT };
 
-static int run_once(sample *s, const char *bin, const char *sockdir, const plugin_cert *client_id)
+static const struct {
+	const char *label;
+	const char *unit;
+} METRICS[M_COUNT] = {
+	[M_HANDSHAKE] = {"cold start: exec to handshake line", "ms"},
+	[M_RSS] = {"RSS after the handshake", "MiB"},
+	[M_ANON] = {"anonymous RSS after the handshake", "MiB"},
+	[M_THREADS] = {"threads after the handshake", ""},
+	[M_SCHEMA1] = {"first GetProviderSchema (connect+TLS+call)", "ms"},
+	[M_SCHEMA2] = {"GetProviderSchema, warm connection", "ms"},
+	[M_THREADS2] = {"threads after GetProviderSchema", ""},
+	[M_RSS2] = {"RSS after GetProviderSchema", "MiB"},
+	[M_EXIT] = {"Shutdown to process exit", "ms"},
+	[M_PEAK] = {"peak RSS", "MiB"},
+};
+
+/* VmRSS, RssAnon (MiB) and Threads of a live process. */
+static void proc_status(pid_t pid, double *rss, double *anon, double *threads)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	long v;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (rss != NULL && sscanf(line, "VmRSS: %ld kB", &v) == 1)
+			*rss = (double)v / 1024.0;
+		else if (anon != NULL && sscanf(line, "RssAnon: %ld kB", &v) == 1)
+			*anon = (double)v / 1024.0;
+		else if (threads != NULL && sscanf(line, "Threads: %ld", &v) == 1)
+			*threads = (double)v;
+	}
+	fclose(f);
+}
+
+static pid_t spawn(const char *bin, const char *sockdir, const plugin_cert *client_id, int *out_fd)
 {
 	char cookie[160], dir[600], *cert_env = NULL;
 	snprintf(cookie, sizeof(cookie), "%s=%s", PLUGIN_MAGIC_COOKIE_KEY, PLUGIN_MAGIC_COOKIE_VALUE);
 	snprintf(dir, sizeof(dir), "PLUGIN_UNIX_SOCKET_DIR=%s", sockdir);
-	const char *envp[8] = {cookie, dir, "PLUGIN_PROTOCOL_VERSIONS=5,6", NULL};
-	if (client_id != NULL) {
-		if (asprintf(&cert_env, "PLUGIN_CLIENT_CERT=%s", plugin_cert_pem(client_id)) < 0)
-			return -1;
-		envp[3] = cert_env;
-	}
-	int o[2];
-	if (pipe2(o, O_CLOEXEC) != 0)
+	if (asprintf(&cert_env, "PLUGIN_CLIENT_CERT=%s", plugin_cert_pem(client_id)) < 0)
 		return -1;
+	const char *envp[] = {cookie, dir, "PLUGIN_PROTOCOL_VERSIONS=5,6", cert_env, "TMPDIR=/tmp", NULL};
+	int o[2];
+	if (pipe2(o, O_CLOEXEC) != 0) {
+		free(cert_env);
+		return -1;
+	}
 	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	double t0 = now_ms();
 	pid_t pid = fork();
 	if (pid == 0) {
 		dup2(o[1], STDOUT_FILENO);
@@ -154,114 +185,144 @@ static int run_once(sample *s, const char *bin, const char *sockdir, const plugi
 	}
 	close(o[1]);
 	close(devnull);
-	char line[8192];
+	free(cert_env);
+	*out_fd = o[0];
+	return pid;
+}
+
+static size_t read_line(int fd, char *line, size_t cap)
+{
 	size_t n = 0;
-	while (n < sizeof(line) - 1) {
-		struct pollfd p = {.fd = o[0], .events = POLLIN};
-		if (poll(&p, 1, 30000) != 1 || read(o[0], line + n, 1) != 1)
+	while (n < cap - 1) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 30000) != 1 || read(fd, line + n, 1) != 1)
 			break;
 		if (line[n++] == '\n')
 			break;
 	}
 	line[n] = '\0';
-	s->handshake_ms = now_ms() - t0;
-	free(cert_env);
+	return n;
+}
 
-	int rc = -1;
+static grpc_channel *dial(const char *addr, const char *server_pem, const plugin_cert *client_id)
+{
+	grpc_ssl_pem_key_cert_pair pair = {.private_key = plugin_cert_key_pem(client_id),
+		.cert_chain = plugin_cert_pem(client_id)};
+	grpc_channel_credentials *creds = grpc_ssl_credentials_create(server_pem, &pair, NULL, NULL);
+	grpc_arg args[2] = {
+		{.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, .value.integer = 64 << 20},
+		{.type = GRPC_ARG_STRING, .key = (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, .value.string = (char *)"localhost"},
+	};
+	grpc_channel_args ca = {.num_args = 2, .args = args};
+	grpc_channel *ch = grpc_channel_create(addr, creds, &ca);
+	grpc_channel_credentials_release(creds);
+	return ch;
+}
+
+/* One run of one binary: fills m[M_*]; 0 on success. */
+static int run_once(double *m, const char *bin, const char *sockdir, const plugin_cert *client_id)
+{
+	int fd = -1;
+	double t0 = now_ms();
+	pid_t pid = spawn(bin, sockdir, client_id, &fd);
+	if (pid < 0)
+		return -1;
+	char line[8192];
+	read_line(fd, line, sizeof(line));
+	m[M_HANDSHAKE] = now_ms() - t0;
+	usleep(100 * 1000);
+	proc_status(pid, &m[M_RSS], &m[M_ANON], &m[M_THREADS]);
+
 	char *f[6] = {0};
 	int k = 0;
 	char *save = NULL;
 	for (char *t = strtok_r(line, "|\n", &save); t != NULL && k < 6; t = strtok_r(NULL, "|\n", &save))
 		f[k++] = t;
-	if (k >= 5 && strcmp(f[0], "1") == 0) {
-		char addr[600];
-		snprintf(addr, sizeof(addr), "unix:%s", f[3]);
-		grpc_channel_credentials *creds;
-		char *server_pem = NULL;
-		if (client_id != NULL && k == 6 && (server_pem = der_b64_to_pem(f[5])) != NULL) {
-			grpc_ssl_pem_key_cert_pair pair = {.private_key = plugin_cert_key_pem(client_id),
-				.cert_chain = plugin_cert_pem(client_id)};
-			creds = grpc_ssl_credentials_create(server_pem, &pair, NULL, NULL);
-		} else {
-			creds = grpc_insecure_credentials_create();
-		}
-		grpc_arg args[2] = {
-			{.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, .value.integer = 64 << 20},
-			{.type = GRPC_ARG_STRING, .key = (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, .value.string = (char *)"localhost"},
-		};
-		grpc_channel_args ca = {.num_args = 2, .args = args};
-		grpc_channel *ch = grpc_channel_create(addr, creds, &ca);
-		grpc_channel_credentials_release(creds);
-		double t1 = now_ms();
-		grpc_status_code st1 = unary(ch, "/tfplugin6.Provider/GetProviderSchema", &s->schema_bytes);
-		double t2 = now_ms();
-		grpc_status_code st2 = unary(ch, "/tfplugin6.Provider/GetProviderSchema", &s->schema_bytes);
-		double t3 = now_ms();
-		s->first_schema_ms = t2 - t1;
-		s->schema_rtt_ms = t3 - t2;
-		size_t ignored;
-		double t4 = now_ms();
-		unary(ch, "/plugin.GRPCController/Shutdown", &ignored);
-		grpc_channel_destroy(ch); /* go-plugin: Shutdown, then close the connection */
-		struct rusage ru;
-		int status;
-		wait4(pid, &status, 0, &ru);
-		s->exit_ms = now_ms() - t4;
-		s->rss_kib = ru.ru_maxrss;
-		free(server_pem);
-		rc = st1 == GRPC_STATUS_OK && st2 == GRPC_STATUS_OK && WIFEXITED(status) && WEXITSTATUS(status) == 0
-			? 0
-			: -1;
-	} else {
+	char *server_pem = k == 6 && strcmp(f[0], "1") == 0 ? der_b64_to_pem(f[5]) : NULL;
+	if (server_pem == NULL) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		fprintf(stderr, "bench: no handshake from %s\n", bin);
+		close(fd);
+		fprintf(stderr, "bench: no AutoMTLS handshake from %s\n", bin);
+		return -1;
 	}
-	close(o[0]);
-	return rc;
+	char addr[600];
+	snprintf(addr, sizeof(addr), "%s:%s", strcmp(f[2], "unix") == 0 ? "unix" : "ipv4", f[3]);
+	grpc_channel *ch = dial(addr, server_pem, client_id);
+	size_t bytes = 0, ignored;
+	double t1 = now_ms();
+	grpc_status_code st1 = unary(ch, "/tfplugin6.Provider/GetProviderSchema", &bytes);
+	double t2 = now_ms();
+	grpc_status_code st2 = unary(ch, "/tfplugin6.Provider/GetProviderSchema", &bytes);
+	double t3 = now_ms();
+	m[M_SCHEMA1] = t2 - t1;
+	m[M_SCHEMA2] = t3 - t2;
+	proc_status(pid, &m[M_RSS2], NULL, &m[M_THREADS2]);
+	double t4 = now_ms();
+	unary(ch, "/plugin.GRPCController/Shutdown", &ignored);
+	grpc_channel_destroy(ch); /* go-plugin: Shutdown, then close the connection */
+	struct rusage ru;
+	int status;
+	wait4(pid, &status, 0, &ru);
+	m[M_EXIT] = now_ms() - t4;
+	m[M_PEAK] = (double)ru.ru_maxrss / 1024.0;
+	free(server_pem);
+	close(fd);
+	return st1 == GRPC_STATUS_OK && st2 == GRPC_STATUS_OK && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-static void bench_mode(const char *name, const char *bin, int runs, const char *sockdir, const plugin_cert *client)
+typedef struct subject {
+	const char *name, *bin;
+	double *v[M_COUNT];
+	int ok;
+	double med[M_COUNT];
+} subject;
+
+static void report(subject *sub, int n, int runs)
 {
-	double *h = calloc((size_t)runs, sizeof(double)), *f = calloc((size_t)runs, sizeof(double));
-	double *r = calloc((size_t)runs, sizeof(double)), *e = calloc((size_t)runs, sizeof(double));
-	double *m = calloc((size_t)runs, sizeof(double));
-	size_t bytes = 0;
-	int ok = 0;
-	for (int i = 0; i < runs; i++) {
-		sample s = {0};
-		if (run_once(&s, bin, sockdir, client) != 0) {
-			fprintf(stderr, "bench: run %d (%s) failed\n", i, name);
-			continue;
-		}
-		h[ok] = s.handshake_ms;
-		f[ok] = s.first_schema_ms;
-		r[ok] = s.schema_rtt_ms;
-		e[ok] = s.exit_ms;
-		m[ok] = (double)s.rss_kib;
-		bytes = s.schema_bytes;
-		ok++;
+	printf("bench_plugin: median of %d runs each, AutoMTLS as Terraform uses it\n", runs);
+	for (int i = 0; i < n; i++)
+		printf("  %-6s %s (%d runs ok)\n", sub[i].name, sub[i].bin, sub[i].ok);
+	printf("%-44s", "");
+	for (int i = 0; i < n; i++)
+		printf(" %12s", sub[i].name);
+	for (int i = 1; i < n; i++)
+		printf("   %s/%s", sub[0].name, sub[i].name);
+	printf("\n");
+	for (int k = 0; k < M_COUNT; k++) {
+		char label[64];
+		snprintf(label, sizeof(label), "%s%s%s%s", METRICS[k].label, METRICS[k].unit[0] ? " (" : "", METRICS[k].unit,
+			METRICS[k].unit[0] ? ")" : "");
+		printf("%-44s", label);
+		for (int i = 0; i < n; i++)
+			printf(" %12.2f", sub[i].med[k]);
+		for (int i = 1; i < n; i++)
+			printf("   %*.2f", (int)(strlen(sub[0].name) + strlen(sub[i].name) + 1), sub[0].med[k] / sub[i].med[k]);
+		printf("\n");
 	}
-	if (ok > 0)
-		printf("%-10s %5d %20.2f %20.2f %14.3f %20.2f %13.0f %13zu\n", name, ok, median(h, ok), median(f, ok),
-			median(r, ok), median(e, ok), median(m, ok), bytes);
-	free(h);
-	free(f);
-	free(r);
-	free(e);
-	free(m);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s /path/to/terraform-provider-foundry [runs]\n", argv[0]);
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s RUNS NAME=/path/to/provider [NAME=/path/to/provider ...]\n", argv[0]);
 		return 2;
 	}
-	const char *bin = argv[1];
-	int runs = argc > 2 ? atoi(argv[2]) : 20;
-	if (runs < 1)
-		runs = 1;
+	int runs = atoi(argv[1]) > 0 ? atoi(argv[1]) : 1;
+	int n = argc - 2;
+	subject *sub = calloc((size_t)n, sizeof(*sub));
+	for (int i = 0; i < n; i++) {
+		char *eq = strchr(argv[i + 2], '=');
+		if (eq == NULL) {
+			fprintf(stderr, "bench: %s is not NAME=PATH\n", argv[i + 2]);
+			return 2;
+		}
+		*eq = '\0';
+		sub[i].name = argv[i + 2];
+		sub[i].bin = eq + 1;
+		for (int k = 0; k < M_COUNT; k++)
+			sub[i].v[k] = calloc((size_t)runs, sizeof(double));
+	}
 	signal(SIGPIPE, SIG_IGN);
 	char tmpl[] = "/tmp/bench_plugin-XXXXXX";
 	if (mkdtemp(tmpl) == NULL) {
@@ -274,11 +335,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: %s\n", fy_error_last()->message);
 		return 1;
 	}
-	printf("%s: median of %d runs\n", bin, runs);
-	printf("%-10s %5s %20s %20s %14s %20s %13s %13s\n", "mode", "runs", "exec_to_handshake_ms",
-		"first_schema_ms", "schema_rtt_ms", "shutdown_to_exit_ms", "peak_rss_kib", "schema_bytes");
-	bench_mode("plaintext", bin, runs, tmpl, NULL);
-	bench_mode("automtls", bin, runs, tmpl, terraform_id);
+	for (int r = 0; r < runs; r++) {
+		for (int i = 0; i < n; i++) {
+			double m[M_COUNT] = {0};
+			if (run_once(m, sub[i].bin, tmpl, terraform_id) != 0) {
+				fprintf(stderr, "bench: run %d of %s failed\n", r, sub[i].name);
+				continue;
+			}
+			for (int k = 0; k < M_COUNT; k++)
+				sub[i].v[k][sub[i].ok] = m[k];
+			sub[i].ok++;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < M_COUNT; k++)
+			sub[i].med[k] = sub[i].ok > 0 ? median(sub[i].v[k], sub[i].ok) : 0;
+	report(sub, n, runs);
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < M_COUNT; k++)
+			free(sub[i].v[k]);
+	free(sub);
 	plugin_cert_free(terraform_id);
 	grpc_shutdown();
 	rmdir(tmpl);

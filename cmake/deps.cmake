@@ -12,7 +12,6 @@ if(FOUNDRY_STATIC)
   endif()
   # Ours first: libcurl, libnghttp2 and libcjson from deps.sh shadow the system's .pc files.
   set(ENV{PKG_CONFIG_PATH} "${FOUNDRY_DEPS_PREFIX}/lib/pkgconfig")
-  enable_language(CXX)
   # No run path into the build machine's deps prefix: the executable must stand alone.
   set(CMAKE_SKIP_RPATH ON)
 endif()

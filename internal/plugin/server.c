@@ -6,7 +6,10 @@
  * completion queue. A worker has at most one outstanding request_call and withdraws it while a handler runs
  * on it, so gRPC only ever hands a new call to an idle worker: a slow handler (an ARM call) never delays
  * another RPC, which Terraform issues up to -parallelism=10 at a time (docs/internals/protocol.md 1.3), and StopProvider/Shutdown
- * still find a free worker (PLUGIN_DEFAULT_WORKERS > 10). Everything after a call is matched is asynchronous
+ * still find a free worker (PLUGIN_DEFAULT_WORKERS > 10). Workers start lazily: one at start (a process that
+ * only answers GetProviderSchema needs no more), and another whenever the last idle one takes a call, so there
+ * is always one waiting while threads remain. Every queue is created and registered up front (gRPC requires it
+ * before grpc_server_start; a queue without a thread costs no thread). Everything after a call is matched is asynchronous
  * on the worker's queue: read the request (one batch), run the handler, send initial metadata + message +
  * status (one batch). Held server streams (GRPCStdio) just wait for the end on the same queue without
  * occupying the worker.
@@ -15,6 +18,7 @@
 #include "plugin.h"
 
 #include "../log/tflog.h"
+#include "grpc_threads.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +63,7 @@ struct worker {
 	grpc_completion_queue *cq;
 	pthread_t thread;
 	int thread_started;
+	int ran; /* a thread ever ran on this queue (else the queue is drained at free) */
 	int outstanding; /* tags in flight on cq (touched by this worker only) */
 	int has_request; /* a request_call is posted */
 	int in_recv; /* a matched unary call waits for its request message: do not take another */
@@ -71,6 +76,9 @@ struct plugin_server {
 	grpc_completion_queue *shutdown_cq;
 	worker *workers;
 	int nworkers;
+	int nstarted; /* workers [0, nstarted) have a thread; under spawn_mu */
+	atomic_int idle; /* workers with a request_call posted */
+	pthread_mutex_t spawn_mu;
 	char **held;
 	size_t nheld;
 	int stop_pipe[2];
@@ -170,6 +178,28 @@ static void post_request(worker *w)
 	}
 	w->has_request = 1;
 	w->outstanding++;
+	atomic_fetch_add(&s->idle, 1);
+}
+
+static void *worker_main(void *arg);
+
+/* One more worker thread if none is idle and the pool allows it; never once stopping. */
+static void spawn_worker(plugin_server *s)
+{
+	pthread_mutex_lock(&s->spawn_mu);
+	if (!atomic_load(&s->stopping) && atomic_load(&s->idle) == 0 && s->nstarted < s->nworkers) {
+		worker *w = &s->workers[s->nstarted];
+		int e = pthread_create(&w->thread, NULL, worker_main, w);
+		if (e == 0) {
+			w->thread_started = w->ran = 1;
+			s->nstarted++;
+		} else {
+			/* The running workers still serve; calls only queue longer. */
+			tflog_kv(TFLOG_WARN, LOG_MODULE, "cannot start another worker thread", "error", strerror(e),
+				NULL);
+		}
+	}
+	pthread_mutex_unlock(&s->spawn_mu);
 }
 
 /* Initial metadata + (message) + status + close in one batch; the call is freed when it completes. */
@@ -257,6 +287,8 @@ static void unhold_stream(call_ctx *c)
 static void on_request(worker *w, call_ctx *c, int success)
 {
 	w->has_request = 0;
+	if (atomic_fetch_sub(&w->srv->idle, 1) == 1 && success)
+		spawn_worker(w->srv); /* this worker is about to be busy: keep one waiting */
 	if (!success) { /* the server is shutting down: the request was withdrawn */
 		ctx_free(c);
 		return;
@@ -401,6 +433,7 @@ int plugin_server_new(plugin_server **out, const rpc_registry *reg, const plugin
 	s->reg = reg;
 	s->stop_pipe[0] = s->stop_pipe[1] = -1;
 	pthread_mutex_init(&s->streams_mu, NULL);
+	pthread_mutex_init(&s->spawn_mu, NULL);
 	s->nworkers = cfg->workers > 0 ? cfg->workers : PLUGIN_DEFAULT_WORKERS;
 	if (cfg->held_streams != NULL) {
 		while (cfg->held_streams[s->nheld] != NULL)
@@ -423,6 +456,7 @@ int plugin_server_new(plugin_server **out, const rpc_registry *reg, const plugin
 
 	gpr_set_log_function(grpc_log_to_tflog);
 	grpc_init();
+	plugin_grpc_trim_threads();
 
 	/* Terraform's client allows MaxInt32 and asks GetProviderSchema for up to 64 MiB; C core's default
 	 * receive cap is 4 MiB. 256 MiB both ways, as terraform-plugin-go (docs/internals/protocol.md 1.3). */
@@ -475,12 +509,12 @@ int plugin_server_start(plugin_server *s)
 		return fy_error_set(FY_EINVALID, "plugin_server_start: already started");
 	grpc_server_start(s->server);
 	s->started = 1;
-	for (int i = 0; i < s->nworkers; i++) {
-		int e = pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]);
-		if (e != 0)
-			return fy_error_set(FY_EIO, "pthread_create: %s", strerror(e));
-		s->workers[i].thread_started = 1;
-	}
+	worker *w = &s->workers[0];
+	int e = pthread_create(&w->thread, NULL, worker_main, w);
+	if (e != 0)
+		return fy_error_set(FY_EIO, "pthread_create: %s", strerror(e));
+	w->thread_started = w->ran = 1;
+	s->nstarted = 1;
 	return FY_OK;
 }
 
@@ -544,7 +578,11 @@ int plugin_server_stop(plugin_server *s, int grace_ms)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
-	for (int i = 0; i < s->nworkers; i++) {
+	/* stopping is set: no worker starts after this. */
+	pthread_mutex_lock(&s->spawn_mu);
+	int n = s->nstarted;
+	pthread_mutex_unlock(&s->spawn_mu);
+	for (int i = 0; i < n; i++) {
 		worker *w = &s->workers[i];
 		if (!w->thread_started)
 			continue;
@@ -571,7 +609,7 @@ static void server_free(plugin_server *s, int shutdown_grpc)
 			worker *w = &s->workers[i];
 			if (w->cq == NULL)
 				continue;
-			if (!s->started) { /* never served: drain the queue ourselves */
+			if (!w->ran) { /* no thread ever served it: drain the queue ourselves */
 				grpc_completion_queue_shutdown(w->cq);
 				while (grpc_completion_queue_next(w->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
 						.type != GRPC_QUEUE_SHUTDOWN)
@@ -596,6 +634,7 @@ static void server_free(plugin_server *s, int shutdown_grpc)
 	if (s->stop_pipe[1] >= 0)
 		close(s->stop_pipe[1]);
 	pthread_mutex_destroy(&s->streams_mu);
+	pthread_mutex_destroy(&s->spawn_mu);
 	free(s);
 }
 

@@ -469,8 +469,10 @@ func TestLimits(t *testing.T) {
 	if fds1 > fds0+4 {
 		t.Errorf("file descriptors %d -> %d: a leak", fds0, fds1)
 	}
-	if threads1 > threads0+4 {
-		t.Errorf("threads %d -> %d: a leak", threads0, threads1)
+	// Worker threads start lazily, one per call in flight, up to the pool's 16 (PLUGIN_DEFAULT_WORKERS); the
+	// 1000 concurrent calls above reach that bound, and nothing may grow past it.
+	if threads1 > threads0+15+4 {
+		t.Errorf("threads %d -> %d: more than the worker pool explains, a leak", threads0, threads1)
 	}
 	l.kill(t)
 }

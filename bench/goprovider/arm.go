@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+)
+
+const apiVersion = "2026-09-01"
+
+type armClient struct {
+	endpoint, authority, tenantID, clientID, clientSecret string
+
+	mu    sync.Mutex
+	token string
+	http  http.Client
+}
+
+func (c *armClient) bearer() (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.token != "" {
+		return c.token, nil
+	}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.clientID},
+		"client_secret": {c.clientSecret}, "scope": {"https://management.core.windows.net//.default"}}
+	resp, err := c.http.PostForm(strings.TrimSuffix(c.authority, "/")+"/"+c.tenantID+"/oauth2/v2.0/token", form)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		return "", fmt.Errorf("token request: HTTP %d", resp.StatusCode)
+	}
+	c.token = tok.AccessToken
+	return c.token, nil
+}
+
+// do sends one ARM request; a 404 returns (nil, 404, nil).
+func (c *armClient) do(method, id string, body any) (map[string]any, int, error) {
+	tok, err := c.bearer()
+	if err != nil {
+		return nil, 0, err
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, 0, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, strings.TrimSuffix(c.endpoint, "/")+id+"?api-version="+apiVersion, rd)
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, 404, nil
+	}
+	if resp.StatusCode >= 300 {
+		return nil, resp.StatusCode, fmt.Errorf("%s %s: HTTP %d: %s", method, id, resp.StatusCode, raw)
+	}
+	out := map[string]any{}
+	if len(raw) > 0 {
+		_ = json.Unmarshal(raw, &out)
+	}
+	return out, resp.StatusCode, nil
+}
