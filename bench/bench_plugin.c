@@ -92,7 +92,8 @@ static grpc_status_code unary(grpc_channel *ch, const char *method, size_t *resp
 	grpc_metadata_array_destroy(&tmd);
 	grpc_call_unref(call);
 	grpc_completion_queue_shutdown(cq);
-	while (grpc_completion_queue_pluck(cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type != GRPC_QUEUE_SHUTDOWN)
+	while (grpc_completion_queue_pluck(cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+		GRPC_QUEUE_SHUTDOWN)
 		;
 	grpc_completion_queue_destroy(cq);
 	return status;
@@ -206,12 +207,16 @@ static size_t read_line(int fd, char *line, size_t cap)
 
 static grpc_channel *dial(const char *addr, const char *server_pem, const plugin_cert *client_id)
 {
-	grpc_ssl_pem_key_cert_pair pair = {.private_key = plugin_cert_key_pem(client_id),
-		.cert_chain = plugin_cert_pem(client_id)};
+	grpc_ssl_pem_key_cert_pair pair = {
+		.private_key = plugin_cert_key_pem(client_id), .cert_chain = plugin_cert_pem(client_id)};
 	grpc_channel_credentials *creds = grpc_ssl_credentials_create(server_pem, &pair, NULL, NULL);
 	grpc_arg args[2] = {
-		{.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, .value.integer = 64 << 20},
-		{.type = GRPC_ARG_STRING, .key = (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, .value.string = (char *)"localhost"},
+		{.type = GRPC_ARG_INTEGER,
+			.key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+			.value.integer = 64 << 20},
+		{.type = GRPC_ARG_STRING,
+			.key = (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG,
+			.value.string = (char *)"localhost"},
 	};
 	grpc_channel_args ca = {.num_args = 2, .args = args};
 	grpc_channel *ch = grpc_channel_create(addr, creds, &ca);
@@ -291,13 +296,14 @@ static void report(subject *sub, int n, int runs)
 	printf("\n");
 	for (int k = 0; k < M_COUNT; k++) {
 		char label[64];
-		snprintf(label, sizeof(label), "%s%s%s%s", METRICS[k].label, METRICS[k].unit[0] ? " (" : "", METRICS[k].unit,
-			METRICS[k].unit[0] ? ")" : "");
+		snprintf(label, sizeof(label), "%s%s%s%s", METRICS[k].label, METRICS[k].unit[0] ? " (" : "",
+			METRICS[k].unit, METRICS[k].unit[0] ? ")" : "");
 		printf("%-44s", label);
 		for (int i = 0; i < n; i++)
 			printf(" %12.2f", sub[i].med[k]);
 		for (int i = 1; i < n; i++)
-			printf("   %*.2f", (int)(strlen(sub[0].name) + strlen(sub[i].name) + 1), sub[0].med[k] / sub[i].med[k]);
+			printf("   %*.2f", (int)(strlen(sub[0].name) + strlen(sub[i].name) + 1),
+				sub[0].med[k] / sub[i].med[k]);
 		printf("\n");
 	}
 }

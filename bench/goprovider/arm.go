@@ -7,8 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 const apiVersion = "2026-09-01"
@@ -44,41 +46,64 @@ func (c *armClient) bearer() (string, error) {
 	return c.token, nil
 }
 
-// do sends one ARM request; a 404 returns (nil, 404, nil).
+// do sends one ARM request, retrying what ARM asks to be retried (409 for another operation on the parent, 429,
+// 5xx) after Retry-After, as any provider must; a 404 returns (nil, 404, nil).
 func (c *armClient) do(method, id string, body any) (map[string]any, int, error) {
+	for attempt := 1; ; attempt++ {
+		out, status, wait, err := c.once(method, id, body)
+		if wait < 0 || attempt == 10 {
+			return out, status, err
+		}
+		time.Sleep(wait)
+	}
+}
+
+func (c *armClient) once(method, id string, body any) (map[string]any, int, time.Duration, error) {
+	out, status, hdr, err := c.send(method, id, body)
+	if status == http.StatusConflict || status == http.StatusTooManyRequests || status >= 500 {
+		wait := 500 * time.Millisecond
+		if s, e := strconv.Atoi(hdr.Get("Retry-After")); e == nil {
+			wait = time.Duration(s) * time.Second
+		}
+		return out, status, wait, err
+	}
+	return out, status, -1, err
+}
+
+func (c *armClient) send(method, id string, body any) (map[string]any, int, http.Header, error) {
 	tok, err := c.bearer()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequest(method, strings.TrimSuffix(c.endpoint, "/")+id+"?api-version="+apiVersion, rd)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode == http.StatusNotFound {
-		return nil, 404, nil
+		return nil, 404, resp.Header, nil
 	}
 	if resp.StatusCode >= 300 {
-		return nil, resp.StatusCode, fmt.Errorf("%s %s: HTTP %d: %s", method, id, resp.StatusCode, raw)
+		return nil, resp.StatusCode, resp.Header, fmt.Errorf("%s %s: HTTP %d: %s", method, id, resp.StatusCode, raw)
 	}
 	out := map[string]any{}
 	if len(raw) > 0 {
 		_ = json.Unmarshal(raw, &out)
 	}
-	return out, resp.StatusCode, nil
+	return out, resp.StatusCode, resp.Header, nil
 }

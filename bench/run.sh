@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The benchmark, in one run (`cmake --build build --target bench`): figures, never pass/fail.
+#   1. the lean executable, as released: FOUNDRY_STATIC with scripts/deps.sh (build/bench/lean);
+#   2. the yardstick: bench/goprovider, a minimal terraform-plugin-framework provider with one resource of the same
+#      shape and the same ARM calls, built here from the module proxy (build/bench/go);
+#   3. bench_plugin: cold start, RSS, anonymous RSS, threads, GetProviderSchema latency, side by side with ratios;
+#   4. bench_plan100.py: wall time of apply/plan/destroy of 100 connections with the real CLI, both providers.
+# usage: bench/run.sh BUILD_DIR [RUNS]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:?usage: bench/run.sh BUILD_DIR [RUNS]}" && pwd)
+runs=${2:-15}
+out="$build/bench"
+mkdir -p "$out/go"
+
+deps=$("$root/scripts/deps.sh" amd64)
+cmake -S "$root" -B "$out/lean" -DCMAKE_BUILD_TYPE=Release -DFOUNDRY_STATIC=ON -DFOUNDRY_DEPS_PREFIX="$deps" \
+  -DFOUNDRY_TESTS=OFF -DFOUNDRY_SANITIZE=OFF >/dev/null
+cmake --build "$out/lean" -j"$(nproc)" --target terraform-provider-foundry >/dev/null
+lean="$out/lean/terraform-provider-foundry"
+strip --strip-all -o "$out/lean/terraform-provider-foundry.stripped" "$lean"
+lean="$out/lean/terraform-provider-foundry.stripped"
+mkdir -p "$out/lean/bin" && cp "$lean" "$out/lean/bin/terraform-provider-foundry"
+
+# -trimpath -s -w: as goreleaser builds the providers users install.
+(cd "$root/bench/goprovider" && go build -trimpath -ldflags "-s -w" -o "$out/go/terraform-provider-foundrygo" .)
+go="$out/go/terraform-provider-foundrygo"
+
+echo "== sizes"
+printf '  %-6s %8s bytes  %s\n' ours "$(stat -c %s "$lean")" "dynamic: $(readelf -d "$lean" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
+printf '  %-6s %8s bytes  %s\n' go "$(stat -c %s "$go")" "$(go version "$go" | cut -d' ' -f2) terraform-plugin-framework $(cd "$root/bench/goprovider" && go list -m -f '{{.Version}}' github.com/hashicorp/terraform-plugin-framework)"
+echo "== one provider process (bench_plugin)"
+"$build/bench/bench_plugin" "$runs" "ours=$lean" "go=$go"
+echo "== one terraform run (bench_plan100.py)"
+python3 "$root/bench/bench_plan100.py" "$build" 100 --ours "$out/lean/bin/terraform-provider-foundry" --go "$go"
