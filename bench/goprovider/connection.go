@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -78,19 +80,24 @@ func body(m *connectionModel) map[string]any {
 	}}
 }
 
-func (r *connection) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+// put writes the planned connection (create and update alike: ARM's PUT is an upsert) and records it in state.
+func (r *connection) put(ctx context.Context, plan tfsdk.Plan, state *tfsdk.State, diags *diag.Diagnostics) {
 	var m connectionModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	diags.Append(plan.Get(ctx, &m)...)
+	if diags.HasError() {
 		return
 	}
 	id := m.ParentID.ValueString() + "/connections/" + m.Name.ValueString()
 	if _, _, err := r.arm.do("PUT", id, body(&m)); err != nil {
-		resp.Diagnostics.AddError("create", err.Error())
+		diags.AddError("put", err.Error())
 		return
 	}
 	m.ID = types.StringValue(id)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	diags.Append(state.Set(ctx, &m)...)
+}
+
+func (r *connection) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.put(ctx, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *connection) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -120,16 +127,7 @@ func (r *connection) Read(ctx context.Context, req resource.ReadRequest, resp *r
 }
 
 func (r *connection) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var m connectionModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if _, _, err := r.arm.do("PUT", m.ID.ValueString(), body(&m)); err != nil {
-		resp.Diagnostics.AddError("update", err.Error())
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	r.put(ctx, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *connection) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
