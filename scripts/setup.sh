@@ -53,3 +53,6 @@ command -v go >/dev/null || echo "setup: no Go toolchain on PATH: tests/protocol
 # OpenTofu: the tests run every end-to-end scenario with it too. A failed build does not stop setup; e2e.tofu then
 # fails and says why (scripts/tofu.sh keeps the log).
 "$(dirname "$0")/tofu.sh" ensure >/dev/null || true
+# A linux_arm64 tofu too (Go cross-compiles it, about 2.5 minutes): e2e.tofu.release runs it under qemu-user to
+# install the linux_arm64 release zip as an arm64 machine does.
+"$(dirname "$0")/tofu.sh" ensure arm64 >/dev/null || true

@@ -3,9 +3,11 @@
 # through the Go module proxy into a cache folder that later runs reuse. The version is pinned in
 # scripts/opentofu-version and nowhere else; no OpenTofu source is kept in this repository.
 #
-#   tofu.sh path     print where the pinned tofu lives (built or not)
-#   tofu.sh ensure   build it unless it is there already; print its path. On failure the reason is kept in
-#                    build.log beside it (e2e.tofu reports it) and the exit status is 1.
+#   tofu.sh path [arm64]     print where the pinned tofu lives (built or not)
+#   tofu.sh ensure [arm64]   build it unless it is there already; print its path. On failure the reason is kept in
+#                            build.log beside it (e2e.tofu reports it) and the exit status is 1.
+# arm64: a linux_arm64 tofu (Go cross-compiles it), run under qemu-user by the release tests to install the
+# linux_arm64 zip the way an arm64 machine does.
 #
 # `go install pkg@version` refuses OpenTofu because its go.mod has replace directives, so the module is
 # downloaded into the module cache and built there, as its own release build does (-trimpath, version.dev=no).
@@ -14,6 +16,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 version=$(tr -d ' \n' < "$root/scripts/opentofu-version")
 cache=${FOUNDRY_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-foundry}
 dir=$cache/opentofu/$version
+goarch=""
+case ${2:-} in
+"") ;;
+arm64) dir=$dir/linux_arm64 goarch=arm64 ;;
+*) echo "usage: tofu.sh path|ensure [arm64]" >&2; exit 2 ;;
+esac
 bin=$dir/tofu
 
 case ${1:-} in
@@ -23,7 +31,7 @@ path)
 	;;
 ensure) ;;
 *)
-	echo "usage: tofu.sh path|ensure" >&2
+	echo "usage: tofu.sh path|ensure [arm64]" >&2
 	exit 2
 	;;
 esac
@@ -47,7 +55,7 @@ if ! (
 		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
 	[ -n "$src" ] && [ -d "$src" ] || { echo "go mod download gave no module folder"; exit 1; }
 	cd "$src"
-	CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath \
+	CGO_ENABLED=0 GOFLAGS=-mod=readonly GOARCH=${goarch:-$(go env GOARCH)} go build -trimpath \
 		-ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$bin.tmp" ./cmd/tofu
 	mv "$bin.tmp" "$bin"
 ) > "$log" 2>&1; then
