@@ -66,9 +66,12 @@ function(fy_static_link_group)
   message(STATUS "FOUNDRY_STATIC: ${group}")
 endfunction()
 
-# The executable is linked by the C++ driver when static (libstdc++ for gRPC), otherwise by the C one.
+# The executable is linked by the C++ driver when static (libstdc++ for gRPC), otherwise by the C one; a static one
+# also carries internal/compat (the glibc 2.34 floor, checked by tests/release).
 function(fy_dep_link_language target)
   if(FOUNDRY_STATIC)
     set_target_properties(${target} PROPERTIES LINKER_LANGUAGE CXX)
+    target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/internal/compat/dl_find_object.c
+      ${CMAKE_SOURCE_DIR}/internal/compat/arc4random.c)
   endif()
 endfunction()

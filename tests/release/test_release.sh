@@ -68,6 +68,10 @@ for arch in amd64 arm64; do
       *) fail "$arch executable needs $n (all: $needed)" ;; esac
   done
   readelf -d "$exe" | grep -Eq 'RPATH|RUNPATH' && fail "$arch executable carries a run path"
+  # glibc 2.34 is the floor (RHEL 9, Amazon Linux 2023, Ubuntu 22.04, Debian 12): no newer symbol version.
+  newest=$(readelf --dyn-syms -W "$exe" | grep -o 'GLIBC_[0-9.]*' | sort -V | tail -1)
+  [ "$(printf '%s\n' "$newest" GLIBC_2.34 | sort -V | tail -1)" = GLIBC_2.34 ] ||
+    fail "$arch executable needs $newest: $(readelf --dyn-syms -W "$exe" | grep "$newest" | awk '{print $8}' | tr '\n' ' ')"
   out=$(env -i "${run[@]}" "$exe" -version 2>&1) || true
   echo "$out" | grep -q "$version" || fail "$arch -version: $out"
   set +e
@@ -81,7 +85,7 @@ for arch in amd64 arm64; do
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   head -1 "$tmp/hs" | grep -Eq '^1\|6\|unix\|/.+\|grpc\|' || fail "$arch: no handshake line: $(cat "$tmp/hs")"
-  echo "$arch: $(du -h "$exe" | cut -f1) executable, needs: $needed"
+  echo "$arch: $(du -h "$exe" | cut -f1) executable, needs: $needed(newest symbol $newest)"
 done
 echo "release OK: $(ls "$dist" | tr '\n' ' ')"
 echo "1 passed, 0 failed"
