@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmark, in one run (`cmake --build build --target bench`): figures, never pass/fail.
-#   1. the lean executable, as released: FOUNDRY_STATIC with scripts/deps.sh (build/bench/lean);
+#   1. the lean executable, as released: scripts/release.sh's linux_amd64 zip, unpacked (build/bench/lean);
 #   2. the yardstick: bench/goprovider, a minimal terraform-plugin-framework provider with one resource of the same
 #      shape and the same ARM calls, built here from the module proxy (build/bench/go);
 #   3. bench_plugin: cold start, RSS, anonymous RSS, threads, GetProviderSchema latency, side by side with ratios;
@@ -13,14 +13,14 @@ runs=${2:-15}
 out="$build/bench"
 mkdir -p "$out/go"
 
-deps=$("$root/scripts/deps.sh" amd64)
-cmake -S "$root" -B "$out/lean" -DCMAKE_BUILD_TYPE=Release -DFOUNDRY_STATIC=ON -DFOUNDRY_DEPS_PREFIX="$deps" \
-  -DFOUNDRY_TESTS=OFF -DFOUNDRY_SANITIZE=OFF >/dev/null
-cmake --build "$out/lean" -j"$(nproc)" --target terraform-provider-foundry >/dev/null
+# The executable exactly as released: scripts/release.sh (unsigned here), unpacked from its zip.
+FOUNDRY_RELEASE_UNSIGNED=1 FOUNDRY_RELEASE_BUILD_DIR="$out/release" "$root/scripts/release.sh" "$out/dist" amd64 \
+  >/dev/null 2>"$out/release.log" || { cat "$out/release.log" >&2; exit 1; }
+rm -rf "$out/lean" && mkdir -p "$out/lean"
+unzip -q -o "$out"/dist/terraform-provider-foundry_*_linux_amd64.zip -d "$out/lean"
+# dev_overrides (bench_plan100) look for the unversioned name.
+mv "$out"/lean/terraform-provider-foundry_v* "$out/lean/terraform-provider-foundry"
 lean="$out/lean/terraform-provider-foundry"
-strip --strip-all -o "$out/lean/terraform-provider-foundry.stripped" "$lean"
-lean="$out/lean/terraform-provider-foundry.stripped"
-mkdir -p "$out/lean/bin" && cp "$lean" "$out/lean/bin/terraform-provider-foundry"
 
 # -trimpath -s -w: as goreleaser builds the providers users install.
 (cd "$root/bench/goprovider" && go build -trimpath -ldflags "-s -w" -o "$out/go/terraform-provider-foundrygo" .)
@@ -32,4 +32,4 @@ printf '  %-6s %8s bytes  %s\n' go "$(stat -c %s "$go")" "$(go version "$go" | c
 echo "== one provider process (bench_plugin)"
 "$build/bench/bench_plugin" "$runs" "ours=$lean" "go=$go"
 echo "== one terraform run (bench_plan100.py)"
-python3 "$root/bench/bench_plan100.py" "$build" 100 --ours "$out/lean/bin/terraform-provider-foundry" --go "$go"
+python3 "$root/bench/bench_plan100.py" "$build" 100 --ours "$lean" --go "$go"

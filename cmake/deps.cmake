@@ -68,7 +68,7 @@ endfunction()
 
 # The executable is linked by the C++ driver when static (libstdc++ for gRPC), otherwise by the C one; a static one
 # also carries internal/compat (the glibc 2.34 floor, checked by tests/release).
-function(fy_dep_link_language target)
+function(fy_dep_executable target)
   if(FOUNDRY_STATIC)
     set_target_properties(${target} PROPERTIES LINKER_LANGUAGE CXX)
     target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/internal/compat/dl_find_object.c
