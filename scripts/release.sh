@@ -15,15 +15,17 @@
 # Without a key the release fails; FOUNDRY_RELEASE_UNSIGNED=1 builds an unsigned one for local inspection.
 #
 # usage: release.sh OUTDIR [ARCH...]        (ARCH: amd64 arm64; default both)
+#        release.sh --version                 the version it releases (CMakeLists.txt's)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+version=$(sed -n 's/^project(terraform-provider-foundry VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
+[ -n "$version" ] || { echo "release: no version in CMakeLists.txt" >&2; exit 1; }
+if [ "${1:-}" = --version ]; then echo "$version"; exit 0; fi
 out=${1:?usage: release.sh OUTDIR [ARCH...]}
 shift
 archs=("$@")
 [ ${#archs[@]} -gt 0 ] || archs=(amd64 arm64)
 name=terraform-provider-foundry
-version=$(sed -n 's/^project(terraform-provider-foundry VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
-[ -n "$version" ] || { echo "release: no version in CMakeLists.txt" >&2; exit 1; }
 jobs=${FOUNDRY_JOBS:-$(nproc)}
 builds=${FOUNDRY_RELEASE_BUILD_DIR:-$root/build/release}
 
@@ -40,14 +42,6 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-
-# glibc's libraries are the only dynamic dependencies a release executable may have.
-check_needed() {
-  local bad
-  bad=$(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
-    grep -Ev '^(libc|libm|libpthread|libdl|librt|libresolv)\.so\.[0-9]+$|^ld-linux-(x86-64|aarch64)\.so\.[0-9]+$' || true)
-  [ -z "$bad" ] || { echo "release: $1 needs non-glibc libraries: $bad" >&2; exit 1; }
-}
 
 for arch in "${archs[@]}"; do
   case "$arch" in
@@ -67,7 +61,7 @@ for arch in "${archs[@]}"; do
   cp "$b/$name" "$exe"
   "$strip" --strip-all "$exe"
   chmod 0755 "$exe"
-  check_needed "$exe"
+  "$root/scripts/check-lean.sh" "$exe" >/dev/null
   zipname="${name}_${version}_linux_${arch}.zip"
   rm -f "$out/$zipname"
   # -X: no extra attributes, so the zip (and its h1: hash) depends on the executable alone.

@@ -31,11 +31,8 @@ KEY = "e2e-release-subscription-key-71c2"
 
 
 def _version() -> str:
-    with open(os.path.join(SOURCE_DIR, "CMakeLists.txt")) as f:
-        for line in f:
-            if line.startswith("project(terraform-provider-foundry VERSION "):
-                return line.split()[2]
-    raise AssertionError("no version in CMakeLists.txt")
+    return subprocess.run([os.path.join(SOURCE_DIR, "scripts", "release.sh"), "--version"], capture_output=True,
+                          text=True, check=True).stdout.strip()
 
 
 VERSION = _version()

@@ -9,7 +9,7 @@
 set -euo pipefail
 root=$1 outdir=$2
 name=terraform-provider-foundry
-version=$(sed -n 's/^project(terraform-provider-foundry VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
+version=$("$root/scripts/release.sh" --version)
 rm -rf "$outdir"
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
@@ -61,17 +61,8 @@ for arch in amd64 arm64; do
   [ -x "$exe" ] || fail "$arch executable not executable"
   want=x86-64; run=(); [ "$arch" = arm64 ] && { want=aarch64; run=(qemu-aarch64); }
   file "$exe" | grep -q "$want" || fail "$arch executable is $(file -b "$exe")"
-  # Only glibc's libraries are loaded dynamically.
-  needed=$(readelf -d "$exe" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
-  for n in $needed; do
-    case "$n" in libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|libresolv.so.*|ld-linux-*) ;;
-      *) fail "$arch executable needs $n (all: $needed)" ;; esac
-  done
-  readelf -d "$exe" | grep -Eq 'RPATH|RUNPATH' && fail "$arch executable carries a run path"
-  # glibc 2.34 is the floor (RHEL 9, Amazon Linux 2023, Ubuntu 22.04, Debian 12): no newer symbol version.
-  newest=$(readelf --dyn-syms -W "$exe" | grep -o 'GLIBC_[0-9.]*' | sort -V | tail -1)
-  [ "$(printf '%s\n' "$newest" GLIBC_2.34 | sort -V | tail -1)" = GLIBC_2.34 ] ||
-    fail "$arch executable needs $newest: $(readelf --dyn-syms -W "$exe" | grep "$newest" | awk '{print $8}' | tr '\n' ' ')"
+  # Only glibc's libraries, no run path, nothing newer than glibc 2.34 (the checker release.sh enforces too).
+  lean=$("$root/scripts/check-lean.sh" "$exe" 2>&1) || fail "$arch: $lean"
   out=$(env -i "${run[@]}" "$exe" -version 2>&1) || true
   echo "$out" | grep -q "$version" || fail "$arch -version: $out"
   set +e
@@ -85,7 +76,7 @@ for arch in amd64 arm64; do
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   head -1 "$tmp/hs" | grep -Eq '^1\|6\|unix\|/.+\|grpc\|' || fail "$arch: no handshake line: $(cat "$tmp/hs")"
-  echo "$arch: $(du -h "$exe" | cut -f1) executable, needs: $needed(newest symbol $newest)"
+  echo "$arch: $(du -h "$exe" | cut -f1) executable, $lean"
 done
 echo "release OK: $(ls "$dist" | tr '\n' ' ')"
 echo "1 passed, 0 failed"
