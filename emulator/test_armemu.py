@@ -442,6 +442,29 @@ class ArmConnectionsTest(Base):
         self.assertEqual(r.json()["id"], ACCOUNT + "/connections/acct-conn")
         self.assertEqual(self.emu.arm("GET", CONNS, token=self.tok).json()["value"], [])
 
+    def test_child_collections_are_generic(self) -> None:
+        """Any child collection of an account or a project, with ARM's type for each level (emu/children.py)."""
+        for parent, coll, typ in ((ACCOUNT, "raiBlocklists", "Microsoft.CognitiveServices/accounts/raiBlocklists"),
+                                  (PROJECT, "capabilityHosts",
+                                   "Microsoft.CognitiveServices/accounts/projects/capabilityHosts"),
+                                  (PROJECT, "anyNewThing", "Microsoft.CognitiveServices/accounts/projects/anyNewThing")):
+            rid = f"{parent}/{coll}/c1"
+            r = self.emu.arm("PUT", rid, {"properties": {"k": "v"}}, token=self.tok)
+            self.assertEqual(r.status, 200, r.raw)
+            self.assertEqual((r.json()["id"], r.json()["type"], r.json()["properties"]), (rid, typ, {"k": "v"}))
+            g = self.emu.arm("GET", rid.upper().replace("API", "api"), token=self.tok)
+            self.assertEqual((g.status, g.json()["id"]), (200, rid), g.raw)
+            self.assertEqual(self.emu.arm("DELETE", rid, token=self.tok).status, 200)
+            self.assertEqual(self.emu.arm("DELETE", rid, token=self.tok).status, 204)
+            self.assertArmError(self.emu.arm("GET", rid, token=self.tok), 404, "ResourceNotFound")
+        bad = self.emu.arm("PUT", f"{PROJECT}/capabilityHosts/c2", {"nope": 1}, token=self.tok)
+        self.assertArmError(bad, 400, "InvalidRequestContent")
+        orphan = ACCOUNT.replace("foundry-acct", "no-such-acct") + "/raiBlocklists/x"
+        self.assertArmError(self.emu.arm("PUT", orphan, {"properties": {}}, token=self.tok), 404,
+                            "ParentResourceNotFound")
+        # connections and projects keep their own APIs.
+        self.assertEqual(self.emu.arm("GET", CONNS, token=self.tok).status, 200)
+
     def test_not_found(self) -> None:
         r = self.emu.arm("GET", CONNS + "/x12", token=self.tok)
         self.assertArmError(r, 404, "ResourceNotFound")

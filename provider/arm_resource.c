@@ -87,7 +87,7 @@ int foundry_duration_ms(long *out, const char *s)
 static void validate_duration(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
 {
 	(void)self;
-	const char *s = (v && cty_is_known(v) && !cty_is_null(v)) ? cty_as_string(v, NULL) : NULL;
+	const char *s = cty_is_set(v) ? cty_as_string(v, NULL) : NULL;
 	long ms;
 	if (s && foundry_duration_ms(&ms, s) < 0)
 		tf_diag_add(d, TF_ERROR, path, "Invalid duration", "%s.", fy_error_last()->message);
@@ -98,7 +98,7 @@ static const tf_validator v_duration[] = {{.kind = TF_V_FUNC, .func = validate_d
 static long timeout_of(const cty_value *v, const char *op)
 {
 	const cty_value *t = cty_get_attr(v, "timeouts");
-	const char *s = (t && cty_is_known(t) && !cty_is_null(t)) ? cty_get_string(t, op) : NULL;
+	const char *s = cty_is_set(t) ? cty_get_string(t, op) : NULL;
 	long ms = 0;
 	if (s && foundry_duration_ms(&ms, s) < 0)
 		ms = 0;
@@ -108,7 +108,7 @@ static long timeout_of(const cty_value *v, const char *op)
 /* timeouts is the configuration's, not ARM's: what a state had (or a plan said), it keeps. */
 static void keep_timeouts(cty_value *st, const cty_value *from)
 {
-	cty_value *t = from && cty_is_known(from) && !cty_is_null(from) ? cty_get_attr(from, "timeouts") : NULL;
+	cty_value *t = cty_is_set(from) ? cty_get_attr(from, "timeouts") : NULL;
 	if (st && t && cty_get_attr(st, "timeouts"))
 		cty_object_set(st, "timeouts", t);
 }
@@ -295,7 +295,7 @@ int foundry_arm_create(cty_value **out_state, tf_ctx *ctx, const cty_value *plan
 			"  import {\n    to = %s.NAME\n    id = \"%s\"\n  }\n\n"
 			"Otherwise choose another name, or delete the existing %s first.",
 			res->id->noun, cty_get_string(planned, "name"), cty_get_string(planned, "parent_id"),
-			res->id->noun, res->type_name, id, res->type_name, id, res->id->noun);
+			res->id->noun, res->resource->type_name, id, res->resource->type_name, id, res->id->noun);
 	else if (status != 404)
 		foundry_arm_error(ctx, what, id, r);
 	arm_result_free(r);
@@ -448,7 +448,7 @@ int foundry_arm_lookup(
 		return FY_EINVALID;
 	}
 	const cty_type *rt;
-	if (tf_block_implied_type(&rt, a, res->schema) < 0) {
+	if (tf_block_implied_type(&rt, a, res->resource->schema) < 0) {
 		tf_error(ctx, NULL, "Internal error", "%s", fy_error_last()->message);
 		return FY_EINVALID;
 	}
@@ -502,7 +502,7 @@ int foundry_arm_data_read(cty_value **out_state, tf_ctx *ctx, const cty_value *c
 		return unexpected(ctx, what, id, r);
 	}
 	const cty_type *rt;
-	if (tf_block_implied_type(&rt, a, res->schema) < 0) {
+	if (tf_block_implied_type(&rt, a, res->resource->schema) < 0) {
 		arm_result_free(r);
 		tf_error(ctx, NULL, "Internal error", "%s", fy_error_last()->message);
 		return FY_EINVALID;
@@ -527,10 +527,12 @@ int foundry_arm_data_read(cty_value **out_state, tf_ctx *ctx, const cty_value *c
 
 /* ------------------------------------------------------------- plan, checks */
 
-void foundry_arm_plan_identity(tf_ctx *ctx, const cty_value *prior, cty_value *planned)
+void foundry_arm_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value *prior, cty_value *planned)
 {
 	const foundry_arm_resource *res = tf_ctx_impl(ctx);
 	fy_arena *a = tf_ctx_arena(ctx);
+	if (!cty_is_set(planned))
+		return;
 	static const char *const ci_attrs[] = {"parent_id", "name"};
 	for (size_t i = 0; prior && i < 2; i++) {
 		const char *want = cty_get_string(planned, ci_attrs[i]);
@@ -543,11 +545,32 @@ void foundry_arm_plan_identity(tf_ctx *ctx, const cty_value *prior, cty_value *p
 	cty_object_set(planned, "id",
 		parent && name && res ? cty_string(a, foundry_arm_id_join(a, res->id, parent, name))
 				      : cty_unknown(a, cty_type_string()));
+	if (res && res->modify_plan)
+		res->modify_plan(ctx, config, prior, planned);
+}
+
+int foundry_arm_set_identity(
+	cty_value *st, fy_arena *a, const foundry_arm_idspec *spec, const cty_value *prior, const cJSON *body)
+{
+	const char *parent = prior ? cty_get_string(prior, "parent_id") : NULL;
+	const char *name = prior ? cty_get_string(prior, "name") : NULL;
+	if (!parent || !name) {
+		char *bp, *bn;
+		const cJSON *bid = cJSON_GetObjectItemCaseSensitive(body, "id");
+		if (!cJSON_IsString(bid) || foundry_arm_id_split(&bp, &bn, a, spec, bid->valuestring) < 0)
+			return fy_error_set(FY_EINVALID, "the ARM response has no usable %s id", spec->noun);
+		parent = parent ? parent : bp;
+		name = name ? name : bn;
+	}
+	cty_object_set(st, "parent_id", cty_string(a, parent));
+	cty_object_set(st, "name", cty_string(a, name));
+	cty_object_set(st, "id", cty_string(a, foundry_arm_id_join(a, spec, parent, name)));
+	return 0;
 }
 
 void foundry_arm_validate_parent(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
 {
-	const char *s = (v && cty_is_known(v) && !cty_is_null(v)) ? cty_as_string(v, NULL) : NULL;
+	const char *s = cty_is_set(v) ? cty_as_string(v, NULL) : NULL;
 	if (s && foundry_arm_parent_parse(NULL, self->data, s) < 0)
 		tf_diag_add(d, TF_ERROR, path, "Invalid parent_id", "%s", fy_error_last()->message);
 }
@@ -555,7 +578,7 @@ void foundry_arm_validate_parent(const tf_validator *self, const cty_value *v, c
 void foundry_arm_validate_name(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
 {
 	const foundry_arm_idspec *spec = self->data;
-	const char *s = (v && cty_is_known(v) && !cty_is_null(v)) ? cty_as_string(v, NULL) : NULL;
+	const char *s = cty_is_set(v) ? cty_as_string(v, NULL) : NULL;
 	if (s && !foundry_arm_name_valid(spec, s))
 		tf_diag_add(d, TF_ERROR, path, "Invalid value", "\"%s\" is not a valid %s name: %s.", s, spec->noun,
 			spec->name->rule);

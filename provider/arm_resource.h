@@ -17,16 +17,18 @@
 #include "provider/arm_id.h"
 
 typedef struct foundry_arm_resource {
-	const char *type_name; /* "foundry_gateway_connection": named in the import advice */
-	const tf_block *schema; /* the resource's schema (a data source reads through it) */
+	const tf_resource *resource; /* the resource this implements: its type name and schema, declared once there */
 	const foundry_arm_idspec *id; /* the id's shape; its noun names the object in every message */
 	const char *api_version; /* NULL: the provider's api_version */
 	/* The full PUT body for `planned`; write-only values come from `config` (may be NULL). */
 	int (*to_arm)(cJSON **out_body, const cty_value *planned, const cty_value *config);
 	/* State from a GET or PUT body. `prior` is the state, or for import and data sources a stub holding only
-	 * parent_id, name and id. FY_EINVALID with a message when the body is not such an object. */
+	 * parent_id, name and id. FY_EINVALID with a message when the body is not such an object. parent_id, name
+	 * and id come from foundry_arm_set_identity. */
 	int (*from_arm)(cty_value **out_state, fy_arena *a, const cty_type *type, const cJSON *body,
 		const cty_value *prior, tf_diags *diags);
+	/* Optional: the resource's own plan work, after the plumbing has planned id, parent_id and name. */
+	void (*modify_plan)(tf_ctx *ctx, const cty_value *config, const cty_value *prior, cty_value *planned);
 	/* Data source only (may be NULL): after the resource state is projected onto the data source's type. */
 	void (*data_finish)(tf_ctx *ctx, cty_value *state, const cJSON *body);
 } foundry_arm_resource;
@@ -45,9 +47,22 @@ int foundry_arm_data_read(cty_value **out_state, tf_ctx *ctx, const cty_value *c
 int foundry_arm_lookup(
 	cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *res, const char *id, const cty_path *path);
 
-/* modify_plan's share: `id` from parent_id and name, and a parent_id or name that differs from the prior one only
- * in case kept as it was (ARM ids are case-insensitive: no replacement for a change of spelling). */
-void foundry_arm_plan_identity(tf_ctx *ctx, const cty_value *prior, cty_value *planned);
+/* The plan of every ARM resource: `id` from parent_id and name, and a parent_id or name that differs from the
+ * prior one only in case kept as it was (ARM ids are case-insensitive: no replacement for a change of spelling);
+ * then the declaration's own modify_plan. */
+void foundry_arm_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value *prior, cty_value *planned);
+
+/* parent_id, name and id of a state read from an ARM body: the user's spelling from `prior` (ARM may answer in other
+ * casing, docs/internals/arm.md 5.3.8), else the body's own id. FY_EINVALID when neither gives them. */
+int foundry_arm_set_identity(
+	cty_value *st, fy_arena *a, const foundry_arm_idspec *spec, const cty_value *prior, const cJSON *body);
+
+/* The operations of a tf_resource backed by ARM, in its initializer after type_name and schema:
+ *   const tf_resource r = {.type_name = "...", .schema = &schema, FOUNDRY_ARM_OPERATIONS(&arm)};
+ * (.validate, .move and .identity may follow). */
+#define FOUNDRY_ARM_OPERATIONS(arm)                                                                           \
+	.modify_plan = foundry_arm_modify_plan, .create = foundry_arm_create, .read = foundry_arm_read,       \
+	.update = foundry_arm_update, .delete = foundry_arm_delete, .import = foundry_arm_import, .impl = (arm)
 
 /* TF_V_FUNC validators whose .data is a foundry_arm_idspec: a parent id of one of its shapes; a valid name. */
 void foundry_arm_validate_parent(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d);

@@ -12,7 +12,7 @@
 
 #include "internal/tf/tf.h"
 #include "provider/arm_id.h"
-#include "provider/functions.h"
+#include "provider/catalog.h"
 #include "provider/gateway_connection.h"
 #include "provider/gateway_connection_arm.h"
 
@@ -159,19 +159,18 @@ static const tf_function_param p_models[] = {
 	{0}};
 static const tf_function_param p_json[] = {{"json", "\"string\"", 0, "A `models` metadata string."}, {0}};
 
-static const tf_function f_parse = {"parse_connection_id", "Splits a connection's ARM id into its parts.",
+const tf_function foundry_fn_parse_connection_id = {"parse_connection_id", "Splits a connection's ARM id into its parts.",
 	"Returns `{subscription_id, resource_group_name, account_name, project_name, name}`; `project_name` is null for an "
 	"account-level connection. An id of another shape is an error naming what is wrong.",
 	p_id, ID_OBJECT, parse_connection_id};
-static const tf_function f_id = {"connection_id", "Builds a connection's ARM id.",
+const tf_function foundry_fn_connection_id = {"connection_id", "Builds a connection's ARM id.",
 	"`{parent_id}/connections/{name}`, with both checked as the resource checks them.", p_parent_name, "\"string\"",
 	connection_id};
-static const tf_function f_models_json = {"models_json", "The exact `models` metadata string Foundry wants.",
+const tf_function foundry_fn_models_json = {"models_json", "The exact `models` metadata string Foundry wants.",
 	"For `azapi_resource` bodies: the same list of objects `foundry_gateway_connection` takes, encoded as the JSON "
 	"string Foundry reads (`[{\"name\", \"properties\": {\"model\": {\"name\", \"version\", \"format\"}}}]`).",
 	p_models, "\"string\"", models_json};
-static const tf_function f_models_from_json = {"models_from_json", "Reads a `models` metadata string back.",
+const tf_function foundry_fn_models_from_json = {"models_from_json", "Reads a `models` metadata string back.",
 	"The inverse of `models_json`: a list of `{name, model_name, model_version, model_format}`.", p_json,
 	MODEL_LIST, models_from_json};
 
-const tf_function *const foundry_functions[] = {&f_parse, &f_id, &f_models_json, &f_models_from_json, NULL};

@@ -1,18 +1,21 @@
 /*
- * data "foundry_gateway_check": makes the requests that Foundry's agent service makes to a connection's gateway,
- * from where Terraform runs, and reports each step, so that a wrong target path, missing discovery operations, a
- * wrong api-version, deployment_in_path set the wrong way or a bad key show up at plan time instead of as
- * 401/404/DeploymentNotFound when an agent runs (docs/data-sources/gateway_check.md).
+ * foundry_gateway_check, as a data source and as an ephemeral resource (one schema, one run): makes the requests that
+ * Foundry's agent service makes to a connection's gateway, from where Terraform runs, and reports each step, so that a
+ * wrong target path, missing discovery operations, a wrong api-version, deployment_in_path set the wrong way, a bad key
+ * or a model the gateway does not serve show up before an agent meets them (docs/data-sources/gateway_check.md).
  *
  * The routes follow Microsoft's own setup guides (foundry-samples infrastructure-setup-bicep/01-connections/apim
  * and model-gateway, APIM-Connection-Objects.md): APIM discovery is GET {target}/deployments and
  * GET {target}/deployments/{name} (api-version = deploymentAPIVersion), ModelGateway discovery uses the connection's
  * modelDiscovery endpoints with {deploymentName} filled in; inference is POST {target}/deployments/{name}/chat/
  * completions with deploymentInPath "true", else POST {target}/chat/completions with the model in the body
- * (api-version = inferenceAPIVersion when set).
+ * (api-version = inferenceAPIVersion when set). A static model list, without inference, is checked at no token cost
+ * against the OpenAI-style GET {target}/models.
  *
- * An unhealthy gateway never fails the run: ok = false and problems, so a configuration chooses a check {} block
- * (a warning) or a postcondition (an error). Bad arguments and a connection that does not exist are diagnostics.
+ * ok is true only after at least one authenticated request to the gateway succeeded and nothing failed: a check that
+ * sent nothing proves nothing. An unhealthy gateway never fails the run: ok = false and problems, each quoting what
+ * the gateway said (gateway_probe.c decides what it blames). Bad arguments and a connection that does not exist are
+ * diagnostics.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +34,7 @@
 #include "provider/gateway_check.h"
 #include "provider/gateway_connection.h"
 #include "provider/gateway_connection_arm.h"
+#include "provider/gateway_probe.h"
 
 #define LOG_MODULE "foundry.gateway_check"
 #define MAX_MODELS 64 /* models probed at most (the rest are listed but not called) */
@@ -40,7 +44,7 @@
 static void validate_connection_id(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
 {
 	(void)self;
-	const char *s = (v && cty_is_known(v) && !cty_is_null(v)) ? cty_as_string(v, NULL) : NULL;
+	const char *s = cty_is_set(v) ? cty_as_string(v, NULL) : NULL;
 	char *parent, *name;
 	fy_arena *a = tf_diags_arena(d);
 	if (s && foundry_arm_id_split(&parent, &name, a, &foundry_gc_id_spec, s) < 0)
@@ -50,7 +54,7 @@ static void validate_connection_id(const tf_validator *self, const cty_value *v,
 static void validate_timeout(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
 {
 	(void)self;
-	if (!v || !cty_is_known(v) || cty_is_null(v))
+	if (!cty_is_set(v))
 		return;
 	double t = cty_number_as_double(v);
 	if (!(t >= 1 && t <= 300))
@@ -61,7 +65,7 @@ static void validate_timeout(const tf_validator *self, const cty_value *v, const
 static void validate_pem(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
 {
 	(void)self;
-	const char *s = (v && cty_is_known(v) && !cty_is_null(v)) ? cty_as_string(v, NULL) : NULL;
+	const char *s = cty_is_set(v) ? cty_as_string(v, NULL) : NULL;
 	if (s && !strstr(s, "-----BEGIN CERTIFICATE-----"))
 		tf_diag_add(d, TF_ERROR, path, "Invalid ca_certificate",
 			"ca_certificate is one or more PEM certificates (-----BEGIN CERTIFICATE----- ...), e.g. "
@@ -72,7 +76,7 @@ static void validate_pem(const tf_validator *self, const cty_value *v, const cty
 static void validate_resolve(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
 {
 	(void)self;
-	if (!v || !cty_is_known(v) || cty_is_null(v))
+	if (!cty_is_set(v))
 		return;
 	fy_arena *a = tf_diags_arena(d);
 	for (size_t i = 0; i < cty_length(v); i++) {
@@ -109,7 +113,12 @@ static const tf_attribute step_attrs[] = {
 		.flags = TF_COMPUTED,
 		.description = "HTTP status, or 0 when no answer came (timeout, TLS or connection error)."},
 	{.name = "ok", .type = "\"bool\"", .flags = TF_COMPUTED, .description = "Whether the step succeeded."},
-	{.name = "duration_ms", .type = "\"number\"", .flags = TF_COMPUTED, .description = "How long it took."},
+	{.name = "duration_ms",
+		.type = "\"number\"",
+		.flags = TF_COMPUTED,
+		.deprecation = "Always null: a duration changed on every read, so every plan showed a change. Durations are in "
+			       "the provider's DEBUG log.",
+		.description = "Always null (durations are logged instead, so that two reads of a healthy gateway agree)."},
 	{0},
 };
 static const tf_object step_object = {step_attrs};
@@ -126,7 +135,8 @@ static const tf_attribute check_attrs[] = {
 		.type = "\"string\"",
 		.flags = TF_OPTIONAL | TF_SENSITIVE,
 		.validators = v_not_empty,
-		.description = "The gateway key, for `ApiKey` connections (ARM never returns it)."},
+		.description = "The gateway key, for `ApiKey` connections (ARM never returns it). The data source stores "
+			       "it in the state (marked sensitive); the ephemeral resource never stores it."},
 	{.name = "oauth2_client_id",
 		.type = "\"string\"",
 		.flags = TF_OPTIONAL,
@@ -168,13 +178,19 @@ static const tf_attribute check_attrs[] = {
 		.description =
 			"`\"host:port\" = \"address:port\"` entries, as curl's `--resolve`: for private endpoints "
 			"and split DNS. The certificate is still checked against the host name."},
-	{.name = "ok", .type = "\"bool\"", .flags = TF_COMPUTED, .description = "True when every step succeeded."},
+	{.name = "ok",
+		.type = "\"bool\"",
+		.flags = TF_COMPUTED,
+		.description = "True when every step succeeded and at least one authenticated request to the gateway "
+			       "succeeded. A connection whose kind has no check that costs no tokens is false until "
+			       "`inference = true`."},
 	{.name = "problems",
 		.type = "[\"list\",\"string\"]",
 		.flags = TF_COMPUTED,
 		.description =
-			"One line per failed step: the step, method and URL path, the status or transport error, "
-			"and the attribute to look at."},
+			"One line per problem: the step, method and URL path, the status or transport error, what the "
+			"gateway said (its message and code, at most 300 characters, keys redacted), and the attribute "
+			"to look at when the answer points at one."},
 	{.name = "models",
 		.type = "[\"list\",\"string\"]",
 		.flags = TF_COMPUTED,
@@ -189,10 +205,21 @@ static const tf_attribute check_attrs[] = {
 
 const tf_block foundry_gateway_check_schema = {
 	.description =
-		"Checks a gateway connection the way Foundry's agent service uses it: discovery, "
-		"authentication and (optionally) one chat completion per model, from where Terraform runs. Nothing "
-		"is sent unless this data source is declared. Use it in a `check {}` block (a warning) or a "
-		"postcondition (an error).",
+		"Checks a gateway connection the way Foundry's agent service uses it: discovery, authentication "
+		"and (optionally) one chat completion per model, from where Terraform runs. Nothing is sent unless "
+		"it is declared. This data source stores `api_key` in the state (marked sensitive): with Terraform "
+		"1.10+ or OpenTofu 1.11+ use the ephemeral resource `foundry_gateway_check` instead, which stores "
+		"nothing.",
+	.attributes = check_attrs,
+};
+
+/* The ephemeral resource: the same table, a different description. */
+static const tf_block ephemeral_schema = {
+	.description =
+		"Checks a gateway connection the way Foundry's agent service uses it, like the data source "
+		"`foundry_gateway_check`, but as an ephemeral resource (Terraform 1.10+, OpenTofu 1.11+): neither its "
+		"arguments (the key) nor its result are written to state or plan files. Turn its result into a "
+		"warning with a `check {}` block or into an error with a precondition.",
 	.attributes = check_attrs,
 };
 
@@ -202,7 +229,6 @@ typedef struct step {
 	const char *name, *method, *path;
 	long status;
 	int ok;
-	long ms;
 } step;
 
 typedef struct checker {
@@ -211,8 +237,8 @@ typedef struct checker {
 	http_client *http;
 	long timeout_ms;
 	const cty_value *conn; /* the connection's state, read from ARM */
-	const char *target; /* without a trailing '/' */
-	int apim;
+	const char *target;
+	foundry_gw_facts facts;
 	const char **headers; /* auth and custom headers for gateway requests */
 	size_t nheaders, capheaders;
 	step *steps;
@@ -221,6 +247,7 @@ typedef struct checker {
 	size_t nproblems, capproblems;
 	const char **models;
 	size_t nmodels, capmodels;
+	int proven; /* an authenticated request to the gateway succeeded */
 } checker;
 
 static void *grow(fy_arena *a, void *arr, size_t *cap, size_t n, size_t size)
@@ -240,7 +267,7 @@ static void problem(checker *k, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char buf[1024];
+	char buf[2048];
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	k->problems = grow(k->a, k->problems, &k->capproblems, k->nproblems, sizeof *k->problems);
@@ -248,11 +275,18 @@ static void problem(checker *k, const char *fmt, ...)
 	k->problems[k->nproblems++] = tflog_redact(k->a, buf);
 }
 
-static void add_model(checker *k, const char *name)
+static int has_model(const checker *k, const char *name)
 {
 	for (size_t i = 0; i < k->nmodels; i++)
 		if (strcmp(k->models[i], name) == 0)
-			return;
+			return 1;
+	return 0;
+}
+
+static void add_model(checker *k, const char *name)
+{
+	if (name == NULL || has_model(k, name))
+		return;
 	k->models = grow(k->a, k->models, &k->capmodels, k->nmodels, sizeof *k->models);
 	k->models[k->nmodels++] = fy_arena_strdup(k->a, name);
 }
@@ -277,16 +311,25 @@ static char *with_version(checker *k, const char *url, const char *version)
 	return s;
 }
 
+static step *add_step(checker *k, const char *name, const char *method, const char *path)
+{
+	k->steps = grow(k->a, k->steps, &k->capsteps, k->nsteps, sizeof *k->steps);
+	step *s = &k->steps[k->nsteps++];
+	*s = (step){.name = fy_arena_strdup(k->a, name), .method = method, .path = path};
+	return s;
+}
+
 /*
  * One request to the gateway, recorded as a step. *out is the response (caller frees) when one came; a transport
  * failure is recorded (status 0) and reported here. Redirects are never followed; one to another host is named.
+ * `gateway`: a request to the gateway with its auth headers (a success proves target, TLS and credentials).
  */
 static int request(http_response **out, checker *k, const char *name, const char *method, const char *url,
-	const char *const *extra_headers, const char *body)
+	const char *const *extra_headers, const char *body, int gateway)
 {
 	const char *hdrs[32];
 	size_t h = 0;
-	for (size_t i = 0; i < k->nheaders && h < 24; i++)
+	for (size_t i = 0; gateway && i < k->nheaders && h < 24; i++)
 		hdrs[h++] = k->headers[i];
 	for (size_t i = 0; extra_headers && extra_headers[i] && h < 31; i++)
 		hdrs[h++] = extra_headers[i];
@@ -301,14 +344,14 @@ static int request(http_response **out, checker *k, const char *name, const char
 	long t0 = fy_now_ms();
 	http_response *r = NULL;
 	int rc = http_do(&r, k->http, &req);
-	k->steps = grow(k->a, k->steps, &k->capsteps, k->nsteps, sizeof *k->steps);
-	step *s = &k->steps[k->nsteps++];
-	*s = (step){.name = fy_arena_strdup(k->a, name),
-		.method = method,
-		.path = url_path(k->a, url),
-		.status = rc == 0 ? r->status : 0,
-		.ms = fy_now_ms() - t0};
+	step *s = add_step(k, name, method, url_path(k->a, url));
+	s->status = rc == 0 ? r->status : 0;
 	s->ok = rc == 0 && r->status >= 200 && r->status < 300;
+	k->proven |= gateway && s->ok;
+	/* Durations go to the log only: an attribute that changes on every read would show a change on every plan. */
+	tflog_kv(TFLOG_DEBUG, LOG_MODULE, "gateway check step", "step", s->name, "status",
+		fy_arena_sprintf(k->a, "%ld", s->status), "duration_ms", fy_arena_sprintf(k->a, "%ld", fy_now_ms() - t0),
+		NULL);
 	*out = r;
 	if (rc < 0) {
 		const char *why = rc == FY_ETIMEOUT ? "no answer within timeout_seconds" : fy_error_last()->message;
@@ -326,50 +369,19 @@ static int request(http_response **out, checker *k, const char *name, const char
 	return 0;
 }
 
-/* The error code of an OpenAI/Azure error body ({"error":{"code":...}}), or "". */
-static const char *error_code(fy_arena *a, const http_response *r)
-{
-	cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
-	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "code");
-	const char *s = fy_arena_strdup(a, cJSON_IsString(c) ? c->valuestring : "");
-	cJSON_Delete(j);
-	return s;
-}
-
-/* What a failed status says about the connection, for a step of the given kind. */
-static void status_problem(checker *k, const http_response *r, const char *name, const char *kind)
+/* A failed answer as a problem: the status once, the gateway's own message and code, then the hint if it has one. */
+static void status_problem(checker *k, const http_response *r, foundry_gw_step kind, const char *model)
 {
 	const step *s = &k->steps[k->nsteps - 1];
-	long st = r->status;
-	if (st >= 300 && st < 400)
+	if (r->status >= 300 && r->status < 400)
 		return; /* reported by request() */
-	const char *code = error_code(k->a, r);
-	const char *hint;
-	int discovery = strcmp(kind, "discovery") == 0;
-	if (st == 401 || st == 403)
-		hint = "the gateway refused the credentials: check api_key (or the OAuth2 client, or the identity's "
-		       "access), auth_config and custom_headers";
-	else if (st == 404 && strcasecmp(code, "DeploymentNotFound") == 0)
-		hint = "the deployment does not exist behind the gateway: check models[].name";
-	else if (st == 404 && discovery)
-		hint = k->apim
-			? "the gateway has no list-deployments or get-deployment operation (dynamic discovery needs "
-			  "both) or deployment_api_version is wrong, or target is not the API's base URL"
-			: "model_discovery's endpoints do not exist at target, or target is not the API's base URL";
-	else if (st == 404)
-		hint = "no such route: deployment_in_path may be set the wrong way, or target is not the API's base URL";
-	else if (st == 400 && strcasecmp(code, "DeploymentNotFound") == 0)
-		hint = "the gateway does not know this deployment: check models[].name and deployment_in_path";
-	else if (st == 400)
-		hint = discovery ? "the gateway rejected the request: deployment_api_version may be wrong"
-				 : "the gateway rejected the request: inference_api_version may be wrong";
-	else if (st == 429)
-		hint = "the gateway throttled the check: try again later";
-	else
-		hint = "the gateway failed: see its logs";
-	problem(k, "%s: %s %s -> %ld%s%s%s: %s", name, s->method, s->path, st, *code ? " (" : "", code,
-		*code ? ")" : "", hint);
+	const char *msg, *code;
+	foundry_gw_said(&msg, &code, k->a, r->status, r->body, r->body_len);
+	const char *hint = foundry_gw_hint(k->a, &k->facts, kind, r->status, code, msg, model);
+	const char *said = *msg ? fy_arena_sprintf(k->a, ": the gateway said \"%s\"", msg) : ": the gateway gave no message";
+	const char *coded = *code ? fy_arena_sprintf(k->a, " (%s)", code) : "";
+	problem(k, "%s: %s %s -> %ld%s%s%s%s", s->name, s->method, s->path, r->status, said, coded, hint ? "; " : "",
+		hint ? hint : "");
 }
 
 /* ------------------------------------------------------------------ auth */
@@ -391,6 +403,45 @@ static char *form_value(fy_arena *a, const char *s)
 	return out;
 }
 
+static void oauth2_token(checker *k, const char *url, const char *cid, const char *secret)
+{
+	fy_arena *a = k->a;
+	const cty_value *o = cty_get_attr(k->conn, "oauth2");
+	char *scope = fy_arena_strdup(a, "");
+	const cty_value *sc = cty_is_set(o) ? cty_get_attr(o, "scopes") : NULL;
+	for (size_t i = 0; cty_is_set(sc) && i < cty_length(sc); i++) {
+		const char *one = cty_as_string(cty_index(sc, i), NULL);
+		scope = fy_arena_sprintf(a, "%s%s%s", scope, i ? " " : "", one ? one : "");
+	}
+	char *body = fy_arena_sprintf(a, "grant_type=client_credentials&client_id=%s&client_secret=%s%s%s",
+		form_value(a, cid), form_value(a, secret), *scope ? "&scope=" : "", *scope ? form_value(a, scope) : "");
+	const char *form[] = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL};
+	http_response *r = NULL;
+	int rc = request(&r, k, "token", "POST", url, form, body, 0); /* the token endpoint gets no gateway headers */
+	if (rc == 0 && r->status == 200) {
+		cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "access_token");
+		if (cJSON_IsString(t)) {
+			tflog_add_secret(t->valuestring);
+			add_header(k, fy_arena_sprintf(a, "Authorization: Bearer %s", t->valuestring));
+		} else {
+			k->steps[k->nsteps - 1].ok = 0;
+			problem(k, "token: POST %s -> 200 without an access_token: check oauth2.token_url",
+				k->steps[k->nsteps - 1].path);
+		}
+		cJSON_Delete(j);
+	} else if (rc == 0) {
+		const char *msg, *code;
+		foundry_gw_said(&msg, &code, a, r->status, r->body, r->body_len);
+		problem(k,
+			"token: POST %s -> %ld%s%s%s%s: the identity provider refused the client credentials: check "
+			"oauth2_client_id, oauth2_client_secret and oauth2.scopes",
+			k->steps[k->nsteps - 1].path, r->status, *msg ? ": it said \"" : "", msg, *msg ? "\"" : "",
+			*code ? fy_arena_sprintf(a, " (%s)", code) : "");
+	}
+	http_response_free(r);
+}
+
 /* Authentication as Foundry sends it. 0, or FY_EINVALID after a diagnostic (an argument the connection needs). */
 static int set_auth(checker *k, const cty_value *config)
 {
@@ -405,25 +456,12 @@ static int set_auth(checker *k, const cty_value *config)
 			return FY_EINVALID;
 		}
 		tflog_add_secret(key);
-		/* APIM: the subscription key in api-key (the header of Azure OpenAI APIs imported into APIM);
-		 * ModelGateway: authConfig's header and format, "api-key" and "{api_key}" by default. */
-		const cty_value *ac = cty_get_attr(k->conn, "auth_config");
-		const char *hname = NULL, *fmt = NULL;
-		if (ac && !cty_is_null(ac)) {
-			hname = cty_get_string(ac, "header_name");
-			fmt = cty_get_string(ac, "format");
-		}
-		hname = hname ? hname : "api-key";
-		fmt = fmt ? fmt : "{api_key}";
-		const char *at = strstr(fmt, "{api_key}");
-		char *value = at ? fy_arena_sprintf(a, "%.*s%s%s", (int)(at - fmt), fmt, key, at + 9)
-				 : fy_arena_strdup(a, key);
-		add_header(k, fy_arena_sprintf(a, "%s: %s", hname, value));
+		add_header(k, foundry_gw_key_header(a, k->conn, key));
 	} else if (auth && strcmp(auth, "OAuth2") == 0) {
 		const cty_value *o = cty_get_attr(k->conn, "oauth2");
-		const char *url = o && !cty_is_null(o) ? cty_get_string(o, "token_url") : NULL;
+		const char *url = cty_is_set(o) ? cty_get_string(o, "token_url") : NULL;
 		const char *cid = cty_get_string(config, "oauth2_client_id");
-		if (!cid && o && !cty_is_null(o))
+		if (!cid && cty_is_set(o))
 			cid = cty_get_string(o, "client_id");
 		const char *secret = cty_get_string(config, "oauth2_client_secret");
 		if (!url || !cid || !secret) {
@@ -435,40 +473,7 @@ static int set_auth(checker *k, const cty_value *config)
 			return FY_EINVALID;
 		}
 		tflog_add_secret(secret);
-		char *scope = fy_arena_strdup(a, "");
-		const cty_value *sc = cty_get_attr(o, "scopes");
-		for (size_t i = 0; sc && cty_is_known(sc) && !cty_is_null(sc) && i < cty_length(sc); i++)
-			scope = fy_arena_sprintf(
-				a, "%s%s%s", scope, i ? " " : "", cty_as_string(cty_index(sc, i), NULL));
-		char *body = fy_arena_sprintf(a, "grant_type=client_credentials&client_id=%s&client_secret=%s%s%s",
-			form_value(a, cid), form_value(a, secret), *scope ? "&scope=" : "",
-			*scope ? form_value(a, scope) : "");
-		const char *form[] = {
-			"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL};
-		http_response *r = NULL;
-		size_t saved = k->nheaders;
-		k->nheaders = 0; /* the token endpoint gets no gateway headers */
-		int rc = request(&r, k, "token", "POST", url, form, body);
-		k->nheaders = saved;
-		if (rc == 0 && r->status == 200) {
-			cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
-			const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "access_token");
-			if (cJSON_IsString(t)) {
-				tflog_add_secret(t->valuestring);
-				add_header(k, fy_arena_sprintf(a, "Authorization: Bearer %s", t->valuestring));
-			} else {
-				k->steps[k->nsteps - 1].ok = 0;
-				problem(k, "token: POST %s -> 200 without an access_token: check oauth2.token_url",
-					k->steps[k->nsteps - 1].path);
-			}
-			cJSON_Delete(j);
-		} else if (rc == 0) {
-			problem(k,
-				"token: POST %s -> %ld: the identity provider refused the client credentials: check "
-				"oauth2_client_id, oauth2_client_secret and oauth2.scopes",
-				k->steps[k->nsteps - 1].path, r->status);
-		}
-		http_response_free(r);
+		oauth2_token(k, url, cid, secret);
 	} else if (auth) {
 		/* ProjectManagedIdentity and AAD: Foundry sends the project's identity; from here only the caller's own
 		 * identity (the provider's credential chain) can be sent, which proves the route but not the project's
@@ -476,18 +481,10 @@ static int set_auth(checker *k, const cty_value *config)
 		const char *aud = cty_get_string(k->conn, "audience");
 		aud = aud ? aud : FOUNDRY_DEFAULT_AUDIENCE;
 		char *tok = NULL;
-		long t0 = fy_now_ms();
 		int rc = foundry_client_token_for(&tok, tf_ctx_provider_data(k->ctx), aud);
-		k->steps = grow(k->a, k->steps, &k->capsteps, k->nsteps, sizeof *k->steps);
-		k->steps[k->nsteps++] = (step){.name = fy_arena_sprintf(a,
-						       "token for %s (the caller's identity, not the "
-						       "project's)",
-						       aud),
-			.method = "",
-			.path = "",
-			.status = 0,
-			.ok = rc == 0,
-			.ms = fy_now_ms() - t0};
+		step *s = add_step(
+			k, fy_arena_sprintf(a, "token for %s (the caller's identity, not the project's)", aud), "", "");
+		s->ok = rc == 0;
 		if (rc < 0) {
 			problem(k, "token: no token for %s from the provider's credentials: %s", aud,
 				fy_error_last()->message);
@@ -498,7 +495,7 @@ static int set_auth(checker *k, const cty_value *config)
 		}
 	}
 	const cty_value *ch = cty_get_attr(k->conn, "custom_headers");
-	for (size_t i = 0; ch && cty_is_known(ch) && !cty_is_null(ch) && i < cty_length(ch); i++) {
+	for (size_t i = 0; cty_is_set(ch) && i < cty_length(ch); i++) {
 		const char *v = cty_as_string(cty_index(ch, i), NULL);
 		if (v) {
 			tflog_add_secret(v);
@@ -510,60 +507,88 @@ static int set_auth(checker *k, const cty_value *config)
 
 /* --------------------------------------------------------------- discovery */
 
-/* Model names from a list answer: {"value":[{"name"}]} (ARM deployments, APIM) or {"data":[{"id"}]} (OpenAI). */
-static void names_from_list(checker *k, const http_response *r)
+/* GET a model list; 0 with the names in k->models (listed = 1) when it answered one. */
+static int list_models(checker *k, const char *url, int *listed)
 {
-	cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, "value");
-	if (!cJSON_IsArray(arr))
-		arr = cJSON_GetObjectItemCaseSensitive(j, "data");
-	const cJSON *it;
-	cJSON_ArrayForEach (it, arr) {
-		const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
-		if (!cJSON_IsString(n))
-			n = cJSON_GetObjectItemCaseSensitive(it, "id");
-		if (cJSON_IsString(n) && n->valuestring[0])
-			add_model(k, n->valuestring);
+	const char *acc[] = {"Accept: application/json", NULL};
+	http_response *r = NULL;
+	*listed = 0;
+	if (request(&r, k, "list models", "GET", url, acc, NULL, 1) == 0) {
+		if (r->status == 200) {
+			const char **names;
+			size_t n;
+			if (foundry_gw_list_names(&names, &n, k->a, r->body, r->body_len) == 0) {
+				for (size_t i = 0; i < n; i++)
+					add_model(k, names[i]);
+				*listed = 1;
+			} else {
+				k->steps[k->nsteps - 1].ok = 0;
+				problem(k,
+					"list models: GET %s -> 200 but the answer is not a model list ({\"value\": [...]} "
+					"or {\"data\": [...]}): check %s",
+					k->steps[k->nsteps - 1].path,
+					k->facts.apim ? "target" : "model_discovery.deployment_provider and its endpoints");
+			}
+		} else if (r->status < 300 || r->status >= 400) {
+			status_problem(k, r, FOUNDRY_GW_LIST, NULL);
+		}
 	}
-	if (!cJSON_IsArray(arr))
-		problem(k,
-			"list models: %s %s -> %ld but the answer is not a model list ({\"value\": [...]} or {\"data\": "
-			"[...]}): check model_discovery.deployment_provider and the list endpoint",
-			k->steps[k->nsteps - 1].method, k->steps[k->nsteps - 1].path, r->status);
-	cJSON_Delete(j);
-}
-
-static char *join(checker *k, const char *path)
-{
-	return fy_arena_sprintf(k->a, "%s%s%s", k->target, path[0] == '/' ? "" : "/", path);
+	http_response_free(r);
+	return 0;
 }
 
 static void discover(checker *k, const char *list_ep, const char *get_ep, const char *const *only, size_t nonly)
 {
 	const char *ver = cty_get_string(k->conn, "deployment_api_version");
 	const char *acc[] = {"Accept: application/json", NULL};
-	http_response *r = NULL;
-	if (request(&r, k, "list models", "GET", with_version(k, join(k, list_ep), ver), acc, NULL) == 0) {
-		if (r->status == 200)
-			names_from_list(k, r);
-		else
-			status_problem(k, r, "list models", "discovery");
-	}
-	http_response_free(r);
+	int listed = 0;
+	list_models(k, with_version(k, foundry_gw_url(k->a, k->target, list_ep, NULL), ver), &listed);
+	if (listed && k->nmodels == 0 && nonly == 0)
+		problem(k, "list models: the gateway listed no models, so agents see none");
 	/* Get each model (the ones asked for, else what the list returned). */
 	size_t n = nonly ? nonly : k->nmodels;
 	for (size_t i = 0; i < n && i < MAX_MODELS; i++) {
 		const char *m = nonly ? only[i] : k->models[i];
-		const char *ph = strstr(get_ep, "{deploymentName}");
-		char *path = ph ? fy_arena_sprintf(k->a, "%.*s%s%s", (int)(ph - get_ep), get_ep, m, ph + 16)
-				: fy_arena_strdup(k->a, get_ep);
+		char *url = with_version(k, foundry_gw_url(k->a, k->target, get_ep, m), ver);
 		char *name = fy_arena_sprintf(k->a, "get model %s", m);
-		r = NULL;
-		if (request(&r, k, name, "GET", with_version(k, join(k, path), ver), acc, NULL) == 0 &&
-			r->status != 200)
-			status_problem(k, r, name, "discovery");
+		http_response *r = NULL;
+		if (request(&r, k, name, "GET", url, acc, NULL, 1) == 0 && r->status != 200)
+			status_problem(k, r, FOUNDRY_GW_GET, m);
 		http_response_free(r);
 	}
+}
+
+/*
+ * A static list without inference: the OpenAI-style GET {target}/models costs no tokens, proves target, TLS and the
+ * key, and tells whether the gateway serves each listed model. A gateway without it is told plainly: nothing was
+ * checked, and inference = true is what would check it.
+ */
+static void check_static(checker *k, const char *const *want, size_t nwant)
+{
+	size_t before = k->nmodels;
+	int listed = 0;
+	list_models(k, foundry_gw_url(k->a, k->target, "/models", NULL), &listed);
+	step *s = &k->steps[k->nsteps - 1];
+	if (s->status == 404 || s->status == 405) {
+		k->nproblems--; /* a missing list route is not the connection's fault: say what to do instead */
+		problem(k,
+			"list models: GET %s -> %ld: the gateway serves no model list at target, so nothing could be "
+			"checked without tokens: set inference = true to check each model with one chat completion",
+			s->path, s->status);
+		return;
+	}
+	if (!listed)
+		return;
+	for (size_t i = 0; i < nwant; i++) {
+		int found = 0;
+		for (size_t j = before; j < k->nmodels && !found; j++)
+			found = strcmp(k->models[j], want[i]) == 0;
+		if (!found)
+			problem(k, "list models: the gateway does not list \"%s\": models[].name \"%s\" is not a model it "
+				   "serves",
+				want[i], want[i]);
+	}
+	k->nmodels = before; /* `models` reports the connection's own list */
 }
 
 /* --------------------------------------------------------------- inference */
@@ -572,8 +597,8 @@ static void infer(checker *k, const char *model)
 {
 	int in_path = cty_get_bool(k->conn, "deployment_in_path", 0);
 	const char *ver = cty_get_string(k->conn, "inference_api_version");
-	char *url = in_path ? join(k, fy_arena_sprintf(k->a, "/deployments/%s/chat/completions", model))
-			    : join(k, "/chat/completions");
+	char *url = in_path ? foundry_gw_url(k->a, k->target, "/deployments/{deploymentName}/chat/completions", model)
+			    : foundry_gw_url(k->a, k->target, "/chat/completions", NULL);
 	cJSON *b = cJSON_CreateObject();
 	if (!in_path)
 		cJSON_AddStringToObject(b, "model", model);
@@ -588,9 +613,9 @@ static void infer(checker *k, const char *model)
 	const char *hdrs[] = {"Content-Type: application/json", "Accept: application/json", NULL};
 	char *name = fy_arena_sprintf(k->a, "chat %s", model);
 	http_response *r = NULL;
-	if (request(&r, k, name, "POST", with_version(k, url, ver), hdrs, body) == 0 &&
+	if (request(&r, k, name, "POST", with_version(k, url, ver), hdrs, body, 1) == 0 &&
 		(r->status < 200 || r->status >= 300))
-		status_problem(k, r, name, "inference");
+		status_problem(k, r, FOUNDRY_GW_CHAT, model);
 	http_response_free(r);
 	cJSON_free(body);
 }
@@ -617,7 +642,6 @@ static cty_value *steps_value(checker *k, const cty_type *t)
 		cty_object_set(o, "path", cty_string(k->a, s->path));
 		cty_object_set(o, "status", cty_number_int(k->a, s->status));
 		cty_object_set(o, "ok", cty_bool(k->a, s->ok));
-		cty_object_set(o, "duration_ms", cty_number_int(k->a, s->ms));
 		items[i] = o;
 	}
 	return cty_list(k->a, et, k->nsteps, items);
@@ -626,36 +650,99 @@ static cty_value *steps_value(checker *k, const cty_type *t)
 /* "host:port" = "address:port" into curl's "host:port:address:port". */
 static const char **connect_to(fy_arena *a, const cty_value *resolve)
 {
-	size_t n = resolve && cty_is_known(resolve) && !cty_is_null(resolve) ? cty_length(resolve) : 0;
+	size_t n = cty_is_set(resolve) ? cty_length(resolve) : 0;
 	const char **out = fy_arena_alloc(a, (n + 1) * sizeof *out);
-	for (size_t i = 0; i < n; i++)
-		out[i] = fy_arena_sprintf(
-			a, "%s:%s", cty_map_key(resolve, i), cty_as_string(cty_index(resolve, i), NULL));
-	out[n] = NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *to = cty_as_string(cty_index(resolve, i), NULL);
+		if (to)
+			out[k++] = fy_arena_sprintf(a, "%s:%s", cty_map_key(resolve, i), to);
+	}
+	out[k] = NULL;
 	return out;
 }
 
-static int check_read(cty_value **out_state, tf_ctx *ctx, const cty_value *config)
+/* The models a stored connection names. Another tool may have stored entries without a name: each is a problem
+ * (an agent cannot call it), never a crash. */
+static void static_models(checker *k, const cty_value *models)
+{
+	for (size_t i = 0; i < cty_length(models); i++) {
+		const char *name = cty_get_string(cty_index(models, i), "name");
+		if (name && *name)
+			add_model(k, name);
+		else
+			problem(k, "models[%zu]: the stored entry has no name, so agents cannot call it: give every entry "
+				   "of models a name",
+				i);
+	}
+}
+
+/* The list of strings in a list attribute, null entries left out. */
+static const char **string_list(fy_arena *a, const cty_value *v, size_t *n)
+{
+	size_t len = cty_is_set(v) ? cty_length(v) : 0;
+	const char **out = fy_arena_alloc(a, (len ? len : 1) * sizeof(*out));
+	*n = 0;
+	for (size_t i = 0; i < len; i++) {
+		const char *s = cty_as_string(cty_index(v, i), NULL);
+		if (s)
+			out[(*n)++] = s;
+	}
+	return out;
+}
+
+static void probe(checker *k, const cty_value *config)
+{
+	size_t nonly = 0;
+	const char **onlyv = string_list(k->a, cty_get_attr(config, "only_models"), &nonly);
+	const cty_value *models = cty_get_attr(k->conn, "models");
+	const cty_value *disc = cty_get_attr(k->conn, "model_discovery");
+	int inference = cty_get_bool(config, "inference", 0);
+	if (cty_is_set(models)) {
+		static_models(k, models);
+		for (size_t i = 0; i < nonly; i++)
+			if (!has_model(k, onlyv[i]))
+				problem(k, "only_models: \"%s\" is not among the connection's models", onlyv[i]);
+		if (!inference)
+			check_static(k, nonly ? onlyv : k->models, nonly ? nonly : k->nmodels);
+	} else if (cty_is_set(disc)) {
+		const char *list = cty_get_string(disc, "list_models_endpoint");
+		const char *get = cty_get_string(disc, "get_model_endpoint");
+		if (list && get)
+			discover(k, list, get, onlyv, nonly);
+		else
+			problem(k, "model_discovery: the stored value has no %s, so agents see no model",
+				list ? "get_model_endpoint" : "list_models_endpoint");
+	} else if (k->facts.apim) {
+		/* APIM without models or modelDiscovery: Foundry's APIM defaults (APIM-Connection-Objects.md). */
+		discover(k, "/deployments", "/deployments/{deploymentName}", onlyv, nonly);
+	} else {
+		problem(k, "models: the connection has neither models nor model_discovery, so agents see no model");
+	}
+	if (inference) {
+		size_t n = nonly ? nonly : k->nmodels;
+		for (size_t i = 0; i < n && i < MAX_MODELS; i++)
+			infer(k, nonly ? onlyv[i] : k->models[i]);
+	}
+}
+
+/* The check itself, for the data source and the ephemeral resource alike: the config plus the computed results. */
+static int check_run(cty_value **out_state, tf_ctx *ctx, const cty_value *config)
 {
 	fy_arena *a = tf_ctx_arena(ctx);
 	*out_state = NULL;
 	tf_ctx_register_secrets(ctx, config);
 	const char *cid = cty_get_string(config, "connection_id");
-	const cty_value *conn = NULL;
-	cty_value *st0;
-	if (foundry_arm_lookup(&st0, ctx, &foundry_gc_arm, cid, tf_path(ctx, "connection_id")) < 0)
+	cty_value *conn;
+	if (foundry_arm_lookup(&conn, ctx, &foundry_gc_arm, cid, tf_path(ctx, "connection_id")) < 0)
 		return FY_ERROR;
-	conn = st0;
 
 	checker k = {.ctx = ctx, .a = a, .conn = conn};
+	foundry_gw_facts_of(&k.facts, conn);
 	const cty_value *tv = cty_get_attr(config, "timeout_seconds");
-	k.timeout_ms = tv && cty_is_known(tv) && !cty_is_null(tv) ? (long)(cty_number_as_double(tv) * 1000) : 10000;
+	k.timeout_ms = cty_is_set(tv) ? (long)(cty_number_as_double(tv) * 1000) : 10000;
 	const char *target = cty_get_string(conn, "target");
-	size_t tl = strlen(target);
-	while (tl > 0 && target[tl - 1] == '/')
-		tl--;
-	k.target = fy_arena_strndup(a, target, tl);
-	k.apim = strcmp(cty_get_string(conn, "category"), "ApiManagement") == 0;
+	k.target = target ? target : "";
 
 	http_options ho = {.ca_pem = cty_get_string(config, "ca_certificate"),
 		.connect_to = connect_to(a, cty_get_attr(config, "resolve")),
@@ -669,48 +756,16 @@ static int check_read(cty_value **out_state, tf_ctx *ctx, const cty_value *confi
 		http_client_free(k.http);
 		return rc;
 	}
-
-	/* Which models: only_models, else the static list, else what discovery returns. */
-	const cty_value *only = cty_get_attr(config, "only_models");
-	size_t nonly = only && cty_is_known(only) && !cty_is_null(only) ? cty_length(only) : 0;
-	const char **onlyv = fy_arena_alloc(a, (nonly ? nonly : 1) * sizeof *onlyv);
-	for (size_t i = 0; i < nonly; i++)
-		onlyv[i] = cty_as_string(cty_index(only, i), NULL);
-	const cty_value *models = cty_get_attr(conn, "models");
-	const cty_value *disc = cty_get_attr(conn, "model_discovery");
-	if (models && !cty_is_null(models)) {
-		for (size_t i = 0; i < cty_length(models); i++)
-			add_model(&k, cty_get_string(cty_index(models, i), "name"));
-		for (size_t i = 0; i < nonly; i++) {
-			size_t j = 0;
-			while (j < k.nmodels && strcmp(k.models[j], onlyv[i]) != 0)
-				j++;
-			if (j == k.nmodels)
-				problem(&k, "only_models: \"%s\" is not among the connection's models", onlyv[i]);
-		}
-	} else if (disc && !cty_is_null(disc)) {
-		discover(&k, cty_get_string(disc, "list_models_endpoint"), cty_get_string(disc, "get_model_endpoint"),
-			onlyv, nonly);
-	} else if (k.apim) {
-		/* APIM without models or modelDiscovery: Foundry's APIM defaults (APIM-Connection-Objects.md). */
-		discover(&k, "/deployments", "/deployments/{deploymentName}", onlyv, nonly);
-	} else {
-		problem(&k, "models: the connection has neither models nor model_discovery, so agents see no model");
-	}
-	const cty_value *inf = cty_get_attr(config, "inference");
-	if (inf && cty_is_known(inf) && !cty_is_null(inf) && cty_as_bool(inf)) {
-		size_t n = nonly ? nonly : k.nmodels;
-		for (size_t i = 0; i < n && i < MAX_MODELS; i++)
-			infer(&k, nonly ? onlyv[i] : k.models[i]);
-	}
+	probe(&k, config);
 	http_client_free(k.http);
+	if (!k.proven && k.nproblems == 0)
+		problem(&k, "no request to the gateway succeeded, so nothing proves that it works");
 
-	const cty_type *t = tf_ctx_schema_type(ctx);
 	cty_value *st = cty_copy(a, config);
-	cty_object_set(st, "ok", cty_bool(a, k.nproblems == 0));
+	cty_object_set(st, "ok", cty_bool(a, k.proven && k.nproblems == 0));
 	cty_object_set(st, "problems", strings(a, k.problems, k.nproblems));
 	cty_object_set(st, "models", strings(a, k.models, k.nmodels));
-	cty_object_set(st, "steps", steps_value(&k, cty_type_attr(t, "steps")));
+	cty_object_set(st, "steps", steps_value(&k, cty_type_attr(tf_ctx_schema_type(ctx), "steps")));
 	for (size_t i = 0; i < k.nproblems; i++)
 		tflog_kv(TFLOG_INFO, LOG_MODULE, "gateway check problem", "problem", k.problems[i], NULL);
 	*out_state = st;
@@ -720,5 +775,11 @@ static int check_read(cty_value **out_state, tf_ctx *ctx, const cty_value *confi
 const tf_data_source foundry_gateway_check = {
 	.type_name = "foundry_gateway_check",
 	.schema = &foundry_gateway_check_schema,
-	.read = check_read,
+	.read = check_run,
+};
+
+const tf_ephemeral_resource foundry_gateway_check_ephemeral = {
+	.type_name = "foundry_gateway_check",
+	.schema = &ephemeral_schema,
+	.open = check_run,
 };

@@ -37,7 +37,7 @@ static int header_name_ok(const char *k)
 static void validate_custom_headers(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
 {
 	(void)self;
-	if (!v || !cty_is_known(v) || cty_is_null(v))
+	if (!cty_is_set(v))
 		return;
 	fy_arena *a = tf_diags_arena(d);
 	for (size_t i = 0; i < cty_length(v); i++) {
@@ -59,7 +59,7 @@ static void validate_custom_headers(const tf_validator *self, const cty_value *v
 static void validate_target(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
 {
 	(void)self;
-	const char *s = (v && cty_is_known(v) && !cty_is_null(v)) ? cty_as_string(v, NULL) : NULL;
+	const char *s = cty_is_set(v) ? cty_as_string(v, NULL) : NULL;
 	if (!s)
 		return;
 	size_t n = strcspn(s, "?#");
@@ -486,12 +486,12 @@ static void gc_validate(tf_ctx *ctx, const cty_value *config)
 	/* Agents address a model as <connection>/<name>: names must be unique, and deployment names are looked up
 	 * without regard to case, as Azure names are. Sorted, so that a list of any length costs n log n. */
 	const cty_value *models = cty_get_attr(config, "models");
-	if (models && cty_is_known(models) && !cty_is_null(models))
+	if (cty_is_set(models))
 		check_model_names(ctx, models);
 
 	/* Managed metadata keys go through their attribute, whatever their case (docs/internals/arm.md 5.2). */
 	const cty_value *extra = cty_get_attr(config, "extra_metadata");
-	if (extra && cty_is_known(extra) && !cty_is_null(extra)) {
+	if (cty_is_set(extra)) {
 		for (size_t i = 0; i < cty_length(extra); i++) {
 			const char *k = cty_map_key(extra, i);
 			const foundry_gc_managed_key *mk = foundry_gc_managed_key_find(k);
@@ -520,10 +520,9 @@ static void gc_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value
 {
 	fy_arena *a = tf_ctx_arena(ctx);
 	const cty_type *t = tf_ctx_schema_type(ctx);
-	if (!planned || !cty_is_known(planned) || cty_is_null(planned))
+	(void)prior;
+	if (!cty_is_set(planned))
 		return;
-
-	foundry_arm_plan_identity(ctx, prior, planned);
 
 	/* audience defaults with ProjectManagedIdentity only, so it is not a table default. */
 	if (cty_is_absent(cty_get_attr(config, "audience"))) {
@@ -543,7 +542,7 @@ static void gc_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value
 	 * unknown). Copy before changing: planned may share nodes with config. */
 	const cty_value *ac = cty_get_attr(planned, "auth_config");
 	const cty_value *cac = cty_get_attr(config, "auth_config");
-	if (ac && cty_is_known(ac) && !cty_is_null(ac) && cac && cty_is_known(cac) && !cty_is_null(cac) &&
+	if (cty_is_set(ac) && cty_is_set(cac) &&
 		cty_is_absent(cty_get_attr(cac, "type")) && cty_get_string(ac, "type") == NULL) {
 		cty_value *copy = cty_copy(a, ac);
 		cty_object_set(copy, "type", cty_string(a, "api_key"));
@@ -560,11 +559,11 @@ static void gc_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value
 /* ------------------------------------------------------------- declaration */
 
 const foundry_arm_resource foundry_gc_arm = {
-	.type_name = "foundry_gateway_connection",
-	.schema = &foundry_gc_schema,
+	.resource = &foundry_gc_resource,
 	.id = &foundry_gc_id_spec,
 	.to_arm = foundry_gc_to_arm,
 	.from_arm = foundry_gc_from_arm,
+	.modify_plan = gc_modify_plan,
 	.data_finish = foundry_gc_data_finish,
 };
 
@@ -584,14 +583,8 @@ static const tf_identity gc_identity = {.version = 0, .attrs = identity_attrs, .
 const tf_resource foundry_gc_resource = {
 	.type_name = "foundry_gateway_connection",
 	.schema = &foundry_gc_schema,
+	FOUNDRY_ARM_OPERATIONS(&foundry_gc_arm),
 	.validate = gc_validate,
-	.modify_plan = gc_modify_plan,
-	.create = foundry_arm_create,
-	.read = foundry_arm_read,
-	.update = foundry_arm_update,
-	.delete = foundry_arm_delete,
-	.import = foundry_arm_import,
 	.move = foundry_gc_move,
 	.identity = &gc_identity,
-	.impl = &foundry_gc_arm,
 };

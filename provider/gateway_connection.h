@@ -14,8 +14,7 @@ extern const struct foundry_arm_resource foundry_gc_arm; /* the resource's ARM d
 /* moved {} from azapi_resource (gateway_connection_move.c). */
 int foundry_gc_move(cty_value **out_state, tf_ctx *ctx, const tf_move_source *src);
 
-/* The data source, its schema a view of the resource's, built on first use. */
-const tf_data_source *foundry_gc_data_source_get(void);
+extern const tf_data_source foundry_gc_data_source; /* a view of the resource's schema */
 /* The data source's last step (metadata as ARM holds it). */
 void foundry_gc_data_finish(tf_ctx *ctx, cty_value *state, const cJSON *body);
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "provider/arm_resource.h"
+
 const foundry_gc_managed_key foundry_gc_managed_keys[] = {
 	/* Exact wire spelling from docs/internals/arm.md 2.3 (metadata keys are case-sensitive for Foundry). */
 	{"deploymentInPath", "deployment_in_path"},
@@ -33,15 +35,9 @@ static int known_deep(const cty_value *v)
 	return !v || cty_is_wholly_known(v);
 }
 
-/* A known, non-null object (or NULL). */
-static const cty_value *obj_or_null(const cty_value *v)
-{
-	return (v && cty_is_known(v) && !cty_is_null(v)) ? v : NULL;
-}
-
 static cty_value *attr(const cty_value *obj, const char *name)
 {
-	return obj_or_null(obj) ? cty_get_attr(obj, name) : NULL;
+	return cty_is_set(obj) ? cty_get_attr(obj, name) : NULL;
 }
 
 /* A required string attribute of the planned value; FY_EINVALID names it when null or unknown. */
@@ -283,7 +279,7 @@ static const char *const metadata_deps[] = {"deployment_in_path", "inference_api
 
 int foundry_gc_metadata_known(const cty_value *v)
 {
-	if (!obj_or_null(v))
+	if (!cty_is_set(v))
 		return 0;
 	for (const char *const *d = metadata_deps; *d; d++)
 		if (!known_deep(cty_get_attr(v, *d)))
@@ -356,7 +352,7 @@ int foundry_gc_to_arm(cJSON **out_body, const cty_value *v, const cty_value *con
 	const char *category, *target, *auth_type;
 	int rc;
 
-	if (!obj_or_null(v))
+	if (!cty_is_set(v))
 		return fy_error_set(FY_EINVALID, "no planned value to send");
 	if ((rc = need_str(&category, v, "category", "")) < 0 || (rc = need_str(&target, v, "target", "")) < 0 ||
 		(rc = need_str(&auth_type, v, "auth_type", "")) < 0)
@@ -389,7 +385,7 @@ int foundry_gc_to_arm(cJSON **out_body, const cty_value *v, const cty_value *con
 	} else if (strcmp(auth_type, "OAuth2") == 0) {
 		const cty_value *o = attr(v, "oauth2");
 		const char *cid, *secret, *url;
-		if (!obj_or_null(o)) {
+		if (!cty_is_set(o)) {
 			rc = fy_error_set(FY_EINVALID, "auth_type OAuth2 needs oauth2");
 			goto fail;
 		}
@@ -567,7 +563,8 @@ static void read_auth(gc_reader *r)
 	const char *aud = jstr(r->props, "audience");
 	set_if(r->st, "audience", aud ? cty_string(a, aud) : attr(pv, "audience"));
 
-	const cty_value *po = obj_or_null(attr(pv, "oauth2"));
+	const cty_value *po = attr(pv, "oauth2");
+	po = cty_is_set(po) ? po : NULL;
 	const cJSON *creds = cJSON_GetObjectItemCaseSensitive(r->props, "credentials");
 	const char *cid = jstr(creds, "clientId");
 	const char *turl = jstr(r->props, "tokenUrl");
@@ -788,20 +785,7 @@ static int read_metadata(gc_reader *r)
 /* Identity: the user's spelling from prior state; ARM may answer with other casing (docs/internals/arm.md 5.3.8). */
 static int read_identity(gc_reader *r, const cJSON *body)
 {
-	const char *parent = r->pv ? cty_get_string(r->pv, "parent_id") : NULL;
-	const char *name = r->pv ? cty_get_string(r->pv, "name") : NULL;
-	if (!parent || !name) {
-		char *bp, *bn;
-		const char *bid = jstr(body, "id");
-		if (!bid || foundry_arm_id_split(&bp, &bn, r->a, &foundry_gc_id_spec, bid) < 0)
-			return fy_error_set(FY_EINVALID, "the ARM response has no usable connection id");
-		parent = parent ? parent : bp;
-		name = name ? name : bn;
-	}
-	cty_object_set(r->st, "parent_id", cty_string(r->a, parent));
-	cty_object_set(r->st, "name", cty_string(r->a, name));
-	cty_object_set(r->st, "id", cty_string(r->a, foundry_arm_id_join(r->a, &foundry_gc_id_spec, parent, name)));
-	return 0;
+	return foundry_arm_set_identity(r->st, r->a, &foundry_gc_id_spec, r->pv, body);
 }
 
 int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type, const cJSON *body,
@@ -815,7 +799,7 @@ int foundry_gc_from_arm(cty_value **out_state, fy_arena *a, const cty_type *type
 		.type = type,
 		.props = props,
 		.md = cJSON_IsObject(md) ? md : NULL,
-		.pv = obj_or_null(prior),
+		.pv = cty_is_set(prior) ? prior : NULL,
 		.diags = diags,
 		.st = cty_object(a, type)};
 	/* A real state always has a category; an import or data source stub has only parent_id/name. */

@@ -1,6 +1,5 @@
 /* data "foundry_gateway_connection": parent_id + name -> every attribute but the secrets, read with one GET.
  * Its schema is a view of the resource's (tf_block_view), read through the shared ARM plumbing. */
-#include <pthread.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -53,20 +52,10 @@ void foundry_gc_data_finish(tf_ctx *ctx, cty_value *st, const cJSON *body)
 	cty_object_set(st, "extra_metadata", foundry_string_map(a, md, managed_exact, NULL));
 }
 
-tf_data_source foundry_gc_data_source = {
+const tf_data_source foundry_gc_data_source = {
 	.type_name = "foundry_gateway_connection",
+	.view_of = &foundry_gc_schema,
+	.view = &view,
 	.read = foundry_arm_data_read,
 	.impl = &foundry_gc_arm,
 };
-
-static void build_schema(void)
-{
-	foundry_gc_data_source.schema = tf_block_view(&foundry_gc_schema, &view);
-}
-
-const tf_data_source *foundry_gc_data_source_get(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, build_schema);
-	return &foundry_gc_data_source;
-}

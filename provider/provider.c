@@ -8,10 +8,8 @@
 
 #include "internal/http/http.h"
 #include "internal/log/tflog.h"
+#include "provider/catalog.h"
 #include "provider/client.h"
-#include "provider/functions.h"
-#include "provider/gateway_check.h"
-#include "provider/gateway_connection.h"
 #include "provider/gateway_connection_arm.h"
 
 /* Clouds as azapi maps them (docs/internals/arm.md 4.1, 4.3). */
@@ -35,7 +33,7 @@ static const char *const cloud_names[] = {"public", "usgovernment", "china", NUL
 static void validate_endpoint(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
 {
 	(void)self;
-	const char *s = (v && cty_is_known(v) && !cty_is_null(v)) ? cty_as_string(v, NULL) : NULL;
+	const char *s = cty_is_set(v) ? cty_as_string(v, NULL) : NULL;
 	if (s && !http_url_is_allowed(s))
 		tf_diag_add(d, TF_ERROR, path, "Invalid endpoint URL",
 			"\"%s\" must be an absolute https:// URL (http:// is accepted only for loopback hosts).", s);
@@ -160,7 +158,7 @@ static const tf_block provider_schema = {
 /* Any unknown string in the provider configuration (plan before its dependencies exist, docs/internals/protocol.md 4.1). */
 static int any_unknown(const cty_value *config)
 {
-	for (size_t i = 0; config && cty_is_known(config) && !cty_is_null(config) && i < cty_length(config); i++)
+	for (size_t i = 0; cty_is_set(config) && i < cty_length(config); i++)
 		if (!cty_is_known(cty_index(config, i)))
 			return 1;
 	return config && !cty_is_known(config);
@@ -180,7 +178,7 @@ static const char *env_nonempty(const char *name)
 static int cfg_bool(const cty_value *config, const char *name)
 {
 	const cty_value *v = cty_get_attr(config, name);
-	if (!v || !cty_is_known(v) || cty_is_null(v))
+	if (!cty_is_set(v))
 		return AUTH_UNSET;
 	return cty_as_bool(v);
 }
@@ -192,7 +190,7 @@ static void provider_validate(tf_ctx *ctx, const cty_value *config)
 	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
 		const cty_value *x = cty_get_attr(config, pairs[i][0]);
 		const cty_value *y = cty_get_attr(config, pairs[i][1]);
-		if (x && y && cty_is_known(x) && cty_is_known(y) && !cty_is_null(x) && !cty_is_null(y))
+		if (cty_is_set(x) && cty_is_set(y))
 			tf_error(ctx, tf_path(ctx, pairs[i][1]), "Conflicting provider arguments",
 				"Set only one of %s or %s.", pairs[i][0], pairs[i][1]);
 	}
@@ -290,12 +288,10 @@ static void provider_stop(void *data)
 	foundry_client_cancel(data);
 }
 
-/* Resources a test build links in (tests/resource/): an empty list in the shipped binary. A test resource defines
- * the strong symbol; that is its one registration line. */
-__attribute__((weak)) const tf_resource *const foundry_extra_resources[] = {NULL};
-
-static const tf_resource *resources[8];
-static const tf_data_source *data_sources[3];
+/* The shipped catalog: provider/registry.def, one line per declaration. */
+#define FOUNDRY_REGISTRY "provider/registry.def"
+#define FOUNDRY_CATALOG foundry_shipped_catalog
+#include "provider/catalog_expand.h"
 
 static tf_provider provider = {
 	.name = "foundry",
@@ -305,26 +301,49 @@ static tf_provider provider = {
 	.configure = provider_configure,
 	.data_free = provider_data_free,
 	.stop = provider_stop,
-	.resources = resources,
-	.data_sources = data_sources,
-	.functions = foundry_functions,
 };
+static const foundry_catalog *extra_catalog;
+
+/* One list per kind: the shipped catalog's entries, then the extra catalog's (malloc'd once, kept for the life of
+ * the process). */
+static const void **merge(const void *const *a, const void *const *b)
+{
+	size_t na = 0, nb = 0;
+	while (a && a[na])
+		na++;
+	while (b && b[nb])
+		nb++;
+	const void **out = calloc(na + nb + 1, sizeof(*out));
+	if (out == NULL)
+		fy_oom();
+	memcpy(out, a, na * sizeof(*out));
+	if (nb)
+		memcpy(out + na, b, nb * sizeof(*out));
+	return out;
+}
 
 static void build(void)
 {
-	size_t n = 0;
-	resources[n++] = &foundry_gc_resource;
-	for (const tf_resource *const *r = foundry_extra_resources; *r && n + 1 < sizeof resources / sizeof *resources;
-		r++)
-		resources[n++] = *r;
-	/* Data source schemas are views of resource schemas, made once. */
-	data_sources[0] = foundry_gc_data_source_get();
-	data_sources[1] = &foundry_gateway_check;
+	const foundry_catalog *s = &foundry_shipped_catalog, *x = extra_catalog;
+	provider.resources = (const tf_resource *const *)merge(
+		(const void *const *)s->resources, x ? (const void *const *)x->resources : NULL);
+	provider.data_sources = (const tf_data_source *const *)merge(
+		(const void *const *)s->data_sources, x ? (const void *const *)x->data_sources : NULL);
+	provider.ephemeral_resources = (const tf_ephemeral_resource *const *)merge(
+		(const void *const *)s->ephemeral_resources, x ? (const void *const *)x->ephemeral_resources : NULL);
+	provider.functions = (const tf_function *const *)merge(
+		(const void *const *)s->functions, x ? (const void *const *)x->functions : NULL);
+}
+
+const tf_provider *foundry_provider_with(const foundry_catalog *extra)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	extra_catalog = extra;
+	pthread_once(&once, build);
+	return &provider;
 }
 
 const tf_provider *foundry_provider(void)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, build);
-	return &provider;
+	return foundry_provider_with(NULL);
 }

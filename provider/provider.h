@@ -3,6 +3,7 @@
 #define FOUNDRY_PROVIDER_PROVIDER_H
 
 #include "internal/tf/tf.h"
+#include "provider/catalog.h"
 
 /* Registry address printed by -debug for TF_REATTACH_PROVIDERS; README documents the 3-part source. */
 #define FOUNDRY_SOURCE_ADDRESS "registry.terraform.io/foundry-labs/foundry"

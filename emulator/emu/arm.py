@@ -17,8 +17,10 @@ class ArmApi:
     """Connections at account and project scope (docs/internals/arm.md 1.3-1.5, 5.4)."""
 
     def __init__(self, emu: Emulator) -> None:
+        from emu.children import ChildApi  # a generic child collection (other resource types)
         self.emu = emu
         self.store = emu.store
+        self.children = ChildApi(emu)
 
     # -- front door: auth, api-version, routing
     def handle(self, req: Request) -> Response:
@@ -26,11 +28,9 @@ class ArmApi:
             return arm_error(404, "NotFound", f"The requested path '{req.path}' was not found.")
         principal = self.authenticate(req)
         api_version = self.api_version(req)
-        from emu.children import ChildApi  # a generic child collection (other resource types)
-        children = ChildApi(self.emu)
-        cm = children.match(req.path)
+        cm = self.children.match(req.path)
         if cm is not None:
-            return children.handle(req, cm, principal, self.system_data)
+            return self.children.handle(req, cm, principal, self.system_data)
         p = ArmPath.parse(req.path)
         if p is None:
             return arm_error(404, "InvalidResourceType",

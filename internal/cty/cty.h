@@ -106,6 +106,8 @@ int cty_is_known(const cty_value *v); /* this node only */
 /* For values that may be absent (NULL): present and not known yet; absent or known to be null. */
 int cty_is_unknown_value(const cty_value *v);
 int cty_is_absent(const cty_value *v);
+/* "Set": present, known and not null. The one spelling of that test; NULL is not set. */
+int cty_is_set(const cty_value *v);
 int cty_is_wholly_known(const cty_value *v); /* no unknown anywhere below */
 
 /* Accessors for known, non-null values of the right kind (NULL / 0 otherwise). */
@@ -119,8 +121,11 @@ size_t cty_length(const cty_value *v); /* elements / entries / attributes */
 cty_value *cty_index(const cty_value *v, size_t i); /* list/set/tuple element, map value, object attribute (sorted) */
 const char *cty_map_key(const cty_value *v, size_t i); /* map key (sorted) or object attribute name */
 cty_value *cty_map_get(const cty_value *v, const char *key);
-cty_value *cty_get_attr(
-	const cty_value *obj, const char *name); /* NULL when obj is null/unknown or has no such attribute */
+/* NULL when obj is null or unknown. A name the object's type does not have is a bug: NULL in release builds, and
+ * in builds with FY_CHECKED_NAMES (sanitizer and test builds) the process aborts naming it, as it does for a
+ * cty_object_set that fails. Probe with cty_has_attr where an attribute may deliberately be missing. */
+cty_value *cty_get_attr(const cty_value *obj, const char *name);
+int cty_has_attr(const cty_value *obj, const char *name); /* obj's type (known or not) has this attribute */
 
 /* Convenience for provider code: the attribute's string / bool when known and non-null. */
 const char *cty_get_string(const cty_value *obj, const char *name); /* NULL when null, unknown or absent */

@@ -1,6 +1,7 @@
 /* cty values: construction, access, raw equality (sets order-free), copy and type conformance. */
 #include "cty_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -218,7 +219,27 @@ cty_value *cty_set(fy_arena *a, const cty_type *elem, size_t n, cty_value *const
 
 /* ---------------------------------------------------------------- mutation while building */
 
-int cty_object_set(cty_value *obj, const char *name, cty_value *v)
+/*
+ * Checked names (FY_CHECKED_NAMES: the sanitizer and test builds): an attribute name that the object's type does not
+ * have, or a value that does not fit, is a programming error, so it stops the process with the name instead of
+ * becoming a silent NULL. Release builds return the error as documented.
+ */
+#ifdef FY_CHECKED_NAMES
+static void name_fault(const char *what, const char *msg)
+{
+	fprintf(stderr, "cty: %s: %s (checked names, internal/cty/cty.h)\n", what, msg);
+	abort();
+}
+static void check_name(const cty_value *obj, const char *name)
+{
+	if (obj != NULL && obj->type->kind == CTY_OBJECT && (name == NULL || cty_type_attr_index(obj->type, name) < 0))
+		name_fault("cty_get_attr: no such attribute", name != NULL ? name : "(null)");
+}
+#else
+#define check_name(obj, name) ((void)0)
+#endif
+
+static int object_set(cty_value *obj, const char *name, cty_value *v)
 {
 	if (obj == NULL || v == NULL || obj->is_null || obj->is_unknown || obj->type->kind != CTY_OBJECT)
 		return fy_error_set(FY_EINVALID, "cty_object_set: not a known object");
@@ -230,6 +251,16 @@ int cty_object_set(cty_value *obj, const char *name, cty_value *v)
 			cty__type_name(v->type), cty__type_name(obj->type->types[i]));
 	obj->u.c.items[i] = v;
 	return FY_OK;
+}
+
+int cty_object_set(cty_value *obj, const char *name, cty_value *v)
+{
+	int rc = object_set(obj, name, v);
+#ifdef FY_CHECKED_NAMES
+	if (rc < 0)
+		name_fault("cty_object_set", fy_error_last()->message);
+#endif
+	return rc;
 }
 
 int cty_collection_set(cty_value *v, size_t i, cty_value *item)
@@ -273,6 +304,10 @@ int cty_is_unknown_value(const cty_value *v)
 int cty_is_absent(const cty_value *v)
 {
 	return v == NULL || (!v->is_unknown && v->is_null);
+}
+int cty_is_set(const cty_value *v)
+{
+	return v != NULL && !v->is_unknown && !v->is_null;
 }
 
 static int has_items(const cty_value *v)
@@ -363,8 +398,14 @@ cty_value *cty_map_get(const cty_value *v, const char *key)
 	return NULL;
 }
 
+int cty_has_attr(const cty_value *obj, const char *name)
+{
+	return obj != NULL && obj->type->kind == CTY_OBJECT && name != NULL && cty_type_attr_index(obj->type, name) >= 0;
+}
+
 cty_value *cty_get_attr(const cty_value *obj, const char *name)
 {
+	check_name(obj, name);
 	if (!has_items(obj) || obj->type->kind != CTY_OBJECT)
 		return NULL;
 	int i = cty_type_attr_index(obj->type, name);

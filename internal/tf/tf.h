@@ -257,11 +257,29 @@ const tf_block *tf_block_view(const tf_block *resource, const tf_view *v);
 
 typedef struct tf_data_source {
 	const char *type_name;
-	const tf_block *schema;
+	const tf_block *schema; /* or NULL with view_of */
+	/* Instead of `schema`: a view of a resource's schema (tf_block_view), made once when first needed. */
+	const tf_block *view_of;
+	const tf_view *view;
 	void (*validate)(tf_ctx *ctx, const cty_value *config);
 	int (*read)(cty_value **out_state, tf_ctx *ctx, const cty_value *config);
 	const void *impl; /* as tf_resource.impl */
 } tf_data_source;
+/* A data source's schema: `schema`, or the view it declares (built once, kept for the life of the process). */
+const tf_block *tf_data_source_schema(const tf_data_source *d);
+
+/*
+ * An ephemeral resource (Terraform 1.10, OpenTofu 1.11): opened during plan and apply, its result never stored in
+ * state or plan files. Open returns the result object (the config with computed attributes filled in); nothing is
+ * held open, so Renew and Close have nothing to do (no renew_at, no private data).
+ */
+typedef struct tf_ephemeral_resource {
+	const char *type_name;
+	const tf_block *schema;
+	void (*validate)(tf_ctx *ctx, const cty_value *config);
+	int (*open)(cty_value **out_result, tf_ctx *ctx, const cty_value *config);
+	const void *impl;
+} tf_ephemeral_resource;
 
 /* A provider function (Terraform 1.8, OpenTofu 1.7): provider::<name>::<function>(...), declared as a table. */
 typedef struct tf_function_param {
@@ -294,6 +312,7 @@ typedef struct tf_provider {
 	void (*stop)(void *data);
 	const tf_resource *const *resources; /* NULL-terminated */
 	const tf_data_source *const *data_sources; /* NULL-terminated */
+	const tf_ephemeral_resource *const *ephemeral_resources; /* NULL-terminated, or NULL */
 	const tf_function *const *functions; /* NULL-terminated, or NULL */
 } tf_provider;
 
@@ -326,10 +345,13 @@ int tf_resource_import(cty_value **out_state, tf_ctx *ctx, const tf_resource *r,
  * dropped, missing ones are null. A version newer than the schema's is an error diagnostic. */
 int tf_resource_upgrade_state(
 	cty_value **out_state, tf_ctx *ctx, const tf_resource *r, int64_t version, const char *json, size_t len);
-/* Exactly what ReadDataSource runs (docs/internals/protocol.md 4.7): a non-null, wholly known result or an error diagnostic. */
 /* MoveResourceState into `r`: the resource's move, with the result checked against its schema. */
 int tf_resource_move(cty_value **out_state, tf_ctx *ctx, const tf_resource *r, const tf_move_source *src);
+/* Exactly what ReadDataSource runs (docs/internals/protocol.md 4.7): a non-null, wholly known result or an error
+ * diagnostic. */
 int tf_data_source_read(cty_value **out_state, tf_ctx *ctx, const tf_data_source *ds, const cty_value *config);
+/* Exactly what OpenEphemeralResource runs: a non-null, wholly known result or an error diagnostic. */
+int tf_ephemeral_open(cty_value **out_result, tf_ctx *ctx, const tf_ephemeral_resource *e, const cty_value *config);
 
 /* --------------------------------------------------------- plumbing entry */
 

@@ -287,34 +287,48 @@ int tf_resource_upgrade_state(
 	return FY_OK;
 }
 
-int tf_data_source_read(cty_value **out_state, tf_ctx *ctx, const tf_data_source *ds, const cty_value *config)
+/* ReadDataSource and OpenEphemeralResource: an object from its configuration, held to the same checks. */
+typedef int (*config_read_fn)(cty_value **out, tf_ctx *ctx, const cty_value *config);
+static int read_from_config(cty_value **out, tf_ctx *ctx, const tf_block *schema, const void *impl, config_read_fn fn,
+	const char *kind, const char *type_name, const cty_value *config)
 {
-	*out_state = NULL;
-	const tf_schema *s = tf_ctx_schema_for(ctx, ds->schema);
-	ctx->impl = ds->impl;
+	*out = NULL;
+	const tf_schema *s = tf_ctx_schema_for(ctx, schema);
+	ctx->impl = impl;
 	if (s == NULL)
 		return FY_EINVALID;
-	if (ds->read == NULL) {
-		tf_error(ctx, NULL, "Data source not implemented", "The data source %s cannot be read.", ds->type_name);
+	if (fn == NULL) {
+		tf_error(ctx, NULL, "Not implemented", "The %s %s cannot be read.", kind, type_name);
 		return FY_EINVALID;
 	}
 	cty_value *st = NULL;
-	int rc = ds->read(&st, ctx, config);
+	int rc = fn(&st, ctx, config);
 	if (rc < 0 || tf_diags_has_errors(ctx->diags)) {
 		ensure_error(ctx, rc, "Read failed");
-		return rc ? rc : FY_ERROR;
+		return rc < 0 ? rc : FY_ERROR;
 	}
 	if (st == NULL || tf_is_null(st)) {
 		tf_error(ctx, NULL, "Provider produced null object",
-			"The provider produced a null value for data source %s. This is a bug in the provider.",
-			ds->type_name);
+			"The provider produced a null value for %s %s. This is a bug in the provider.", kind, type_name);
 		return FY_ERROR;
 	}
 	if (!conforms(ctx, s, st, "read"))
 		return FY_ERROR;
-	*out_state = finish_state(ctx, s, st, ctx->diags, "Provider produced invalid object",
-		"After reading the data source, the provider");
+	*out = finish_state(ctx, s, st, ctx->diags, "Provider produced invalid object",
+		fy_arena_sprintf(ctx->arena, "After reading the %s, the provider", kind));
 	return FY_OK;
+}
+
+int tf_data_source_read(cty_value **out_state, tf_ctx *ctx, const tf_data_source *ds, const cty_value *config)
+{
+	return read_from_config(out_state, ctx, tf_data_source_schema(ds), ds->impl, ds->read, "data source",
+		ds->type_name, config);
+}
+
+int tf_ephemeral_open(cty_value **out_result, tf_ctx *ctx, const tf_ephemeral_resource *e, const cty_value *config)
+{
+	return read_from_config(
+		out_result, ctx, e->schema, e->impl, e->open, "ephemeral resource", e->type_name, config);
 }
 
 int tf_resource_move(cty_value **out_state, tf_ctx *ctx, const tf_resource *r, const tf_move_source *src)

@@ -75,7 +75,6 @@ struct tf_ctx {
 };
 
 /* Shared between ProposedNew, planning and apply (tf_objchange.c, tf_plan.c). */
-int tf_known_nonnull(const cty_value *v);
 cty_value *tf_empty_collection(fy_arena *a, tf_nesting n, const tf_cobj *o);
 cty_value *tf_computed_as_null(fy_arena *a, const tf_cobj *o, const cty_value *v);
 /* ProposedNew for a compiled schema. */

@@ -14,14 +14,9 @@ int tf_is_null(const cty_value *v)
 	return v == NULL || (cty_is_known(v) && cty_is_null(v));
 }
 
-int tf_known_nonnull(const cty_value *v)
-{
-	return v != NULL && cty_is_known(v) && !cty_is_null(v);
-}
-
 cty_value *tf_attr(const cty_value *obj, const char *name)
 {
-	return tf_known_nonnull(obj) ? cty_get_attr(obj, name) : NULL;
+	return cty_is_set(obj) ? cty_get_attr(obj, name) : NULL;
 }
 
 cty_value *tf_empty_collection(fy_arena *a, tf_nesting n, const tf_cobj *o)
@@ -52,7 +47,7 @@ typedef cty_value *(*elem_map_fn)(fy_arena *a, const tf_cobj *o, const cty_value
 /* A new collection (or object, for SINGLE) with fn applied to each object in it. */
 static cty_value *map_objects(fy_arena *a, tf_nesting n, const tf_cobj *o, const cty_value *v, elem_map_fn fn)
 {
-	if (!tf_known_nonnull(v))
+	if (!cty_is_set(v))
 		return (cty_value *)v;
 	if (n == TF_NEST_SINGLE)
 		return fn(a, o, v);
@@ -76,13 +71,13 @@ static cty_value *map_objects(fy_arena *a, tf_nesting n, const tf_cobj *o, const
  * set elements can be correlated with config elements. */
 cty_value *tf_computed_as_null(fy_arena *a, const tf_cobj *o, const cty_value *v)
 {
-	if (!tf_known_nonnull(v))
+	if (!cty_is_set(v))
 		return (cty_value *)v;
 	cty_value *obj = cty_object(a, o->type);
 	for (size_t i = 0; i < o->nattrs; i++) {
 		const tf_cattr *at = &o->attrs[i];
 		cty_value *av = cty_get_attr(v, at->name);
-		if (tf_known_nonnull(av) && (at->flags & TF_COMPUTED))
+		if (cty_is_set(av) && (at->flags & TF_COMPUTED))
 			av = cty_null(a, at->type);
 		else if (at->nested != NULL)
 			av = map_objects(a, at->nesting, at->nested, av, tf_computed_as_null);
@@ -132,8 +127,8 @@ static cty_value *pn_pairwise(fy_arena *a, tf_nesting nesting, const tf_cobj *o,
 		cty_value *pe = NULL;
 		if (nesting == TF_NEST_MAP) {
 			keys[i] = cty_map_key(config, i);
-			pe = tf_known_nonnull(prior) ? cty_map_get(prior, keys[i]) : NULL;
-		} else if (tf_known_nonnull(prior) && i < cty_length(prior)) {
+			pe = cty_is_set(prior) ? cty_map_get(prior, keys[i]) : NULL;
+		} else if (cty_is_set(prior) && i < cty_length(prior)) {
 			pe = cty_index(prior, i);
 		}
 		items[i] = pe == NULL ? ce : merge(a, o, pe, ce);
@@ -144,7 +139,7 @@ static cty_value *pn_pairwise(fy_arena *a, tf_nesting nesting, const tf_cobj *o,
 static cty_value **set_compare_values(fy_arena *a, const tf_cobj *o, const cty_value *prior, size_t *n)
 {
 	*n = 0;
-	if (!tf_known_nonnull(prior))
+	if (!cty_is_set(prior))
 		return NULL;
 	*n = cty_length(prior);
 	cty_value **cmp = fy_arena_alloc(a, (*n ? *n : 1) * sizeof(*cmp));
@@ -163,12 +158,12 @@ static cty_value *pn_nested_type(fy_arena *a, const tf_cattr *at, const cty_valu
 		return pn_attrs_obj(a, o, prior, config);
 	case TF_NEST_LIST:
 	case TF_NEST_MAP: {
-		if (!tf_known_nonnull(config) || cty_length(config) == 0)
+		if (!cty_is_set(config) || cty_length(config) == 0)
 			return (cty_value *)config;
 		return pn_pairwise(a, at->nesting, o, prior, config, pn_attrs_obj);
 	}
 	case TF_NEST_SET: {
-		if (!tf_known_nonnull(config) || cty_length(config) == 0)
+		if (!cty_is_set(config) || cty_length(config) == 0)
 			return (cty_value *)config;
 		size_t ncmp = 0;
 		cty_value **cmp = set_compare_values(a, o, prior, &ncmp);

@@ -29,13 +29,13 @@ typedef cty_value *(*obj_fn)(
 
 static const cty_value *usable(const cty_value *c)
 {
-	return tf_known_nonnull(c) ? c : NULL;
+	return cty_is_set(c) ? c : NULL;
 }
 
 /* Set elements are correlated the way ProposedNew does it: equal once computed attributes are nulled. */
 static const cty_value *set_match(fy_arena *a, const tf_cobj *o, const cty_value *e, const cty_value *comp, char *used)
 {
-	if (comp == NULL || !tf_known_nonnull(e))
+	if (comp == NULL || !cty_is_set(e))
 		return NULL;
 	cty_value *ce = tf_computed_as_null(a, o, e);
 	size_t n = cty_length(comp);
@@ -53,7 +53,7 @@ static const cty_value *set_match(fy_arena *a, const tf_cobj *o, const cty_value
 static cty_value *walk_nested(walk *w, tf_nesting nesting, const tf_cobj *o, cty_value *v, const cty_value *c0,
 	const cty_value *c1, const cty_path *path, obj_fn fn)
 {
-	if (!tf_known_nonnull(v))
+	if (!cty_is_set(v))
 		return v;
 	c0 = usable(c0);
 	c1 = usable(c1);
@@ -136,7 +136,7 @@ static cty_value *fn_defaults(
 	walk *w, const tf_cobj *o, cty_value *obj, const cty_value *cfg, const cty_value *c1, const cty_path *path)
 {
 	(void)c1;
-	if (!tf_known_nonnull(obj))
+	if (!cty_is_set(obj))
 		return obj;
 	for (size_t i = 0; i < o->nattrs; i++) {
 		const tf_cattr *at = &o->attrs[i];
@@ -145,7 +145,7 @@ static cty_value *fn_defaults(
 		if (at->dflt != NULL && tf_is_null(cv)) {
 			/* Defaults live in the long-lived schema arena, shared by every thread: hand out a copy. */
 			cty_object_set(obj, at->name, cty_copy(w->a, at->dflt));
-		} else if (at->nested != NULL && tf_known_nonnull(cv)) {
+		} else if (at->nested != NULL && cty_is_set(cv)) {
 			descend_nested_attr(w, at, obj, pv, cv, cfg, path, fn_defaults);
 		}
 	}
@@ -159,7 +159,7 @@ static cty_value *fn_unknown(
 	walk *w, const tf_cobj *o, cty_value *obj, const cty_value *cfg, const cty_value *c1, const cty_path *path)
 {
 	(void)c1;
-	if (!tf_known_nonnull(obj))
+	if (!cty_is_set(obj))
 		return obj;
 	for (size_t i = 0; i < o->nattrs; i++) {
 		const tf_cattr *at = &o->attrs[i];
@@ -173,7 +173,7 @@ static cty_value *fn_unknown(
 			if ((at->flags & TF_STATE_FOR_UNKNOWN) && w->prior_exists && !tf_is_null(pv))
 				continue;
 			cty_object_set(obj, at->name, cty_unknown(w->a, at->type));
-		} else if (at->nested != NULL && tf_known_nonnull(cv)) {
+		} else if (at->nested != NULL && cty_is_set(cv)) {
 			descend_nested_attr(w, at, obj, pv, cv, cfg, path, fn_unknown);
 		}
 	}
@@ -186,7 +186,7 @@ static cty_value *fn_write_only(
 {
 	(void)c0;
 	(void)c1;
-	if (!tf_known_nonnull(obj))
+	if (!cty_is_set(obj))
 		return obj;
 	for (size_t i = 0; i < o->nattrs; i++) {
 		const tf_cattr *at = &o->attrs[i];
@@ -219,7 +219,7 @@ static cty_value *fn_normalize(
 {
 	(void)c0;
 	(void)c1;
-	if (!tf_known_nonnull(obj))
+	if (!cty_is_set(obj))
 		return obj;
 	for (size_t i = 0; i < o->nblocks; i++) {
 		const tf_cblocktype *bt = &o->blocks[i];
@@ -301,7 +301,7 @@ static void log_bug(walk *w, const cty_path *path, const char *what)
 static cty_value *fn_restore(
 	walk *w, const tf_cobj *o, cty_value *obj, const cty_value *cfg, const cty_value *pre, const cty_path *path)
 {
-	if (!tf_known_nonnull(obj) || cfg == NULL || pre == NULL)
+	if (!cty_is_set(obj) || cfg == NULL || pre == NULL)
 		return obj;
 	for (size_t i = 0; i < o->nattrs + o->nblocks; i++) {
 		const tf_cattr *at = i < o->nattrs ? &o->attrs[i] : NULL;
@@ -321,10 +321,10 @@ static cty_value *fn_restore(
 		 * top-level attributes are correlated with the prior state here. Not for a config value that is still
 		 * (partly) unknown: it must stay unknown (docs/internals/protocol.md 4.3), or the final plan at apply may contradict it. */
 		if (path == NULL && w->prior != NULL && !tf_is_null(cv) && cty_is_wholly_known(cv) &&
-			tf_known_nonnull(cur) && cty_equal(cur, cty_get_attr(w->prior, name)))
+			cty_is_set(cur) && cty_equal(cur, cty_get_attr(w->prior, name)))
 			continue;
 		const cty_path *p = cty_path_attr(w->a, path, name);
-		if (inner != NULL && tf_known_nonnull(cur) && tf_known_nonnull(prev) &&
+		if (inner != NULL && cty_is_set(cur) && cty_is_set(prev) &&
 			(nesting == TF_NEST_SINGLE || cty_length(cur) == cty_length(prev))) {
 			/* Same shape: computed attributes inside may legitimately differ; check each one. */
 			set_attr(obj, name, walk_nested(w, nesting, inner, cur, cv, prev, p, fn_restore), cur);
@@ -342,7 +342,7 @@ static cty_value *fn_consistent(
 	walk *w, const tf_cobj *o, cty_value *obj, const cty_value *planned, const cty_value *c1, const cty_path *path)
 {
 	(void)c1;
-	if (!tf_known_nonnull(obj) || planned == NULL)
+	if (!cty_is_set(obj) || planned == NULL)
 		return obj;
 	for (size_t i = 0; i < o->nattrs + o->nblocks; i++) {
 		const tf_cattr *at = i < o->nattrs ? &o->attrs[i] : NULL;
@@ -364,7 +364,7 @@ static cty_value *fn_consistent(
 					"keeping the planned value");
 				cty_object_set(obj, name, cty_copy(w->a, pv));
 			}
-		} else if (inner != NULL && tf_known_nonnull(sv)) {
+		} else if (inner != NULL && cty_is_set(sv)) {
 			set_attr(obj, name, walk_nested(w, nesting, inner, sv, pv, NULL, p, fn_consistent), sv);
 		}
 	}
@@ -429,17 +429,17 @@ static void collect_nested(fy_arena *a, tf_nesting nesting, const tf_cobj *o, co
 		collect_replace(a, o, pv, qv, p, out);
 		return;
 	}
-	if (!tf_known_nonnull(pv))
+	if (!cty_is_set(pv))
 		return;
 	for (size_t i = 0; i < cty_length(pv); i++) {
 		const cty_value *pe = cty_index(pv, i), *qe = NULL;
 		const cty_path *ep;
 		if (nesting == TF_NEST_MAP) {
 			ep = cty_path_key(a, p, cty_map_key(pv, i));
-			qe = tf_known_nonnull(qv) ? cty_map_get(qv, cty_map_key(pv, i)) : NULL;
+			qe = cty_is_set(qv) ? cty_map_get(qv, cty_map_key(pv, i)) : NULL;
 		} else {
 			ep = cty_path_index(a, p, (int64_t)i);
-			qe = tf_known_nonnull(qv) && i < cty_length(qv) ? cty_index(qv, i) : NULL;
+			qe = cty_is_set(qv) && i < cty_length(qv) ? cty_index(qv, i) : NULL;
 		}
 		if (!cty_is_known(pe))
 			paths_add(a, out, ep);

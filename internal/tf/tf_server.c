@@ -11,76 +11,14 @@
  * for their whole run, ConfigureProvider swaps it exclusively, so a second configure never frees data that a
  * running call still uses. StopProvider bumps an atomic generation that tf_ctx_stopped compares.
  */
-#include "tf_internal.h"
+#include "tf_server_internal.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../log/tflog.h"
 #include "../rpc/rpc.h"
-#include "tfplugin6.pb-c.h"
-
-typedef struct tf_rentry {
-	const tf_resource *r;
-	tf_schema *s;
-} tf_rentry;
-
-typedef struct tf_dentry {
-	const tf_data_source *d;
-	tf_schema *s;
-} tf_dentry;
-
-struct tf_method;
-
-typedef struct tf_binding {
-	struct tf_server *srv;
-	const struct tf_method *m;
-} tf_binding;
-
-struct tf_server {
-	const tf_provider *p;
-	fy_arena *arena; /* long-lived: compiled schemas, bindings */
-	tf_schema *pschema;
-	tf_rentry *res;
-	size_t nres;
-	tf_dentry *ds;
-	size_t nds;
-	uint8_t *schema_resp; /* serialized GetProviderSchema.Response (malloc) */
-	size_t schema_resp_len;
-	tf_binding *bindings;
-
-	pthread_rwlock_t data_lock;
-	void *data;
-	int configured;
-	pthread_mutex_t version_lock;
-	char *tf_version; /* malloc */
-	_Atomic uint64_t stop_gen;
-};
-
-typedef struct tf_call {
-	struct tf_server *srv;
-	fy_arena *a;
-	tf_ctx *ctx;
-	const struct tf_method *m;
-	const uint8_t *raw; /* a handler may answer with ready bytes (cached schema) */
-	size_t raw_len;
-} tf_call;
-
-typedef int (*tf_handler)(tf_call *c, const void *req, void *resp);
-
-enum { LOCK_NONE = 0, LOCK_DATA = 1 };
-
-typedef struct tf_method {
-	const char *name;
-	const ProtobufCMessageDescriptor *req, *resp;
-	tf_handler fn;
-	int lock;
-	const char *feature; /* for unsupported RPCs: what the error names */
-} tf_method;
-
-static const tf_block tf_empty_block = {0};
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -120,7 +58,7 @@ static const tf_dentry *find_data_source(struct tf_server *srv, const char *name
 }
 
 /* An unknown type_name is a diagnostic, not a transport error. Returns 0 when found (and sets the call's schema). */
-static int need_type(tf_call *c, const tf_schema *s, const char *summary, const char *kind, const char *name)
+int tf_need_type(tf_call *c, const tf_schema *s, const char *summary, const char *kind, const char *name)
 {
 	if (s != NULL) {
 		c->ctx->schema = s;
@@ -134,13 +72,13 @@ static int need_type(tf_call *c, const tf_schema *s, const char *summary, const 
 static const tf_rentry *need_resource(tf_call *c, const char *name)
 {
 	const tf_rentry *e = find_resource(c->srv, name);
-	return need_type(c, e ? e->s : NULL, "Unknown resource type", "resource type", name) == 0 ? e : NULL;
+	return tf_need_type(c, e ? e->s : NULL, "Unknown resource type", "resource type", name) == 0 ? e : NULL;
 }
 
 static const tf_dentry *need_data_source(tf_call *c, const char *name)
 {
 	const tf_dentry *e = find_data_source(c->srv, name);
-	return need_type(c, e ? e->s : NULL, "Unknown data source", "data source", name) == 0 ? e : NULL;
+	return tf_need_type(c, e ? e->s : NULL, "Unknown data source", "data source", name) == 0 ? e : NULL;
 }
 
 /* Every string under a value (a secret attribute may be a string, a map of strings, or an object). */
@@ -203,7 +141,7 @@ void tf_register_secrets(const tf_cobj *o, const cty_value *obj)
 }
 
 /* DynamicValue (docs/internals/protocol.md 3.1): msgpack if non-empty, else JSON if non-empty, else null. */
-static int dv_decode(
+int tf_dv_decode(
 	tf_call *c, cty_value **out, const tf_schema *s, const Tfplugin6__DynamicValue *dv, const char *what)
 {
 	const cty_type *T = s->root->type;
@@ -225,7 +163,7 @@ static int dv_decode(
 }
 
 /* Responses are always msgpack (docs/internals/protocol.md 3.1). NULL on failure, with an error diagnostic. */
-static Tfplugin6__DynamicValue *dv_encode(tf_call *c, const cty_value *v, const tf_schema *s, const char *what)
+Tfplugin6__DynamicValue *tf_dv_encode(tf_call *c, const cty_value *v, const tf_schema *s, const char *what)
 {
 	const cty_type *T = s->root->type;
 	if (v == NULL)
@@ -245,7 +183,7 @@ static Tfplugin6__DynamicValue *dv_encode(tf_call *c, const cty_value *v, const 
 	return dv;
 }
 
-static Tfplugin6__ServerCapabilities *capabilities(fy_arena *a, const tf_provider *p)
+Tfplugin6__ServerCapabilities *tf_capabilities(fy_arena *a, const tf_provider *p)
 {
 	Tfplugin6__ServerCapabilities *sc = fy_arena_alloc(a, sizeof(*sc));
 	tfplugin6__server_capabilities__init(sc);
@@ -303,7 +241,7 @@ static int h_get_metadata(tf_call *c, const void *rq, void *rs)
 	(void)rq;
 	Tfplugin6__GetMetadata__Response *resp = rs;
 	struct tf_server *srv = c->srv;
-	resp->server_capabilities = capabilities(c->a, c->srv->p);
+	resp->server_capabilities = tf_capabilities(c->a, c->srv->p);
 	resp->n_resources = srv->nres;
 	resp->resources = fy_arena_alloc(c->a, (srv->nres + 1) * sizeof(*resp->resources));
 	for (size_t i = 0; i < srv->nres; i++) {
@@ -319,6 +257,14 @@ static int h_get_metadata(tf_call *c, const void *rq, void *rs)
 		tfplugin6__get_metadata__data_source_metadata__init(m);
 		m->type_name = (char *)srv->ds[i].d->type_name;
 		resp->data_sources[i] = m;
+	}
+	resp->n_ephemeral_resources = srv->neph;
+	resp->ephemeral_resources = fy_arena_alloc(c->a, (srv->neph + 1) * sizeof(*resp->ephemeral_resources));
+	for (size_t i = 0; i < srv->neph; i++) {
+		Tfplugin6__GetMetadata__EphemeralMetadata *m = fy_arena_alloc(c->a, sizeof(*m));
+		tfplugin6__get_metadata__ephemeral_metadata__init(m);
+		m->type_name = (char *)srv->eph[i].e->type_name;
+		resp->ephemeral_resources[i] = m;
 	}
 	return RPC_OK;
 }
@@ -339,10 +285,10 @@ static int h_validate_provider_config(tf_call *c, const void *rq, void *rs)
 	const Tfplugin6__ValidateProviderConfig__Request *req = rq;
 	c->ctx->schema = c->srv->pschema;
 	cty_value *config = NULL;
-	if (dv_decode(c, &config, c->srv->pschema, req->config, "provider configuration") != 0)
+	if (tf_dv_decode(c, &config, c->srv->pschema, req->config, "provider configuration") != 0)
 		return RPC_OK;
 	tf_validate_config(c->ctx, c->srv->pschema, config);
-	if (c->srv->p->validate != NULL && cty_is_known(config) && !cty_is_null(config))
+	if (c->srv->p->validate != NULL && cty_is_set(config))
 		c->srv->p->validate(c->ctx, config);
 	return RPC_OK;
 }
@@ -355,7 +301,7 @@ static int h_validate_resource_config(tf_call *c, const void *rq, void *rs)
 	if (e == NULL)
 		return RPC_OK;
 	cty_value *config = NULL;
-	if (dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+	if (tf_dv_decode(c, &config, e->s, req->config, "configuration") != 0)
 		return RPC_OK;
 	const cty_path *wo = NULL;
 	if ((req->client_capabilities == NULL || !req->client_capabilities->write_only_attributes_allowed) &&
@@ -378,12 +324,12 @@ static int h_validate_data_resource_config(tf_call *c, const void *rq, void *rs)
 	if (e == NULL)
 		return RPC_OK;
 	cty_value *config = NULL;
-	if (dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+	if (tf_dv_decode(c, &config, e->s, req->config, "configuration") != 0)
 		return RPC_OK;
 	if (e->s->def->deprecation != NULL)
 		tf_warning(c->ctx, NULL, "Deprecated Data Source", "%s", e->s->def->deprecation);
 	tf_validate_config(c->ctx, e->s, config);
-	if (e->d->validate != NULL && cty_is_known(config) && !cty_is_null(config))
+	if (e->d->validate != NULL && cty_is_set(config))
 		e->d->validate(c->ctx, config);
 	return RPC_OK;
 }
@@ -409,7 +355,7 @@ static int h_upgrade_resource_state(tf_call *c, const void *rq, void *rs)
 	tf_resource_upgrade_state(
 		&st, c->ctx, e->r, req->version, raw ? (const char *)raw->json.data : NULL, raw ? raw->json.len : 0);
 	if (st != NULL)
-		resp->upgraded_state = dv_encode(c, st, e->s, "upgraded state");
+		resp->upgraded_state = tf_dv_encode(c, st, e->s, "upgraded state");
 	return RPC_OK;
 }
 
@@ -473,7 +419,7 @@ static int h_configure_provider(tf_call *c, const void *rq, void *rs)
 	c->ctx->terraform_version = fy_arena_strdup(c->a, ver);
 
 	cty_value *config = NULL;
-	if (dv_decode(c, &config, srv->pschema, req->config, "provider configuration") != 0)
+	if (tf_dv_decode(c, &config, srv->pschema, req->config, "provider configuration") != 0)
 		return RPC_OK;
 	void *data = NULL;
 	int rc = 0;
@@ -509,11 +455,11 @@ static int h_read_resource(tf_call *c, const void *rq, void *rs)
 	if (e == NULL)
 		return RPC_OK;
 	cty_value *state = NULL;
-	if (dv_decode(c, &state, e->s, req->current_state, "current state") != 0)
+	if (tf_dv_decode(c, &state, e->s, req->current_state, "current state") != 0)
 		return RPC_OK;
 	cty_value *ns = NULL;
 	tf_resource_read(&ns, c->ctx, e->r, state);
-	resp->new_state = dv_encode(c, ns, e->s, "new state");
+	resp->new_state = tf_dv_encode(c, ns, e->s, "new state");
 	resp->new_identity = tf_identity_data(c->a, e->r, ns);
 	return RPC_OK;
 }
@@ -527,16 +473,16 @@ static int h_plan_resource_change(tf_call *c, const void *rq, void *rs)
 	if (e == NULL)
 		return RPC_OK;
 	cty_value *prior = NULL, *proposed = NULL, *config = NULL;
-	if (dv_decode(c, &prior, e->s, req->prior_state, "prior state") != 0 ||
-		dv_decode(c, &proposed, e->s, req->proposed_new_state, "proposed new state") != 0 ||
-		dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+	if (tf_dv_decode(c, &prior, e->s, req->prior_state, "prior state") != 0 ||
+		tf_dv_decode(c, &proposed, e->s, req->proposed_new_state, "proposed new state") != 0 ||
+		tf_dv_decode(c, &config, e->s, req->config, "configuration") != 0)
 		return RPC_OK;
 	cty_value *planned = NULL;
 	cty_path **rep = NULL;
 	size_t nrep = 0;
 	if (tf_resource_plan(&planned, &rep, &nrep, c->ctx, e->r, config, prior, proposed) != 0 || planned == NULL)
 		return RPC_OK;
-	resp->planned_state = dv_encode(c, planned, e->s, "planned state");
+	resp->planned_state = tf_dv_encode(c, planned, e->s, "planned state");
 	resp->planned_identity = tf_identity_data(c->a, e->r, planned);
 	if (nrep > 0) {
 		resp->n_requires_replace = nrep;
@@ -556,13 +502,13 @@ static int h_apply_resource_change(tf_call *c, const void *rq, void *rs)
 	if (e == NULL)
 		return RPC_OK;
 	cty_value *prior = NULL, *planned = NULL, *config = NULL;
-	if (dv_decode(c, &prior, e->s, req->prior_state, "prior state") != 0 ||
-		dv_decode(c, &planned, e->s, req->planned_state, "planned state") != 0 ||
-		dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+	if (tf_dv_decode(c, &prior, e->s, req->prior_state, "prior state") != 0 ||
+		tf_dv_decode(c, &planned, e->s, req->planned_state, "planned state") != 0 ||
+		tf_dv_decode(c, &config, e->s, req->config, "configuration") != 0)
 		return RPC_OK;
 	cty_value *ns = NULL;
 	tf_resource_apply(&ns, c->ctx, e->r, prior, planned, config);
-	resp->new_state = dv_encode(c, ns, e->s, "new state");
+	resp->new_state = tf_dv_encode(c, ns, e->s, "new state");
 	resp->new_identity = tf_identity_data(c->a, e->r, ns);
 	return RPC_OK;
 }
@@ -587,7 +533,7 @@ static int h_import_resource_state(tf_call *c, const void *rq, void *rs)
 	cty_value *st = NULL;
 	if (tf_resource_import(&st, c->ctx, e->r, import_id) != 0 || st == NULL)
 		return RPC_OK;
-	Tfplugin6__DynamicValue *dv = dv_encode(c, st, e->s, "imported state");
+	Tfplugin6__DynamicValue *dv = tf_dv_encode(c, st, e->s, "imported state");
 	if (dv == NULL)
 		return RPC_OK;
 	Tfplugin6__ImportResourceState__ImportedResource *ir = fy_arena_alloc(c->a, sizeof(*ir));
@@ -619,7 +565,7 @@ static int h_move_resource_state(tf_call *c, const void *rq, void *rs)
 	if (tf_resource_move(&st, c->ctx, e->r, &src) < 0 || st == NULL)
 		return RPC_OK;
 	tf_register_secrets(e->s->root, st);
-	resp->target_state = dv_encode(c, st, e->s, "moved state");
+	resp->target_state = tf_dv_encode(c, st, e->s, "moved state");
 	resp->target_identity = tf_identity_data(c->a, e->r, st);
 	return RPC_OK;
 }
@@ -632,12 +578,12 @@ static int h_read_data_source(tf_call *c, const void *rq, void *rs)
 	if (e == NULL)
 		return RPC_OK;
 	cty_value *config = NULL;
-	if (dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+	if (tf_dv_decode(c, &config, e->s, req->config, "configuration") != 0)
 		return RPC_OK;
 	cty_value *st = NULL;
 	if (tf_data_source_read(&st, c->ctx, e->d, config) != 0 || st == NULL)
 		return RPC_OK;
-	resp->state = dv_encode(c, st, e->s, "data source state");
+	resp->state = tf_dv_encode(c, st, e->s, "data source state");
 	return RPC_OK;
 }
 
@@ -708,7 +654,7 @@ static int h_stop_provider(tf_call *c, const void *rq, void *rs)
 /* Every unary RPC of the 6.11 service. The streaming ones (ListResource, ReadStateBytes, WriteStateBytes,
  * InvokeAction) stay unregistered: the transport answers UNIMPLEMENTED, and Terraform only calls them for
  * schema types this provider never declares (docs/internals/protocol.md 1.3). */
-static const tf_method tf_methods[] = {
+const tf_method tf_methods[] = {
 	M(GetMetadata, get_metadata, h_get_metadata, LOCK_NONE),
 	M(GetProviderSchema, get_provider_schema, h_get_provider_schema, LOCK_NONE),
 	M(ValidateProviderConfig, validate_provider_config, h_validate_provider_config, LOCK_NONE),
@@ -725,10 +671,11 @@ static const tf_method tf_methods[] = {
 	M(MoveResourceState, move_resource_state, h_move_resource_state, LOCK_NONE),
 	M(ReadDataSource, read_data_source, h_read_data_source, LOCK_DATA),
 	M(GenerateResourceConfig, generate_resource_config, h_generate_resource_config, LOCK_NONE),
-	U(ValidateEphemeralResourceConfig, validate_ephemeral_resource_config, "ephemeral resources"),
-	U(OpenEphemeralResource, open_ephemeral_resource, "ephemeral resources"),
-	U(RenewEphemeralResource, renew_ephemeral_resource, "ephemeral resources"),
-	U(CloseEphemeralResource, close_ephemeral_resource, "ephemeral resources"),
+	M(ValidateEphemeralResourceConfig, validate_ephemeral_resource_config, tf_h_validate_ephemeral_resource_config,
+		LOCK_NONE),
+	M(OpenEphemeralResource, open_ephemeral_resource, tf_h_open_ephemeral_resource, LOCK_DATA),
+	M(RenewEphemeralResource, renew_ephemeral_resource, tf_h_renew_ephemeral_resource, LOCK_NONE),
+	M(CloseEphemeralResource, close_ephemeral_resource, tf_h_close_ephemeral_resource, LOCK_NONE),
 	U(ValidateListResourceConfig, validate_list_resource_config, "list resources"),
 	M(GetFunctions, get_functions, h_get_functions, LOCK_NONE),
 	M(CallFunction, call_function, h_call_function, LOCK_NONE),
@@ -743,7 +690,7 @@ static const tf_method tf_methods[] = {
 	M(StopProvider, stop_provider, h_stop_provider, LOCK_DATA),
 };
 
-#define TF_NMETHODS (sizeof(tf_methods) / sizeof(tf_methods[0]))
+const size_t tf_nmethods = sizeof(tf_methods) / sizeof(tf_methods[0]);
 
 /* ------------------------------------------------------------------ dispatch */
 
@@ -755,7 +702,7 @@ static const char *string_field(const ProtobufCMessageDescriptor *d, const void 
 	return *(char *const *)((const char *)msg + f->offset);
 }
 
-static int tf_dispatch(void *data, fy_arena *arena, const uint8_t *req, size_t req_len, uint8_t **resp,
+int tf_dispatch(void *data, fy_arena *arena, const uint8_t *req, size_t req_len, uint8_t **resp,
 	size_t *resp_len, const char **status_message)
 {
 	const tf_binding *b = data;
@@ -823,137 +770,4 @@ static int tf_dispatch(void *data, fy_arena *arena, const uint8_t *req, size_t r
 		tflog_kv(TFLOG_TRACE, TF_LOG_MODULE, "Served request", "tf_rpc", m->name, "tf_resource_type",
 			type_name ? type_name : "", (char *)NULL);
 	return status;
-}
-
-/* ------------------------------------------------------------------ lifecycle */
-
-static int build_schema_response(struct tf_server *srv)
-{
-	fy_arena *a = NULL;
-	if (fy_arena_new(&a) != 0)
-		return fy_error_set(FY_ENOMEM, "out of memory");
-	Tfplugin6__GetProviderSchema__Response resp;
-	tfplugin6__get_provider_schema__response__init(&resp);
-	/* Every Schema has a block, provider_meta is never sent (docs/internals/protocol.md 1.4, 4.2). */
-	resp.provider = tf_schema_to_proto(a, srv->pschema);
-	resp.n_resource_schemas = srv->nres;
-	resp.resource_schemas = fy_arena_alloc(a, (srv->nres + 1) * sizeof(*resp.resource_schemas));
-	for (size_t i = 0; i < srv->nres; i++) {
-		Tfplugin6__GetProviderSchema__Response__ResourceSchemasEntry *en = fy_arena_alloc(a, sizeof(*en));
-		tfplugin6__get_provider_schema__response__resource_schemas_entry__init(en);
-		en->key = (char *)srv->res[i].r->type_name;
-		en->value = tf_schema_to_proto(a, srv->res[i].s);
-		resp.resource_schemas[i] = en;
-	}
-	resp.n_data_source_schemas = srv->nds;
-	resp.data_source_schemas = fy_arena_alloc(a, (srv->nds + 1) * sizeof(*resp.data_source_schemas));
-	for (size_t i = 0; i < srv->nds; i++) {
-		Tfplugin6__GetProviderSchema__Response__DataSourceSchemasEntry *en = fy_arena_alloc(a, sizeof(*en));
-		tfplugin6__get_provider_schema__response__data_source_schemas_entry__init(en);
-		en->key = (char *)srv->ds[i].d->type_name;
-		en->value = tf_schema_to_proto(a, srv->ds[i].s);
-		resp.data_source_schemas[i] = en;
-	}
-	resp.n_functions = tf_functions_count(srv->p->functions);
-	resp.functions = tf_functions_to_proto(a, srv->p->functions, 1);
-	resp.server_capabilities = capabilities(a, srv->p);
-	size_t len = protobuf_c_message_get_packed_size(&resp.base);
-	srv->schema_resp = malloc(len ? len : 1);
-	if (srv->schema_resp == NULL)
-		fy_oom();
-	srv->schema_resp_len = protobuf_c_message_pack(&resp.base, srv->schema_resp);
-	fy_arena_free(a);
-	return FY_OK;
-}
-
-int tf_server_new(tf_server **out, const tf_provider *provider)
-{
-	if (provider == NULL)
-		return fy_error_set(FY_EINVALID, "tf_server_new: no provider");
-	struct tf_server *srv = calloc(1, sizeof(*srv));
-	if (srv == NULL)
-		return fy_error_set(FY_ENOMEM, "out of memory");
-	srv->p = provider;
-	pthread_rwlock_init(&srv->data_lock, NULL);
-	pthread_mutex_init(&srv->version_lock, NULL);
-	atomic_init(&srv->stop_gen, 0);
-	int rc = fy_arena_new(&srv->arena);
-	if (rc < 0) {
-		tf_server_free(srv);
-		return fy_error_set(FY_ENOMEM, "out of memory");
-	}
-	fy_arena *a = srv->arena;
-	rc = tf_schema_compile(&srv->pschema, a, provider->schema ? provider->schema : &tf_empty_block, 1,
-		fy_arena_sprintf(a, "provider \"%s\"", provider->name ? provider->name : ""));
-	while (rc == 0 && provider->resources != NULL && provider->resources[srv->nres] != NULL)
-		srv->nres++;
-	while (rc == 0 && provider->data_sources != NULL && provider->data_sources[srv->nds] != NULL)
-		srv->nds++;
-	srv->res = fy_arena_alloc(a, (srv->nres + 1) * sizeof(*srv->res));
-	srv->ds = fy_arena_alloc(a, (srv->nds + 1) * sizeof(*srv->ds));
-	for (size_t i = 0; rc == 0 && i < srv->nres; i++) {
-		const tf_resource *r = provider->resources[i];
-		srv->res[i].r = r;
-		if (!r->type_name || find_resource(srv, r->type_name) != &srv->res[i]) {
-			rc = fy_error_set(FY_EINVALID, "resource #%zu: missing or duplicate type name", i);
-			break;
-		}
-		rc = tf_schema_compile(
-			&srv->res[i].s, a, r->schema, 1, fy_arena_sprintf(a, "resource \"%s\"", r->type_name));
-	}
-	for (size_t i = 0; rc == 0 && i < srv->nds; i++) {
-		const tf_data_source *d = provider->data_sources[i];
-		srv->ds[i].d = d;
-		if (!d->type_name || find_data_source(srv, d->type_name) != &srv->ds[i]) {
-			rc = fy_error_set(FY_EINVALID, "data source #%zu: missing or duplicate type name", i);
-			break;
-		}
-		rc = tf_schema_compile(
-			&srv->ds[i].s, a, d->schema, 1, fy_arena_sprintf(a, "data source \"%s\"", d->type_name));
-	}
-	if (rc == 0)
-		rc = build_schema_response(srv);
-	if (rc < 0) {
-		/* Keep the message: tf_server_free must not overwrite it. */
-		tf_server_free(srv);
-		return rc;
-	}
-	srv->bindings = fy_arena_alloc(a, TF_NMETHODS * sizeof(*srv->bindings));
-	for (size_t i = 0; i < TF_NMETHODS; i++) {
-		srv->bindings[i].srv = srv;
-		srv->bindings[i].m = &tf_methods[i];
-	}
-	*out = srv;
-	return FY_OK;
-}
-
-void tf_server_free(tf_server *srv)
-{
-	if (srv == NULL)
-		return;
-	if (srv->data != NULL && srv->p->data_free != NULL)
-		srv->p->data_free(srv->data);
-	tf_schema_release(srv->pschema);
-	for (size_t i = 0; srv->res != NULL && i < srv->nres; i++)
-		tf_schema_release(srv->res[i].s);
-	for (size_t i = 0; srv->ds != NULL && i < srv->nds; i++)
-		tf_schema_release(srv->ds[i].s);
-	free(srv->schema_resp);
-	free(srv->tf_version);
-	pthread_rwlock_destroy(&srv->data_lock);
-	pthread_mutex_destroy(&srv->version_lock);
-	fy_arena_free(srv->arena);
-	free(srv);
-}
-
-int tf_server_register(tf_server *srv, struct rpc_registry *reg)
-{
-	char path[128];
-	for (size_t i = 0; i < TF_NMETHODS; i++) {
-		snprintf(path, sizeof(path), "/tfplugin6.Provider/%s", tf_methods[i].name);
-		int rc = rpc_register_unary(reg, path, tf_dispatch, &srv->bindings[i]);
-		if (rc < 0)
-			return rc;
-	}
-	return FY_OK;
 }

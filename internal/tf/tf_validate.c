@@ -257,6 +257,6 @@ void tf_resource_validate(tf_ctx *ctx, const tf_resource *r, const cty_value *co
 		tf_warning(ctx, NULL, "Deprecated Resource", "%s", s->def->deprecation);
 	tf_validate_config(ctx, s, config);
 	tf_rules_judge(ctx, s->def->rules, config);
-	if (r->validate != NULL && config != NULL && cty_is_known(config) && !cty_is_null(config))
+	if (r->validate != NULL && cty_is_set(config))
 		r->validate(ctx, config);
 }

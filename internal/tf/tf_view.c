@@ -5,6 +5,7 @@
  */
 #include "tf_internal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,4 +85,32 @@ const tf_block *tf_block_view(const tf_block *resource, const tf_view *v)
 	b->blocks = resource->blocks; /* timeouts and the like keep their meaning */
 	b->rules = NULL; /* the resource's rules are about what a user sets */
 	return b;
+}
+
+/* Views made so far, one per data source: a handful, made at start-up, kept for the life of the process. */
+typedef struct view_memo {
+	const tf_data_source *d;
+	const tf_block *schema;
+	struct view_memo *next;
+} view_memo;
+static view_memo *memos;
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const tf_block *tf_data_source_schema(const tf_data_source *d)
+{
+	if (d->schema != NULL || d->view_of == NULL)
+		return d->schema;
+	pthread_mutex_lock(&memo_lock);
+	view_memo *m = memos;
+	while (m != NULL && m->d != d)
+		m = m->next;
+	if (m == NULL) {
+		m = must_calloc(1, sizeof(*m));
+		m->d = d;
+		m->schema = tf_block_view(d->view_of, d->view);
+		m->next = memos;
+		memos = m;
+	}
+	pthread_mutex_unlock(&memo_lock);
+	return m->schema;
 }

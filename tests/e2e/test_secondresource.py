@@ -1,12 +1,13 @@
-"""A second resource through the same plumbing: foundry_test_blocklist (tests/resource/test_blocklist.c, one file and
-one registration line, built into build/testprovider only) planned, applied, read, imported and destroyed by the real
+"""More resources through the same plumbing: foundry_test_blocklist (an account's child) and
+foundry_test_capability_host (a project's child), each one file in tests/resource and one line in its registry.def,
+built into build/testprovider only; planned, applied, read, imported and destroyed by the real
 CLIs against the emulator's generic child collections — create with the existence check, 404 as gone, import with
 one GET, timeouts."""
 
 import os
 import unittest
 
-from harness import ACCOUNT_ID, BUILD_DIR, PROVIDER_SOURCE, E2ETestCase, resource_change
+from harness import ACCOUNT_ID, BUILD_DIR, PROJECT_ID, PROVIDER_SOURCE, E2ETestCase, resource_change
 
 TEST_PROVIDER = os.path.join(BUILD_DIR, "testprovider", "terraform-provider-foundry")
 RID = ACCOUNT_ID + "/raiBlocklists/words"
@@ -71,6 +72,30 @@ class SecondResourceTest(E2ETestCase):
         self.destroy(ws2)
         self.assertEqual(self.stored()[0], 404)
         ws.run("apply", "-refresh-only", "-auto-approve", "-no-color")
+
+    def test_a_project_child_is_one_file_too(self):
+        host = PROJECT_ID + "/capabilityHosts/agents"
+        cfg = """terraform {
+  required_providers {
+    foundry = { source = "%s" }
+  }
+}
+provider "foundry" {}
+resource "foundry_test_capability_host" "h" {
+  parent_id = "%s"
+  name      = "agents"
+}
+""" % (PROVIDER_SOURCE, PROJECT_ID)
+        ws = self.workspace(None, files={"main.tf": cfg}, provider_binary=TEST_PROVIDER)
+        self.apply(ws)
+        status, body = self.emulator.arm("GET", host)
+        self.assertEqual(status, 200)
+        # ARM's type for a project's child names the project level.
+        self.assertEqual(body["type"], "Microsoft.CognitiveServices/accounts/projects/capabilityHosts")
+        self.assertEqual(body["properties"], {"capabilityHostKind": "Agents"})
+        self.plan_exit(ws, 0)
+        self.destroy(ws)
+        self.assertEqual(self.emulator.arm("GET", host)[0], 404)
 
 
 if __name__ == "__main__":

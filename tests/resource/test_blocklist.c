@@ -1,7 +1,7 @@
 /*
  * foundry_test_blocklist: a test-only second resource (Microsoft.CognitiveServices/accounts/raiBlocklists), to prove
- * that a resource is one file through the shared plumbing: a schema, an id declaration, the body mapping, and one
- * registration line at the end. Built only into build/testprovider/terraform-provider-foundry for tests/e2e.
+ * that a resource is one file through the shared plumbing: a schema, an id declaration and the body mapping, plus one
+ * line in tests/resource/registry.def. Built only into build/testprovider/terraform-provider-foundry for tests/e2e.
  */
 #include <ctype.h>
 #include <string.h>
@@ -67,20 +67,9 @@ static int from_arm(
 	const cJSON *props = cJSON_GetObjectItemCaseSensitive(body, "properties");
 	if (!cJSON_IsObject(props))
 		return fy_error_set(FY_EINVALID, "no \"properties\" object");
-	const char *parent = prior ? cty_get_string(prior, "parent_id") : NULL;
-	const char *name = prior ? cty_get_string(prior, "name") : NULL;
-	if (!parent || !name) {
-		const cJSON *id = cJSON_GetObjectItemCaseSensitive(body, "id");
-		char *p, *n;
-		if (!cJSON_IsString(id) || foundry_arm_id_split(&p, &n, a, &id_spec, id->valuestring) < 0)
-			return fy_error_set(FY_EINVALID, "no usable id");
-		parent = p;
-		name = n;
-	}
 	cty_value *st = cty_object(a, t);
-	cty_object_set(st, "parent_id", cty_string(a, parent));
-	cty_object_set(st, "name", cty_string(a, name));
-	cty_object_set(st, "id", cty_string(a, foundry_arm_id_join(a, &id_spec, parent, name)));
+	if (foundry_arm_set_identity(st, a, &id_spec, prior, body) < 0)
+		return FY_EINVALID;
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(props, "description");
 	if (cJSON_IsString(d))
 		cty_object_set(st, "description", cty_string(a, d->valuestring));
@@ -88,30 +77,9 @@ static int from_arm(
 	return 0;
 }
 
-static void modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value *prior, cty_value *planned)
-{
-	(void)config;
-	if (planned && cty_is_known(planned) && !cty_is_null(planned))
-		foundry_arm_plan_identity(ctx, prior, planned);
-}
+extern const tf_resource foundry_test_blocklist;
+static const foundry_arm_resource arm = {
+	.resource = &foundry_test_blocklist, .id = &id_spec, .to_arm = to_arm, .from_arm = from_arm};
 
-static const foundry_arm_resource arm = {.type_name = "foundry_test_blocklist",
-	.schema = &schema,
-	.id = &id_spec,
-	.to_arm = to_arm,
-	.from_arm = from_arm};
-
-static const tf_resource resource = {
-	.type_name = "foundry_test_blocklist",
-	.schema = &schema,
-	.modify_plan = modify_plan,
-	.create = foundry_arm_create,
-	.read = foundry_arm_read,
-	.update = foundry_arm_update,
-	.delete = foundry_arm_delete,
-	.import = foundry_arm_import,
-	.impl = &arm,
-};
-
-/* The registration line. */
-const tf_resource *const foundry_extra_resources[] = {&resource, NULL};
+const tf_resource foundry_test_blocklist = {
+	.type_name = "foundry_test_blocklist", .schema = &schema, FOUNDRY_ARM_OPERATIONS(&arm)};

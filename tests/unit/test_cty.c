@@ -321,10 +321,14 @@ START_TEST(objects)
 	ck_assert_int_eq(cty_object_set(o, "enabled", cty_bool(A, 0)), 0);
 	ck_assert_str_eq(cty_get_string(o, "name"), "gw");
 	ck_assert_int_eq(cty_get_bool(o, "enabled", 1), 0);
+#ifndef FY_CHECKED_NAMES /* there each of these aborts: see checked_names */
 	ck_assert_int_eq(cty_object_set(o, "nope", cty_string(A, "x")), FY_ENOTFOUND);
 	ck_assert_int_eq(cty_object_set(o, "name", cty_bool(A, 1)), FY_EINVALID);
 	ck_assert_int_eq(cty_object_set(cty_null(A, t), "name", cty_string(A, "x")), FY_EINVALID);
 	ck_assert_ptr_null(cty_get_attr(o, "nope"));
+#endif
+	ck_assert(cty_has_attr(o, "name") && !cty_has_attr(o, "nope") && !cty_has_attr(NULL, "name"));
+	ck_assert(cty_is_set(o) && !cty_is_set(NULL) && !cty_is_set(cty_null(A, t)) && !cty_is_set(cty_unknown(A, t)));
 	ck_assert_ptr_null(cty_get_attr(cty_null(A, t), "name"));
 	ck_assert_ptr_null(cty_get_attr(cty_unknown(A, t), "name"));
 	ck_assert_ptr_null(cty_get_string(o, "enabled"));
@@ -644,12 +648,64 @@ START_TEST(arena_huge_requests_abort)
 }
 END_TEST
 
+#ifdef FY_CHECKED_NAMES
+/* A misspelled attribute name stops a checked build, naming it (run in a child: the abort is the expected end). */
+static void expect_abort(void (*fn)(void), const char *name)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		freopen("/dev/null", "w", stderr);
+		fn();
+		_exit(0);
+	}
+	int st = 0;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "%s did not abort", name);
+}
+static const cty_type *named_type(fy_arena *a)
+{
+	const cty_type *t = NULL;
+	ck_assert_int_eq(cty_type_from_json(&t, a, "[\"object\",{\"name\":\"string\"}]", 28), 0);
+	return t;
+}
+static void get_misspelled(void)
+{
+	fy_arena *a = NULL;
+	fy_arena_new(&a);
+	cty_get_attr(cty_object(a, named_type(a)), "nmae");
+}
+static void set_misspelled(void)
+{
+	fy_arena *a = NULL;
+	fy_arena_new(&a);
+	cty_object_set(cty_object(a, named_type(a)), "nmae", cty_string(a, "x"));
+}
+static void set_wrong_type(void)
+{
+	fy_arena *a = NULL;
+	fy_arena_new(&a);
+	cty_object_set(cty_object(a, named_type(a)), "name", cty_bool(a, 1));
+}
+START_TEST(checked_names)
+{
+	expect_abort(get_misspelled, "cty_get_attr(\"nmae\")");
+	expect_abort(set_misspelled, "cty_object_set(\"nmae\")");
+	expect_abort(set_wrong_type, "cty_object_set(name, bool)");
+}
+END_TEST
+#endif
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cty");
 	TCase *tc = tcase_create("cty");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, types_basics);
+#ifdef FY_CHECKED_NAMES
+	tcase_add_test(tc, checked_names);
+#endif
 	tcase_add_test(tc, type_json_both_ways);
 	tcase_add_test(tc, number_parsing_and_text);
 	tcase_add_test(tc, number_conversions);

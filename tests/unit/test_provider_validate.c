@@ -223,11 +223,11 @@ END_TEST
 
 START_TEST(data_source_table)
 {
-	tf_resource ds = {.type_name = "foundry_gateway_connection", .schema = foundry_gc_data_source_get()->schema};
+	tf_resource ds = {.type_name = "foundry_gateway_connection", .schema = tf_data_source_schema(&foundry_gc_data_source)};
 	const cty_type *dt;
-	ck_assert_int_eq(tf_block_implied_type(&dt, A, foundry_gc_data_source_get()->schema), 0);
+	ck_assert_int_eq(tf_block_implied_type(&dt, A, tf_data_source_schema(&foundry_gc_data_source)), 0);
 	tf_ctx *ctx;
-	ck_assert_int_eq(tf_ctx_new_detached(&ctx, A, foundry_gc_data_source_get()->schema, NULL), 0);
+	ck_assert_int_eq(tf_ctx_new_detached(&ctx, A, tf_data_source_schema(&foundry_gc_data_source), NULL), 0);
 	cty_value *v = NULL;
 	const char *json = "{\"parent_id\":\"" PROJECT "/\",\"name\":\"x\"}";
 	ck_assert_int_eq(cty_json_decode(&v, A, dt, json, strlen(json)), 0);

@@ -678,7 +678,7 @@ START_TEST(identity_functions_and_unsupported)
 		call("OpenEphemeralResource", &oq, &tfplugin6__open_ephemeral_resource__response__descriptor);
 	ck_assert_uint_eq(orr->n_diagnostics, 1);
 	ck_assert_int_eq(orr->diagnostics[0]->severity, ERR);
-	ck_assert(strstr(orr->diagnostics[0]->summary, "ephemeral resources") != NULL);
+	ck_assert_str_eq(orr->diagnostics[0]->summary, "Unknown ephemeral resource type");
 
 	Tfplugin6__LockState__Request lq = TFPLUGIN6__LOCK_STATE__REQUEST__INIT;
 	Tfplugin6__LockState__Response *lr = call("LockState", &lq, &tfplugin6__lock_state__response__descriptor);
@@ -833,17 +833,44 @@ START_TEST(bad_provider_table)
 {
 	static const tf_attribute attrs[] = {{.name = "x", .type = "\"string\"", .flags = TF_REQUIRED | TF_COMPUTED}, {0}};
 	static const tf_block b = {.attributes = attrs};
-	static const tf_resource r = {.type_name = "bad_thing", .schema = &b};
+	static const tf_resource r = {.type_name = "fake_bad_thing", .schema = &b};
 	static const tf_resource *const rs[] = {&fx_resource, &r, NULL};
-	static const tf_provider p = {.name = "bad", .resources = rs};
+	static const tf_provider p = {.name = "fake", .resources = rs};
 	tf_server *s = NULL;
 	ck_assert_int_eq(tf_server_new(&s, &p), FY_EINVALID);
-	ck_assert(strstr(fy_error_last()->message, "bad_thing") != NULL);
+	ck_assert(strstr(fy_error_last()->message, "fake_bad_thing") != NULL);
 	ck_assert(strstr(fy_error_last()->message, "cannot set both Computed and Required") != NULL);
 
+	/* The catalog's own rules: unique names, the provider's prefix, the operations a kind needs, an identity
+	 * with an import over string attributes. */
 	static const tf_resource *const dup[] = {&fx_resource, &fx_resource, NULL};
-	static const tf_provider p2 = {.name = "dup", .resources = dup};
+	static const tf_provider p2 = {.name = "fake", .resources = dup};
 	ck_assert_int_eq(tf_server_new(&s, &p2), FY_EINVALID);
+	ck_assert(strstr(fy_error_last()->message, "declared twice") != NULL);
+	static const tf_provider p3 = {.name = "other", .resources = rs};
+	ck_assert_int_eq(tf_server_new(&s, &p3), FY_EINVALID);
+	ck_assert(strstr(fy_error_last()->message, "must start with \"other_\"") != NULL);
+	static const tf_attribute ok_attrs[] = {{.name = "x", .type = "\"string\"", .flags = TF_REQUIRED}, {0}};
+	static const tf_block ok = {.attributes = ok_attrs};
+	static const tf_resource no_read = {.type_name = "fake_no_read", .schema = &ok, .create = fx_resource.create,
+		.delete = fx_resource.delete};
+	static const tf_resource *const rs4[] = {&no_read, NULL};
+	static const tf_provider p4 = {.name = "fake", .resources = rs4};
+	ck_assert_int_eq(tf_server_new(&s, &p4), FY_EINVALID);
+	ck_assert_str_eq(fy_error_last()->message, "resource \"fake_no_read\" declares no read operation");
+	static const tf_identity_attr ia[] = {{"y", 1, "not in the schema"}, {0}};
+	static const tf_identity idn = {.attrs = ia, .import_id = NULL};
+	static const tf_resource bad_id = {.type_name = "fake_bad_identity", .schema = &ok, .create = fx_resource.create,
+		.read = fx_resource.read, .delete = fx_resource.delete, .import = fx_resource.import, .identity = &idn};
+	static const tf_resource *const rs5[] = {&bad_id, NULL};
+	static const tf_provider p5 = {.name = "fake", .resources = rs5};
+	ck_assert_int_eq(tf_server_new(&s, &p5), FY_EINVALID);
+	ck_assert(strstr(fy_error_last()->message, "identity but no import") != NULL);
+	static const tf_ephemeral_resource eph = {.type_name = "fake_check", .schema = &ok};
+	static const tf_ephemeral_resource *const es[] = {&eph, NULL};
+	static const tf_provider p6 = {.name = "fake", .ephemeral_resources = es};
+	ck_assert_int_eq(tf_server_new(&s, &p6), FY_EINVALID);
+	ck_assert_str_eq(fy_error_last()->message, "ephemeral resource \"fake_check\" declares no open operation");
 }
 END_TEST
 
