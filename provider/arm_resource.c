@@ -436,8 +436,8 @@ static cty_value *project(fy_arena *a, const cty_value *v, const cty_type *t)
 	}
 }
 
-int foundry_arm_lookup(
-	cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *res, const char *id, const cty_path *path)
+static int lookup(cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *res, const char *id,
+	const cty_path *path, int missing_ok)
 {
 	fy_arena *a = tf_ctx_arena(ctx);
 	char *parent, *name;
@@ -458,10 +458,12 @@ int foundry_arm_lookup(
 	if (rc < 0)
 		return rc;
 	if (r->status == 404) {
-		tf_error(ctx, path,
-			fy_arena_sprintf(
-				a, "%c%s not found", toupper((unsigned char)res->id->noun[0]), res->id->noun + 1),
-			"%c%s \"%s\" was not found.", toupper((unsigned char)res->id->noun[0]), res->id->noun + 1, id);
+		if (!missing_ok)
+			tf_error(ctx, path,
+				fy_arena_sprintf(
+					a, "%c%s not found", toupper((unsigned char)res->id->noun[0]), res->id->noun + 1),
+				"%c%s \"%s\" was not found.", toupper((unsigned char)res->id->noun[0]), res->id->noun + 1,
+				id);
 		arm_result_free(r);
 		return FY_ENOTFOUND;
 	}
@@ -474,6 +476,18 @@ int foundry_arm_lookup(
 	rc = state_from(out_state, ctx, res, rt, r, stub, id);
 	arm_result_free(r);
 	return rc;
+}
+
+int foundry_arm_lookup(
+	cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *res, const char *id, const cty_path *path)
+{
+	return lookup(out_state, ctx, res, id, path, 0);
+}
+
+int foundry_arm_find(
+	cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *res, const char *id, const cty_path *path)
+{
+	return lookup(out_state, ctx, res, id, path, 1);
 }
 
 int foundry_arm_data_read(cty_value **out_state, tf_ctx *ctx, const cty_value *config)

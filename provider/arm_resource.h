@@ -46,6 +46,9 @@ int foundry_arm_data_read(cty_value **out_state, tf_ctx *ctx, const cty_value *c
  * gateway check). Not found, a bad id or an unreadable answer are error diagnostics at `path`. */
 int foundry_arm_lookup(
 	cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *res, const char *id, const cty_path *path);
+/* The same, but an object that does not exist is FY_ENOTFOUND with no diagnostic (the caller decides). */
+int foundry_arm_find(
+	cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *res, const char *id, const cty_path *path);
 
 /* The plan of every ARM resource: `id` from parent_id and name, and a parent_id or name that differs from the
  * prior one only in case kept as it was (ARM ids are case-insensitive: no replacement for a change of spelling);

@@ -666,15 +666,15 @@ static const char **connect_to(fy_arena *a, const cty_value *resolve)
  * (an agent cannot call it), never a crash. */
 static void static_models(checker *k, const cty_value *models)
 {
-	for (size_t i = 0; i < cty_length(models); i++) {
-		const char *name = cty_get_string(cty_index(models, i), "name");
-		if (name && *name)
-			add_model(k, name);
+	size_t n;
+	const char **names = foundry_gw_model_names(k->a, models, &n);
+	for (size_t i = 0; i < n; i++)
+		if (names[i])
+			add_model(k, names[i]);
 		else
 			problem(k, "models[%zu]: the stored entry has no name, so agents cannot call it: give every entry "
 				   "of models a name",
 				i);
-	}
 }
 
 /* The list of strings in a list attribute, null entries left out. */
@@ -726,15 +726,29 @@ static void probe(checker *k, const cty_value *config)
 	}
 }
 
-/* The check itself, for the data source and the ephemeral resource alike: the config plus the computed results. */
-static int check_run(cty_value **out_state, tf_ctx *ctx, const cty_value *config)
+/* The check itself, for the data source and the ephemeral resource alike: the config plus the computed results.
+ * `ephemeral`: a connection that does not exist yet is the first plan of the run that creates it (its id is known
+ * before it exists), so the results are unknown and the CLI opens the check again at apply, after the create. */
+static int check_run(cty_value **out_state, tf_ctx *ctx, const cty_value *config, int ephemeral)
 {
 	fy_arena *a = tf_ctx_arena(ctx);
 	*out_state = NULL;
 	tf_ctx_register_secrets(ctx, config);
 	const char *cid = cty_get_string(config, "connection_id");
 	cty_value *conn;
-	if (foundry_arm_lookup(&conn, ctx, &foundry_gc_arm, cid, tf_path(ctx, "connection_id")) < 0)
+	int rc = ephemeral ? foundry_arm_find(&conn, ctx, &foundry_gc_arm, cid, tf_path(ctx, "connection_id"))
+			   : foundry_arm_lookup(&conn, ctx, &foundry_gc_arm, cid, tf_path(ctx, "connection_id"));
+	if (rc == FY_ENOTFOUND && ephemeral) {
+		const cty_type *t = tf_ctx_schema_type(ctx);
+		cty_value *st = cty_copy(a, config);
+		static const char *const results[] = {"ok", "problems", "models", "steps"};
+		for (size_t i = 0; i < sizeof results / sizeof results[0]; i++)
+			cty_object_set(st, results[i], cty_unknown(a, cty_type_attr(t, results[i])));
+		tflog(TFLOG_INFO, LOG_MODULE, "the connection does not exist yet: the check runs after it is created");
+		*out_state = st;
+		return 0;
+	}
+	if (rc < 0)
 		return FY_ERROR;
 
 	checker k = {.ctx = ctx, .a = a, .conn = conn};
@@ -751,7 +765,7 @@ static int check_run(cty_value **out_state, tf_ctx *ctx, const cty_value *config
 		tf_error(ctx, NULL, "Cannot check the gateway", "%s", fy_error_last()->message);
 		return FY_ERROR;
 	}
-	int rc = set_auth(&k, config);
+	rc = set_auth(&k, config);
 	if (rc < 0) {
 		http_client_free(k.http);
 		return rc;
@@ -772,14 +786,24 @@ static int check_run(cty_value **out_state, tf_ctx *ctx, const cty_value *config
 	return 0;
 }
 
+static int check_read(cty_value **out_state, tf_ctx *ctx, const cty_value *config)
+{
+	return check_run(out_state, ctx, config, 0);
+}
+
+static int check_open(cty_value **out_result, tf_ctx *ctx, const cty_value *config)
+{
+	return check_run(out_result, ctx, config, 1);
+}
+
 const tf_data_source foundry_gateway_check = {
 	.type_name = "foundry_gateway_check",
 	.schema = &foundry_gateway_check_schema,
-	.read = check_run,
+	.read = check_read,
 };
 
 const tf_ephemeral_resource foundry_gateway_check_ephemeral = {
 	.type_name = "foundry_gateway_check",
 	.schema = &ephemeral_schema,
-	.open = check_run,
+	.open = check_open,
 };

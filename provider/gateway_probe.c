@@ -13,6 +13,17 @@
 #include "internal/common/fy_utf8.h"
 #include "internal/log/tflog.h"
 
+const char **foundry_gw_model_names(fy_arena *a, const cty_value *models, size_t *n)
+{
+	*n = cty_is_set(models) ? cty_length(models) : 0;
+	const char **out = fy_arena_alloc(a, (*n ? *n : 1) * sizeof(*out));
+	for (size_t i = 0; i < *n; i++) {
+		const char *name = cty_get_string(cty_index(models, i), "name");
+		out[i] = name && *name ? name : NULL;
+	}
+	return out;
+}
+
 void foundry_gw_facts_of(foundry_gw_facts *out, const cty_value *conn)
 {
 	const char *cat = cty_get_string(conn, "category");

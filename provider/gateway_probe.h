@@ -28,6 +28,10 @@ typedef struct foundry_gw_facts {
 	int auth_config, custom_headers; /* set */
 } foundry_gw_facts;
 
+/* The name of each entry of a stored `models` list, NULL for an entry without one (another tool may have written
+ * it so: an agent cannot call it, and it must never crash the check). *n is the list's length. */
+const char **foundry_gw_model_names(fy_arena *a, const cty_value *models, size_t *n);
+
 /* The facts of a connection state (the resource's schema). */
 void foundry_gw_facts_of(foundry_gw_facts *out, const cty_value *conn);
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Render the registry docs (docs/resources, docs/data-sources) from the provider's own schema.
+"""Render the registry docs (docs/resources, docs/data-sources, docs/ephemeral-resources, docs/functions) from the
+provider's own schema, in the Registry's layout (one page per resource, data source, ephemeral resource and function).
 
 The schema comes from the built provider over the plugin protocol (`terraform providers schema -json`, or tofu), so
 descriptions live in one place: the schema tables in provider/. Hand-written prose lives in
-docs/templates/**.md.tmpl, with these placeholders:
+docs/templates/**.md.tmpl; a declaration without a template gets the default page (DEFAULT_TEMPLATE: its description,
+its example when examples/ has one, its schema, its import command when there is one), so a new resource needs no
+template to be documented. Placeholders:
   {{schema}}   the attribute reference (Required / Optional / Read-Only, nested schemas), like tfplugindocs
   {{example}}  the registry-layout example file for the resource or data source
   {{import}}   examples/resources/<type>/import.sh
@@ -131,22 +134,82 @@ def read(path: str) -> str:
         return f.read().rstrip() + "\n"
 
 
+KINDS = (("resources", "resource_schemas", "resource.tf", "Resource"),
+         ("data-sources", "data_source_schemas", "data-source.tf", "Data Source"),
+         ("ephemeral-resources", "ephemeral_resource_schemas", "ephemeral-resource.tf", "Ephemeral Resource"))
+
+DEFAULT_TEMPLATE = """---
+page_title: "{name} {title} - foundry"
+subcategory: ""
+description: |-
+  {summary}
+---
+
+# {name} ({title})
+
+{description}
+{{{{example_section}}}}
+{{{{schema}}}}
+{{{{import_section}}}}"""
+
+
+def optional(path: str) -> str:
+    return read(path) if os.path.exists(os.path.join(ROOT, path)) else ""
+
+
+def template(kind: str, short: str, tname: str, title: str, block: dict) -> str:
+    path = "docs/templates/%s/%s.md.tmpl" % (kind, short)
+    if os.path.exists(os.path.join(ROOT, path)):
+        return read(path)
+    desc = block.get("description", "").strip()
+    t = DEFAULT_TEMPLATE.format(name=tname, title=title, summary=desc.split(". ")[0].rstrip("."), description=desc)
+    return t
+
+
+def render_function(name: str, f: dict) -> str:
+    params = f.get("parameters", [])
+    sig = ", ".join(p["name"] for p in params)
+    lines = ["---", 'page_title: "%s function - foundry"' % name, 'subcategory: ""', "description: |-",
+             "  %s" % f.get("summary", ""), "---", "", "# function: %s" % name, "",
+             f.get("description", f.get("summary", "")), ""]
+    example = optional("examples/functions/%s/function.tf" % name)
+    if example:
+        lines += ["## Example Usage", "", "```terraform", example.rstrip(), "```", ""]
+    lines += ["## Signature", "", "```text",
+              "%s(%s) %s" % (name, sig, json.dumps(f.get("return_type"))), "```", "", "## Arguments", ""]
+    for i, p in enumerate(params, 1):
+        lines.append("%d. `%s` (%s%s) %s" % (i, p["name"], type_name(p["type"]),
+                                              ", Nullable" if p.get("is_nullable") else "",
+                                              p.get("description", "")))
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def render(schema: dict, out: str) -> list:
     written = []
-    for kind, key, exfile in (("resources", "resource_schemas", "resource.tf"),
-                              ("data-sources", "data_source_schemas", "data-source.tf")):
+    for kind, key, exfile, title in KINDS:
         for tname, s in sorted(schema.get(key, {}).items()):
             short = tname.split("_", 1)[1]
-            tmpl = read("docs/templates/%s/%s.md.tmpl" % (kind, short))
-            doc = tmpl.replace("{{schema}}", render_schema(s["block"]).rstrip())
-            doc = doc.replace("{{example}}", "```terraform\n%s```" % read("examples/%s/%s/%s" % (kind, tname, exfile)))
+            doc = template(kind, short, tname, title, s["block"])
+            example = optional("examples/%s/%s/%s" % (kind, tname, exfile))
+            imp = optional("examples/resources/%s/import.sh" % tname) if kind == "resources" else ""
+            doc = doc.replace("{{example_section}}",
+                              "\n## Example Usage\n\n{{example}}\n" if example else "")
+            doc = doc.replace("{{import_section}}", "\n## Import\n\n{{import}}\n" if imp else "")
+            doc = doc.replace("{{schema}}", render_schema(s["block"]).rstrip())
+            doc = doc.replace("{{example}}", "```terraform\n%s```" % example)
             if "{{import}}" in doc:
-                doc = doc.replace("{{import}}", "```shell\n%s```" % read("examples/resources/%s/import.sh" % tname))
+                doc = doc.replace("{{import}}", "```shell\n%s```" % imp)
             dest = os.path.join(out, kind, short + ".md")
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             with open(dest, "w") as f:
-                f.write(doc)
+                f.write(doc.rstrip() + "\n")
             written.append(os.path.join(kind, short + ".md"))
+    for name, f in sorted(schema.get("functions", {}).items()):
+        dest = os.path.join(out, "functions", name + ".md")
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        with open(dest, "w") as fh:
+            fh.write(render_function(name, f))
+        written.append(os.path.join("functions", name + ".md"))
     return written
 
 
@@ -163,9 +226,16 @@ def main() -> int:
             print("gendocs: wrote docs/" + w)
         return 0
     with tempfile.TemporaryDirectory() as d:
-        stale = [w for w in render(schema, d)
+        rendered = render(schema, d)
+        stale = [w for w in rendered
                  if not os.path.exists(os.path.join(ROOT, "docs", w))
                  or read("docs/" + w) != open(os.path.join(d, w)).read().rstrip() + "\n"]
+        # A page no declaration renders is extraneous: the Registry rejects it.
+        for kind in [k[0] for k in KINDS] + ["functions"]:
+            folder = os.path.join(ROOT, "docs", kind)
+            for f in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+                if os.path.join(kind, f) not in rendered:
+                    stale.append(os.path.join(kind, f) + " (extraneous)")
     if stale:
         print("docs out of date (run scripts/gendocs.py): " + ", ".join(stale))
         print("0 passed, 1 failed")

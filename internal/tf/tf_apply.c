@@ -290,7 +290,7 @@ int tf_resource_upgrade_state(
 /* ReadDataSource and OpenEphemeralResource: an object from its configuration, held to the same checks. */
 typedef int (*config_read_fn)(cty_value **out, tf_ctx *ctx, const cty_value *config);
 static int read_from_config(cty_value **out, tf_ctx *ctx, const tf_block *schema, const void *impl, config_read_fn fn,
-	const char *kind, const char *type_name, const cty_value *config)
+	const char *kind, const char *type_name, const cty_value *config, int allow_unknown)
 {
 	*out = NULL;
 	const tf_schema *s = tf_ctx_schema_for(ctx, schema);
@@ -314,21 +314,23 @@ static int read_from_config(cty_value **out, tf_ctx *ctx, const tf_block *schema
 	}
 	if (!conforms(ctx, s, st, "read"))
 		return FY_ERROR;
-	*out = finish_state(ctx, s, st, ctx->diags, "Provider produced invalid object",
-		fy_arena_sprintf(ctx->arena, "After reading the %s, the provider", kind));
+	/* An ephemeral result may be unknown in a plan (Terraform opens it again at apply); state never is. */
+	*out = allow_unknown ? st
+			     : finish_state(ctx, s, st, ctx->diags, "Provider produced invalid object",
+				       fy_arena_sprintf(ctx->arena, "After reading the %s, the provider", kind));
 	return FY_OK;
 }
 
 int tf_data_source_read(cty_value **out_state, tf_ctx *ctx, const tf_data_source *ds, const cty_value *config)
 {
 	return read_from_config(out_state, ctx, tf_data_source_schema(ds), ds->impl, ds->read, "data source",
-		ds->type_name, config);
+		ds->type_name, config, 0);
 }
 
 int tf_ephemeral_open(cty_value **out_result, tf_ctx *ctx, const tf_ephemeral_resource *e, const cty_value *config)
 {
 	return read_from_config(
-		out_result, ctx, e->schema, e->impl, e->open, "ephemeral resource", e->type_name, config);
+		out_result, ctx, e->schema, e->impl, e->open, "ephemeral resource", e->type_name, config, 1);
 }
 
 int tf_resource_move(cty_value **out_state, tf_ctx *ctx, const tf_resource *r, const tf_move_source *src)

@@ -82,6 +82,7 @@ FEATURES = {
     "check_block": {"terraform": (1, 5), "tofu": (1, 6)},     # check {} blocks with scoped data sources
     "functions": {"terraform": (1, 8), "tofu": (1, 7)},       # provider::foundry::... functions
     "moved_across_types": {"terraform": (1, 8), "tofu": (1, 9)},  # moved {} from another provider's resource
+    "ephemeral": {"terraform": (1, 10), "tofu": (1, 11)},     # ephemeral "..." blocks
 }
 
 
