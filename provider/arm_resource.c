@@ -460,10 +460,10 @@ static int lookup(cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource
 	if (r->status == 404) {
 		if (!missing_ok)
 			tf_error(ctx, path,
-				fy_arena_sprintf(
-					a, "%c%s not found", toupper((unsigned char)res->id->noun[0]), res->id->noun + 1),
-				"%c%s \"%s\" was not found.", toupper((unsigned char)res->id->noun[0]), res->id->noun + 1,
-				id);
+				fy_arena_sprintf(a, "%c%s not found", toupper((unsigned char)res->id->noun[0]),
+					res->id->noun + 1),
+				"%c%s \"%s\" was not found.", toupper((unsigned char)res->id->noun[0]),
+				res->id->noun + 1, id);
 		arm_result_free(r);
 		return FY_ENOTFOUND;
 	}

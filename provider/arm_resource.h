@@ -63,8 +63,8 @@ int foundry_arm_set_identity(
 /* The operations of a tf_resource backed by ARM, in its initializer after type_name and schema:
  *   const tf_resource r = {.type_name = "...", .schema = &schema, FOUNDRY_ARM_OPERATIONS(&arm)};
  * (.validate, .move and .identity may follow). */
-#define FOUNDRY_ARM_OPERATIONS(arm)                                                                           \
-	.modify_plan = foundry_arm_modify_plan, .create = foundry_arm_create, .read = foundry_arm_read,       \
+#define FOUNDRY_ARM_OPERATIONS(arm)                                                                     \
+	.modify_plan = foundry_arm_modify_plan, .create = foundry_arm_create, .read = foundry_arm_read, \
 	.update = foundry_arm_update, .delete = foundry_arm_delete, .import = foundry_arm_import, .impl = (arm)
 
 /* TF_V_FUNC validators whose .data is a foundry_arm_idspec: a parent id of one of its shapes; a valid name. */

@@ -1,7 +1,7 @@
 /*
  * What a provider binary serves, as a catalog: one line per resource, data source, ephemeral resource or function in
  * a registry file (provider/registry.def for the shipped provider, tests/resource/registry.def for test-only ones),
- * turned into a foundry_catalog by provider/catalog_expand.h. No list has a fixed size, and internal/tf refuses at
+ * turned into a foundry_catalog by provider/catalog_expand.inc. No list has a fixed size, and internal/tf refuses at
  * start-up, with a message, a catalog that is inconsistent (tf_server_new).
  */
 #ifndef FOUNDRY_PROVIDER_CATALOG_H

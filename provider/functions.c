@@ -159,7 +159,8 @@ static const tf_function_param p_models[] = {
 	{0}};
 static const tf_function_param p_json[] = {{"json", "\"string\"", 0, "A `models` metadata string."}, {0}};
 
-const tf_function foundry_fn_parse_connection_id = {"parse_connection_id", "Splits a connection's ARM id into its parts.",
+const tf_function foundry_fn_parse_connection_id = {"parse_connection_id",
+	"Splits a connection's ARM id into its parts.",
 	"Returns `{subscription_id, resource_group_name, account_name, project_name, name}`; `project_name` is null for an "
 	"account-level connection. An id of another shape is an error naming what is wrong.",
 	p_id, ID_OBJECT, parse_connection_id};
@@ -173,4 +174,3 @@ const tf_function foundry_fn_models_json = {"models_json", "The exact `models` m
 const tf_function foundry_fn_models_from_json = {"models_from_json", "Reads a `models` metadata string back.",
 	"The inverse of `models_json`: a list of `{name, model_name, model_version, model_format}`.", p_json,
 	MODEL_LIST, models_from_json};
-

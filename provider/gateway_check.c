@@ -116,9 +116,11 @@ static const tf_attribute step_attrs[] = {
 	{.name = "duration_ms",
 		.type = "\"number\"",
 		.flags = TF_COMPUTED,
-		.deprecation = "Always null: a duration changed on every read, so every plan showed a change. Durations are in "
-			       "the provider's DEBUG log.",
-		.description = "Always null (durations are logged instead, so that two reads of a healthy gateway agree)."},
+		.deprecation =
+			"Always null: a duration changed on every read, so every plan showed a change. Durations are in "
+			"the provider's DEBUG log.",
+		.description =
+			"Always null (durations are logged instead, so that two reads of a healthy gateway agree)."},
 	{0},
 };
 static const tf_object step_object = {step_attrs};
@@ -135,8 +137,9 @@ static const tf_attribute check_attrs[] = {
 		.type = "\"string\"",
 		.flags = TF_OPTIONAL | TF_SENSITIVE,
 		.validators = v_not_empty,
-		.description = "The gateway key, for `ApiKey` connections (ARM never returns it). The data source stores "
-			       "it in the state (marked sensitive); the ephemeral resource never stores it."},
+		.description =
+			"The gateway key, for `ApiKey` connections (ARM never returns it). The data source stores "
+			"it in the state (marked sensitive); the ephemeral resource never stores it."},
 	{.name = "oauth2_client_id",
 		.type = "\"string\"",
 		.flags = TF_OPTIONAL,
@@ -219,7 +222,7 @@ static const tf_block ephemeral_schema = {
 		"Checks a gateway connection the way Foundry's agent service uses it, like the data source "
 		"`foundry_gateway_check`, but as an ephemeral resource (Terraform 1.10+, OpenTofu 1.11+): neither its "
 		"arguments (the key) nor its result are written to state or plan files. Turn its result into a "
-		"warning with a `check {}` block or into an error with a precondition.",
+		"warning with a `check {}` block or into an error with a postcondition on it.",
 	.attributes = check_attrs,
 };
 
@@ -350,8 +353,8 @@ static int request(http_response **out, checker *k, const char *name, const char
 	k->proven |= gateway && s->ok;
 	/* Durations go to the log only: an attribute that changes on every read would show a change on every plan. */
 	tflog_kv(TFLOG_DEBUG, LOG_MODULE, "gateway check step", "step", s->name, "status",
-		fy_arena_sprintf(k->a, "%ld", s->status), "duration_ms", fy_arena_sprintf(k->a, "%ld", fy_now_ms() - t0),
-		NULL);
+		fy_arena_sprintf(k->a, "%ld", s->status), "duration_ms",
+		fy_arena_sprintf(k->a, "%ld", fy_now_ms() - t0), NULL);
 	*out = r;
 	if (rc < 0) {
 		const char *why = rc == FY_ETIMEOUT ? "no answer within timeout_seconds" : fy_error_last()->message;
@@ -378,7 +381,8 @@ static void status_problem(checker *k, const http_response *r, foundry_gw_step k
 	const char *msg, *code;
 	foundry_gw_said(&msg, &code, k->a, r->status, r->body, r->body_len);
 	const char *hint = foundry_gw_hint(k->a, &k->facts, kind, r->status, code, msg, model);
-	const char *said = *msg ? fy_arena_sprintf(k->a, ": the gateway said \"%s\"", msg) : ": the gateway gave no message";
+	const char *said =
+		*msg ? fy_arena_sprintf(k->a, ": the gateway said \"%s\"", msg) : ": the gateway gave no message";
 	const char *coded = *code ? fy_arena_sprintf(k->a, " (%s)", code) : "";
 	problem(k, "%s: %s %s -> %ld%s%s%s%s", s->name, s->method, s->path, r->status, said, coded, hint ? "; " : "",
 		hint ? hint : "");
@@ -507,43 +511,52 @@ static int set_auth(checker *k, const cty_value *config)
 
 /* --------------------------------------------------------------- discovery */
 
-/* GET a model list; 0 with the names in k->models (listed = 1) when it answered one. */
-static int list_models(checker *k, const char *url, int *listed)
+/* GET a model list: *names (and *nnames) when it answered one. `no_route`: a 404 or 405 is explained as "no list at
+ * target" (a static connection's free check) rather than as discovery's missing operation. */
+static void list_models(checker *k, const char *url, const char ***names, size_t *nnames, int no_route)
 {
 	const char *acc[] = {"Accept: application/json", NULL};
 	http_response *r = NULL;
-	*listed = 0;
+	*names = NULL;
+	*nnames = 0;
 	if (request(&r, k, "list models", "GET", url, acc, NULL, 1) == 0) {
 		if (r->status == 200) {
-			const char **names;
-			size_t n;
-			if (foundry_gw_list_names(&names, &n, k->a, r->body, r->body_len) == 0) {
-				for (size_t i = 0; i < n; i++)
-					add_model(k, names[i]);
-				*listed = 1;
-			} else {
+			if (foundry_gw_list_names(names, nnames, k->a, r->body, r->body_len) < 0) {
 				k->steps[k->nsteps - 1].ok = 0;
 				problem(k,
 					"list models: GET %s -> 200 but the answer is not a model list ({\"value\": [...]} "
 					"or {\"data\": [...]}): check %s",
 					k->steps[k->nsteps - 1].path,
-					k->facts.apim ? "target" : "model_discovery.deployment_provider and its endpoints");
+					k->facts.apim ? "target"
+						      : "model_discovery.deployment_provider and its endpoints");
 			}
+		} else if (no_route && (r->status == 404 || r->status == 405)) {
+			const char *msg, *code;
+			foundry_gw_said(&msg, &code, k->a, r->status, r->body, r->body_len);
+			problem(k,
+				"list models: GET %s -> %ld%s%s%s: there is no model list at target (target is not the "
+				"API's base URL, or the gateway serves no list), so nothing could be checked without "
+				"tokens: check target, or set inference = true to check each model with one chat "
+				"completion",
+				k->steps[k->nsteps - 1].path, r->status, *msg ? ": the gateway said \"" : "", msg,
+				*msg ? "\"" : "");
 		} else if (r->status < 300 || r->status >= 400) {
 			status_problem(k, r, FOUNDRY_GW_LIST, NULL);
 		}
 	}
 	http_response_free(r);
-	return 0;
 }
 
 static void discover(checker *k, const char *list_ep, const char *get_ep, const char *const *only, size_t nonly)
 {
 	const char *ver = cty_get_string(k->conn, "deployment_api_version");
 	const char *acc[] = {"Accept: application/json", NULL};
-	int listed = 0;
-	list_models(k, with_version(k, foundry_gw_url(k->a, k->target, list_ep, NULL), ver), &listed);
-	if (listed && k->nmodels == 0 && nonly == 0)
+	const char **names;
+	size_t nnames;
+	list_models(k, with_version(k, foundry_gw_url(k->a, k->target, list_ep, NULL), ver), &names, &nnames, 0);
+	for (size_t i = 0; i < nnames; i++)
+		add_model(k, names[i]);
+	if (names && k->nmodels == 0 && nonly == 0)
 		problem(k, "list models: the gateway listed no models, so agents see none");
 	/* Get each model (the ones asked for, else what the list returned). */
 	size_t n = nonly ? nonly : k->nmodels;
@@ -565,30 +578,21 @@ static void discover(checker *k, const char *list_ep, const char *get_ep, const 
  */
 static void check_static(checker *k, const char *const *want, size_t nwant)
 {
-	size_t before = k->nmodels;
-	int listed = 0;
-	list_models(k, foundry_gw_url(k->a, k->target, "/models", NULL), &listed);
-	step *s = &k->steps[k->nsteps - 1];
-	if (s->status == 404 || s->status == 405) {
-		k->nproblems--; /* a missing list route is not the connection's fault: say what to do instead */
-		problem(k,
-			"list models: GET %s -> %ld: the gateway serves no model list at target, so nothing could be "
-			"checked without tokens: set inference = true to check each model with one chat completion",
-			s->path, s->status);
-		return;
-	}
-	if (!listed)
+	const char **names;
+	size_t nnames;
+	list_models(k, foundry_gw_url(k->a, k->target, "/models", NULL), &names, &nnames, 1);
+	if (!names)
 		return;
 	for (size_t i = 0; i < nwant; i++) {
 		int found = 0;
-		for (size_t j = before; j < k->nmodels && !found; j++)
-			found = strcmp(k->models[j], want[i]) == 0;
+		for (size_t j = 0; j < nnames && !found; j++)
+			found = strcmp(names[j], want[i]) == 0;
 		if (!found)
-			problem(k, "list models: the gateway does not list \"%s\": models[].name \"%s\" is not a model it "
-				   "serves",
+			problem(k,
+				"list models: the gateway does not list \"%s\": models[].name \"%s\" is not a model it "
+				"serves",
 				want[i], want[i]);
 	}
-	k->nmodels = before; /* `models` reports the connection's own list */
 }
 
 /* --------------------------------------------------------------- inference */
@@ -672,8 +676,9 @@ static void static_models(checker *k, const cty_value *models)
 		if (names[i])
 			add_model(k, names[i]);
 		else
-			problem(k, "models[%zu]: the stored entry has no name, so agents cannot call it: give every entry "
-				   "of models a name",
+			problem(k,
+				"models[%zu]: the stored entry has no name, so agents cannot call it: give every entry "
+				"of models a name",
 				i);
 }
 

@@ -1,4 +1,6 @@
-/* foundry_gateway_connection: schema table, plan-time validation, plan, ARM CRUD and import. */
+/* foundry_gateway_connection: the schema table, plan-time validation and plan; ARM bodies are in
+ * gateway_connection_arm.c, the move from azapi in gateway_connection_move.c, the data source in
+ * gateway_connection_data.c. */
 #include "provider/gateway_connection.h"
 
 #include <stdlib.h>
@@ -501,7 +503,8 @@ static void gc_validate(tf_ctx *ctx, const cty_value *config)
 		}
 	}
 
-	/* APIM's gateway host (docs/internals/arm.md 2.2): Foundry rejects custom domains today, so say so before apply. */
+	/* APIM's gateway host (docs/internals/arm.md 2.2): Foundry rejects custom domains today, so say so before
+	 * apply. */
 	const char *target = cty_get_string(config, "target");
 	const char *category = cty_get_string(config, "category");
 	if (target && category && strcmp(category, "ApiManagement") == 0 && strncasecmp(target, "https://", 8) == 0) {
@@ -542,8 +545,8 @@ static void gc_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value
 	 * unknown). Copy before changing: planned may share nodes with config. */
 	const cty_value *ac = cty_get_attr(planned, "auth_config");
 	const cty_value *cac = cty_get_attr(config, "auth_config");
-	if (cty_is_set(ac) && cty_is_set(cac) &&
-		cty_is_absent(cty_get_attr(cac, "type")) && cty_get_string(ac, "type") == NULL) {
+	if (cty_is_set(ac) && cty_is_set(cac) && cty_is_absent(cty_get_attr(cac, "type")) &&
+		cty_get_string(ac, "type") == NULL) {
 		cty_value *copy = cty_copy(a, ac);
 		cty_object_set(copy, "type", cty_string(a, "api_key"));
 		cty_object_set(planned, "auth_config", copy);

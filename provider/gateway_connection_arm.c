@@ -100,7 +100,8 @@ int foundry_json_text_equal(const char *a, const char *b)
 
 /* ------------------------------------------------- typed attribute <-> JSON */
 
-/* models = [{"name","properties":{"model":{"name","version","format"}}}] (docs/internals/arm.md 2.3, FS string(staticModels)). */
+/* models = [{"name","properties":{"model":{"name","version","format"}}}] (docs/internals/arm.md 2.3, FS
+ * string(staticModels)). */
 static cJSON *enc_models(const cty_value *list)
 {
 	cJSON *arr = cJSON_CreateArray();
@@ -405,7 +406,8 @@ int foundry_gc_to_arm(cJSON **out_body, const cty_value *v, const cty_value *con
 		}
 		cJSON_AddStringToObject(creds, "clientId", cid);
 		cJSON_AddStringToObject(creds, "clientSecret", secret);
-		/* tokenUrl and scopes are top-level properties, not credentials (docs/internals/arm.md 0.5, FS modelgateway bicep). */
+		/* tokenUrl and scopes are top-level properties, not credentials (docs/internals/arm.md 0.5, FS
+		 * modelgateway bicep). */
 		cJSON_AddStringToObject(props, "tokenUrl", url);
 		const cty_value *scopes = cty_get_attr(o, "scopes");
 		if (cty_is_unknown_value(scopes) || !known_deep(scopes)) {
@@ -551,8 +553,10 @@ static int read_core(gc_reader *r)
 	return 0;
 }
 
-/* GET never returns credentials (docs/internals/arm.md 0.2): keep them, and the write-only key's version, from prior. audience,
- * tokenUrl and scopes are not in the swagger (docs/internals/arm.md 0.5): a service that drops them on GET must not cause a
+/* GET never returns credentials (docs/internals/arm.md 0.2): keep them, and the write-only key's version, from prior.
+ * audience,
+ * tokenUrl and scopes are not in the swagger (docs/internals/arm.md 0.5): a service that drops them on GET must not
+ * cause a
  * perpetual diff, so absent means "as before". */
 static void read_auth(gc_reader *r)
 {
@@ -591,7 +595,8 @@ static void read_auth(gc_reader *r)
 	cty_object_set(r->st, "oauth2", o);
 }
 
-/* deploymentInPath: "True"/"true"/"TRUE" alike (docs/internals/arm.md 5.3.4). Absent keeps the prior value; the missing key then
+/* deploymentInPath: "True"/"true"/"TRUE" alike (docs/internals/arm.md 5.3.4). Absent keeps the prior value; the missing
+ * key then
  * shows as drift on `metadata`, which the plan recomputes from configuration. */
 static void read_deployment_in_path(gc_reader *r)
 {
@@ -611,7 +616,8 @@ static void read_deployment_in_path(gc_reader *r)
 	cty_object_set(r->st, "deployment_in_path", cty_bool(r->a, val));
 }
 
-/* Plain string keys: "" and absent alike (docs/internals/arm.md 5.3.5): a prior "" or null is kept when the service has "" or
+/* Plain string keys: "" and absent alike (docs/internals/arm.md 5.3.5): a prior "" or null is kept when the service has
+ * "" or
  * nothing. An import (or data source) stub has nothing to normalise against: the service's value as it is. */
 static void read_versions(gc_reader *r)
 {

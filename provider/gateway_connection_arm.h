@@ -2,7 +2,8 @@
  * The pure mapping between foundry_gateway_connection values and ARM connection bodies.
  *
  * No I/O: these functions turn a planned/config value into the exact PUT body (docs/internals/arm.md 2.4)
- * and a GET/PUT response back into state, with the drift rules of docs/internals/arm.md 5.3 (managed metadata keys matched
+ * and a GET/PUT response back into state, with the drift rules of docs/internals/arm.md 5.3 (managed metadata keys
+ * matched
  * ignoring case, JSON-string metadata compared by meaning, "" and absent alike, credentials kept from prior
  * state, service-added keys ignored). Unit-tested on their own (tests/unit/test_provider_arm.c).
  */
@@ -16,9 +17,11 @@
 #include "internal/tf/tf.h"
 #include "provider/arm_id.h"
 
-/* The newest GA api-version whose ConnectionCategory has ApiManagement and ModelGateway (docs/internals/arm.md 0.4, 0.8). */
+/* The newest GA api-version whose ConnectionCategory has ApiManagement and ModelGateway (docs/internals/arm.md 0.4,
+ * 0.8). */
 #define FOUNDRY_DEFAULT_API_VERSION "2026-09-01"
-/* Audience Foundry uses with ProjectManagedIdentity when none is given (docs/internals/arm.md 2.2, FS apim-connection-common.bicep). */
+/* Audience Foundry uses with ProjectManagedIdentity when none is given (docs/internals/arm.md 2.2, FS
+ * apim-connection-common.bicep). */
 #define FOUNDRY_DEFAULT_AUDIENCE "https://cognitiveservices.azure.com"
 
 /* The metadata keys the resource manages, with the attribute a user must set instead. NULL-key terminated. */

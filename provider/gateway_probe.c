@@ -1,4 +1,5 @@
-/* The gateway check's decisions (gateway_probe.h): pure functions of the stored connection and the gateway's answers. */
+/* The gateway check's decisions (gateway_probe.h): pure functions of the stored connection and the gateway's
+ * answers. */
 #define _GNU_SOURCE /* strcasestr */
 #include "provider/gateway_probe.h"
 
@@ -163,8 +164,9 @@ static int says(const char *hay, const char *const *needles)
 static const char *const auth_words[] = {"api key", "api-key", "apikey", "api_key", "invalid key", "access key",
 	"subscription key", "unauthori", "authenticat", "credential", "permission", "forbidden", "access token",
 	"invalid token", "expired token", "token is", "no auth", NULL};
+/* Words that are about a model, not a route: a bare "Not Found" (a wrong path) is not among them. */
 static const char *const model_words[] = {"model_not_found", "deploymentnotfound", "invalid model", "unknown model",
-	"model not found", "no such model", "model does not exist", "does not exist", "not found", NULL};
+	"model not found", "no such model", "model does not exist", "deployment does not exist", NULL};
 static const char *const version_words[] = {"api-version", "api version", "apiversion", NULL};
 
 static const char *auth_hint(fy_arena *a, const foundry_gw_facts *f)
@@ -180,8 +182,8 @@ static const char *auth_hint(fy_arena *a, const foundry_gw_facts *f)
 		f->auth_config ? ", auth_config" : "", f->custom_headers ? ", custom_headers" : "");
 }
 
-const char *foundry_gw_hint(fy_arena *a, const foundry_gw_facts *f, foundry_gw_step step, long status,
-	const char *code, const char *message, const char *model)
+const char *foundry_gw_hint(fy_arena *a, const foundry_gw_facts *f, foundry_gw_step step, long status, const char *code,
+	const char *message, const char *model)
 {
 	const char *text = fy_arena_sprintf(a, "%s %s", code ? code : "", message ? message : "");
 	int names_model = model && *model && strstr(text, model) != NULL;
@@ -189,7 +191,8 @@ const char *foundry_gw_hint(fy_arena *a, const foundry_gw_facts *f, foundry_gw_s
 		return auth_hint(a, f);
 	if (model && *model && (names_model || says(text, model_words)) && status != 429 && status < 500) {
 		if (f->discovery)
-			return fy_arena_sprintf(a, "the gateway does not serve \"%s\", which its own model list named", model);
+			return fy_arena_sprintf(
+				a, "the gateway does not serve \"%s\", which its own model list named", model);
 		return fy_arena_sprintf(a, "models[].name \"%s\" is not a model the gateway serves", model);
 	}
 	if (says(text, version_words)) {

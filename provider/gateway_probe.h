@@ -43,8 +43,8 @@ void foundry_gw_said(const char **message, const char **code, fy_arena *a, long 
 
 /* The hint for a failed step, from the status and what the gateway said; NULL when the answer blames no attribute
  * (the quoted message is then all there is to say). `model` is the step's model or NULL. */
-const char *foundry_gw_hint(fy_arena *a, const foundry_gw_facts *f, foundry_gw_step step, long status,
-	const char *code, const char *message, const char *model);
+const char *foundry_gw_hint(fy_arena *a, const foundry_gw_facts *f, foundry_gw_step step, long status, const char *code,
+	const char *message, const char *model);
 
 /* Model names from a list answer ({"value":[{"name"}]}, or {"data":[{"id"}]}); FY_EINVALID when it is not one. */
 int foundry_gw_list_names(const char ***out, size_t *n, fy_arena *a, const char *body, size_t len);

@@ -29,12 +29,12 @@ static const foundry_cloud clouds[] = {
 
 static const char *const cloud_names[] = {"public", "usgovernment", "china", NULL};
 
-/* https://, or http:// to a loopback host (the local emulator), as the HTTP layer allows. */
+/* https://, or http:// to a loopback host (the local emulator): http_url_is_endpoint_allowed. */
 static void validate_endpoint(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
 {
 	(void)self;
 	const char *s = cty_is_set(v) ? cty_as_string(v, NULL) : NULL;
-	if (s && !http_url_is_allowed(s))
+	if (s && !http_url_is_endpoint_allowed(s))
 		tf_diag_add(d, TF_ERROR, path, "Invalid endpoint URL",
 			"\"%s\" must be an absolute https:// URL (http:// is accepted only for loopback hosts).", s);
 }
@@ -155,7 +155,8 @@ static const tf_block provider_schema = {
 	.attributes = provider_attrs,
 };
 
-/* Any unknown string in the provider configuration (plan before its dependencies exist, docs/internals/protocol.md 4.1). */
+/* Any unknown string in the provider configuration (plan before its dependencies exist, docs/internals/protocol.md
+ * 4.1). */
 static int any_unknown(const cty_value *config)
 {
 	for (size_t i = 0; cty_is_set(config) && i < cty_length(config); i++)
@@ -220,7 +221,7 @@ static int provider_configure(void **out_data, tf_ctx *ctx, const cty_value *con
 		o.resource_manager_endpoint = env_nonempty("ARM_RESOURCE_MANAGER_ENDPOINT");
 	if (!o.resource_manager_endpoint)
 		o.resource_manager_endpoint = cloud->endpoint;
-	if (!http_url_is_allowed(o.resource_manager_endpoint)) {
+	if (!http_url_is_endpoint_allowed(o.resource_manager_endpoint)) {
 		tf_error(ctx, tf_path(ctx, "resource_manager_endpoint"), "Invalid endpoint URL",
 			"\"%s\" must be an absolute https:// URL (http:// only for loopback hosts).",
 			o.resource_manager_endpoint);
@@ -291,7 +292,7 @@ static void provider_stop(void *data)
 /* The shipped catalog: provider/registry.def, one line per declaration. */
 #define FOUNDRY_REGISTRY "provider/registry.def"
 #define FOUNDRY_CATALOG foundry_shipped_catalog
-#include "provider/catalog_expand.h"
+#include "provider/catalog_expand.inc"
 
 static tf_provider provider = {
 	.name = "foundry",

@@ -3,8 +3,11 @@
 
 - every production function (internal/, provider/) is at most 120 lines: longer ones are split along their seams;
 - header guards are FOUNDRY_<PATH>_H, derived from the file's path;
-- one success idiom: failure is `< 0` (FY_E* codes are negative), never `!= FY_OK`, `== FY_OK` or `rc != 0`;
-- shared helpers are not copied (a monotonic clock is fy_now_ms, "unknown"/"absent" tests are cty's);
+- one success idiom: failure is `< 0` (FY_E* codes are negative), never `!= FY_OK`, `== FY_OK`, `rc != 0`, or a
+  project function's result (or an assignment of it) compared `!= 0`; system calls keep their own `!= 0`;
+- shared helpers are not copied: a clock (a function named like now/mono/clock/time that takes nothing and returns a
+  number) is fy_now_ms, "set" is cty_is_set, "unknown"/"absent" tests are cty's;
+- a comment line fits in 120 columns (tabs at 8), as code does;
 - the formatting is .clang-format's (clang-format --dry-run -Werror), where clang-format is installed.
 
 Usage: check_style.py [--max-lines N]. Prints each finding and ends with "N passed, N failed".
@@ -56,11 +59,18 @@ def guards(path):
     return [] if m.group(1) == want else [f"{path}: include guard {m.group(1)}, want {want}"]
 
 
+PROJECT_CALL = r"\b(?:fy|cty|tf|http|auth|arm|rpc|plugin|tflog|foundry)_\w+"
 IDIOMS = [
     (re.compile(r"[!=]= FY_OK\b"), "compare with `< 0` (or `== 0`), not FY_OK"),
     (re.compile(r"\brc != 0\b"), "failure is `rc < 0`"),
-    (re.compile(r"static long (now|mono)_ms\("), "use fy_now_ms() (internal/common/fy_time.h)"),
-    (re.compile(r"static int is_(unknown|null|known_null)\(const cty_value"), "use cty_is_unknown_value/cty_is_absent"),
+    (re.compile(r"\(rc = \w+\(.*\)\) != 0"), "failure is `(rc = f(...)) < 0`"),
+    (re.compile(r"(?<![\w.>])(?!cty_(?:is|has)_|cty_length|tf_diags_count|tf_diags_has)" + PROJECT_CALL[2:]
+                + r"\([^;{]*\) != 0"), "failure is `f(...) < 0`"),
+    (re.compile(r"static (?:long|int64_t|uint64_t|double) \w*(?:now|mono|clock|time)\w*\(void\)"),
+     "use fy_now_ms() (internal/common/fy_time.h)"),
+    (re.compile(r"static int (?:is_(?:unknown|null|known_null|set)|known_nonnull|obj_or_null)\(const cty_value"),
+     "use cty_is_set/cty_is_unknown_value/cty_is_absent"),
+    (re.compile(r"\b(\w+) && cty_is_known\(\1\) && !cty_is_null\(\1\)"), "use cty_is_set"),
 ]
 
 
@@ -68,8 +78,11 @@ def idioms(path):
     out = []
     for n, line in enumerate(open(os.path.join(ROOT, path), encoding="utf-8"), 1):
         for rx, why in IDIOMS:
-            if rx.search(line):
+            if rx.search(line) and not (why == "failure is `f(...) < 0`" and "cmp(" in line):
                 out.append(f"{path}:{n}: {why}: {line.strip()}")
+        text = line.rstrip("\n")
+        if re.match(r"\s*(/\*|\*|//)", text) and len(text.expandtabs(8)) > 120:
+            out.append(f"{path}:{n}: comment line over 120 columns")
     return out
 
 

@@ -56,3 +56,5 @@ command -v go >/dev/null || echo "setup: no Go toolchain on PATH: tests/protocol
 # A linux_arm64 tofu too (Go cross-compiles it, about 2.5 minutes): e2e.tofu.release runs it under qemu-user to
 # install the linux_arm64 release zip as an arm64 machine does.
 "$(dirname "$0")/tofu.sh" ensure arm64 >/dev/null || true
+# LiteLLM's proxy, a real gateway for the gateway-check tests (scripts/gateways.sh; pinned with hashes, PyPI, a venv).
+"$(dirname "$0")/gateways.sh" ensure litellm >/dev/null || true

@@ -36,7 +36,8 @@ char *arm__id_key(const char *resource_id)
 	return k;
 }
 
-/* ARM gives transient errors on concurrent writes in one account (docs/internals/arm.md 1.5: azapi's example chains deletes with
+/* ARM gives transient errors on concurrent writes in one account (docs/internals/arm.md 1.5: azapi's example chains
+ * deletes with
  * depends_on, azurerm locks the account id), so writes are serialised per account:
  * "/subscriptions/{s}/resourcegroups/{rg}/providers/microsoft.cognitiveservices/accounts/{name}". */
 char *arm__account_key(const char *resource_id)

@@ -32,7 +32,8 @@ static int lro_status(const http_response *r, char **status)
 
 /*
  * 201/202 with Azure-AsyncOperation (poll until Succeeded/Failed/Canceled) or Location (poll until not 202),
- * honouring Retry-After (docs/internals/arm.md 4.3); then PUT/PATCH read the resource. *final replaces the initial response.
+ * honouring Retry-After (docs/internals/arm.md 4.3); then PUT/PATCH read the resource. *final replaces the initial
+ * response.
  */
 int arm__poll_lro(http_response **final, arm_op *o, const char *method, const char *url, http_response *initial)
 {
@@ -70,7 +71,7 @@ int arm__poll_lro(http_response **final, arm_op *o, const char *method, const ch
 			break;
 		}
 		http_response *p = NULL;
-		if ((rc = arm__exchange(&p, o, "GET", poll_url, NULL, NULL)) != 0)
+		if ((rc = arm__exchange(&p, o, "GET", poll_url, NULL, NULL)) < 0)
 			break;
 		if (last != initial)
 			http_response_free(last);

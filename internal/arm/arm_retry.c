@@ -73,7 +73,8 @@ void arm__describe_response(char *dst, size_t n, const http_response *r)
 	free(msg);
 }
 
-/* azapi's provider-level set (docs/internals/arm.md 4.3) for idempotent methods. A POST or PATCH answered 408 or 5xx may have
+/* azapi's provider-level set (docs/internals/arm.md 4.3) for idempotent methods. A POST or PATCH answered 408 or 5xx
+ * may have
  * been carried out, so sending it again could apply it twice: only 429 (throttled, refused before any work) is
  * retried for them. */
 static int status_retryable(long s, int idempotent)
@@ -207,7 +208,8 @@ int arm__exchange(
 				return 0;
 			}
 			arm__describe_response(o->last, sizeof(o->last), r);
-			/* Retry-After: 0 (or absent) means "no particular wait": the normal back-off applies, as in Azure's
+			/* Retry-After: 0 (or absent) means "no particular wait": the normal back-off applies, as in
+			 * Azure's
 			 * SDKs (azcore policy/retry), else eight attempts go out in a fraction of a second. */
 			long ra = http_response_retry_after_ms(r);
 			if (ra > 0 && !lag)

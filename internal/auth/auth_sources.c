@@ -321,14 +321,14 @@ int auth_fetch_oidc(auth_token *t, auth_credential *c, unsigned long gen)
 			return fy_error_set(FY_ENOMEM, "out of memory");
 	} else if (c->oidc_token_file) {
 		/* Re-read every time: workload identity rotates the projected token file. */
-		if ((rc = auth_read_file(&assertion, c->oidc_token_file)) != 0)
+		if ((rc = auth_read_file(&assertion, c->oidc_token_file)) < 0)
 			return auth_fail(FY_EAUTH, c, "reading oidc_token_file_path");
 		if (!*assertion) {
 			free(assertion);
 			return fy_error_set(FY_EAUTH, "OIDC: oidc_token_file_path %s is empty", c->oidc_token_file);
 		}
 		tflog_add_secret(assertion);
-	} else if ((rc = oidc_request(&assertion, c, gen)) != 0) {
+	} else if ((rc = oidc_request(&assertion, c, gen)) < 0) {
 		return rc;
 	}
 	rc = auth_fetch_client_credentials(t, c, gen, "client_assertion", assertion);

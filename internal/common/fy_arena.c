@@ -82,7 +82,8 @@ void *fy_arena_alloc(fy_arena *a, size_t size)
 			fy_oom();
 		c->size = csize;
 		c->used = 0;
-		/* A dedicated chunk for an oversized request goes behind the current one, which keeps its free space. */
+		/* A dedicated chunk for an oversized request goes behind the current one, which keeps its free
+		 * space. */
 		if (a->head != NULL && csize == need && a->head->size - a->head->used > FY_ARENA_ALIGN) {
 			c->next = a->head->next;
 			a->head->next = c;

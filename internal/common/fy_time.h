@@ -4,5 +4,7 @@
 
 /* Milliseconds on CLOCK_MONOTONIC (never jumps with the wall clock). */
 long fy_now_ms(void);
+/* The same clock with its sub-millisecond part, for durations logged at TRACE. */
+double fy_now_ms_exact(void);
 
 #endif

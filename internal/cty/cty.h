@@ -71,7 +71,8 @@ int cty_type_attr_index(const cty_type *t, const char *name); /* object; -1 when
 const cty_type *cty_type_attr(const cty_type *t, const char *name); /* object; NULL when absent */
 int cty_type_equal(const cty_type *a, const cty_type *b);
 
-/* Type JSON (docs/internals/protocol.md 3.4): "string", ["list","string"], ["object",{"a":"bool"}], ... Output is compact, keys sorted.
+/* Type JSON (docs/internals/protocol.md 3.4): "string", ["list","string"], ["object",{"a":"bool"}], ... Output is
+ * compact, keys sorted.
  * Decoding accepts (and ignores) the optional-attributes third element of an object type. */
 int cty_type_to_json(char **out, fy_arena *a, const cty_type *t);
 int cty_type_from_json(const cty_type **out, fy_arena *a, const char *json, size_t len);
@@ -165,12 +166,14 @@ cty_value *cty_path_get(const cty_value *root, const cty_path *p);
 
 /* --------------------------------------------------------------- codecs */
 
-/* msgpack (docs/internals/protocol.md 3.1-3.4): unknown = any ext of length <= 1 or type 12 on input, d4 00 00 on output; objects
+/* msgpack (docs/internals/protocol.md 3.1-3.4): unknown = any ext of length <= 1 or type 12 on input, d4 00 00 on
+ * output; objects
  * carry every attribute; numbers accepted as int/uint/float/str; dynamic as [type-json-bin, value]. */
 int cty_msgpack_decode(cty_value **out, fy_arena *a, const cty_type *t, const void *buf, size_t len);
 int cty_msgpack_encode(void **out, size_t *out_len, fy_arena *a, const cty_value *v, const cty_type *t);
 
-/* JSON (docs/internals/protocol.md 3.5, 3.7): for raw state and DynamicValue.json. Missing object attributes decode as null;
+/* JSON (docs/internals/protocol.md 3.5, 3.7): for raw state and DynamicValue.json. Missing object attributes decode as
+ * null;
  * unknown attributes are an error. Encoding fails on unknown values. Numbers keep their exact text. */
 int cty_json_decode(cty_value **out, fy_arena *a, const cty_type *t, const char *json, size_t len);
 int cty_json_encode(char **out, fy_arena *a, const cty_value *v, const cty_type *t);

@@ -195,7 +195,7 @@ static int dec_dynamic(cty_value **out, js_dec *d, const cJSON *j)
 	if (val == NULL)
 		return DERR(d, "missing value in dynamically-typed value");
 	const cty_type *ty;
-	if (cty__type_from_cjson(&ty, d->a, typ, 0) != 0) {
+	if (cty__type_from_cjson(&ty, d->a, typ, 0) < 0) {
 		char why[256];
 		snprintf(why, sizeof(why), "%s", fy_error_last()->message);
 		return DERR(d, "%s", why);

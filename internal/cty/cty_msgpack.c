@@ -205,7 +205,8 @@ static int dec_child(cty_value **out, mp_dec *d, cty_step step, const cty_type *
 static int dec_unknown(cty_value **out, mp_dec *d, const cty_type *t, const msgpack_object *o)
 {
 	const msgpack_object_ext *e = &o->via.ext;
-	/* Any extension of length <= 1 is a wholly unknown value, whatever its type code (docs/internals/protocol.md 3.2). */
+	/* Any extension of length <= 1 is a wholly unknown value, whatever its type code (docs/internals/protocol.md
+	 * 3.2). */
 	if (e->size > 1) {
 		if (e->type != CTY_EXT_REFINED)
 			return DERR(d, "unsupported extension type %d", (int)e->type);
@@ -231,7 +232,7 @@ static int dec_dynamic(cty_value **out, mp_dec *d, const msgpack_object *o)
 	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 2 || !mp_bytes(&o->via.array.ptr[0], &tj, &tn))
 		return DERR(d, "a dynamically-typed value must be a [type JSON, value] array (got %s)", mp_kind(o));
 	const cty_type *ty;
-	if (cty_type_from_json(&ty, d->a, tj, tn) != 0) {
+	if (cty_type_from_json(&ty, d->a, tj, tn) < 0) {
 		char why[256];
 		snprintf(why, sizeof(why), "%s", fy_error_last()->message);
 		return DERR(d, "%s", why);
@@ -261,10 +262,11 @@ static int dec_number(cty_value **out, mp_dec *d, const msgpack_object *o)
 		*out = cty_number_double(d->a, o->via.f64);
 		return FY_OK;
 	default:
-		/* Numbers that are neither int64 nor exactly a float64 arrive as decimal strings (docs/internals/protocol.md 3.3). */
+		/* Numbers that are neither int64 nor exactly a float64 arrive as decimal strings
+		 * (docs/internals/protocol.md 3.3). */
 		if (!mp_bytes(o, &s, &n))
 			return DERR(d, "expected number, got %s", mp_kind(o));
-		if (cty_number_parse(out, d->a, s, n) != 0) {
+		if (cty_number_parse(out, d->a, s, n) < 0) {
 			char why[256];
 			snprintf(why, sizeof(why), "%s", fy_error_last()->message);
 			return DERR(d, "%s", why);
@@ -494,7 +496,7 @@ static int enc_compound(mp_enc *e, const cty_value *v, const cty_type *t)
 		/* Keys are kept sorted, matching go-cty's sorted element iteration. */
 		PK(e, msgpack_pack_map(&e->pk, n));
 		for (size_t i = 0; i < n && rc == 0; i++) {
-			if ((rc = enc_str(e, v->u.c.keys[i], strlen(v->u.c.keys[i]))) != 0)
+			if ((rc = enc_str(e, v->u.c.keys[i], strlen(v->u.c.keys[i]))) < 0)
 				return rc;
 			rc = enc_child(
 				e, (cty_step){.kind = CTY_STEP_KEY, .name = v->u.c.keys[i]}, v->u.c.items[i], t->elem);
@@ -509,7 +511,7 @@ static int enc_compound(mp_enc *e, const cty_value *v, const cty_type *t)
 		/* Every attribute, null ones included, in sorted key order (docs/internals/protocol.md 3.1). */
 		PK(e, msgpack_pack_map(&e->pk, n));
 		for (size_t i = 0; i < n && rc == 0; i++) {
-			if ((rc = enc_str(e, t->names[i], strlen(t->names[i]))) != 0)
+			if ((rc = enc_str(e, t->names[i], strlen(t->names[i]))) < 0)
 				return rc;
 			rc = enc_child(e, (cty_step){.kind = CTY_STEP_ATTR, .name = t->names[i]}, v->u.c.items[i],
 				t->types[i]);

@@ -3,7 +3,8 @@
  *
  * go-cty keeps numbers as big.Float and Terraform compares them exactly, so a provider must hand back the
  * very value it was given: a string "0.1" (a 512-bit decimal in Terraform) must not come back as the
- * float64 0.1, nor a float64 as a rounded decimal (docs/internals/protocol.md 3.3). Every number here is therefore the exact
+ * float64 0.1, nor a float64 as a rounded decimal (docs/internals/protocol.md 3.3). Every number here is therefore the
+ * exact
  * decimal digits * 10^exp. A double contributes its exact binary value (0.1 as a double is
  * 0.1000000000000000055511151231257827021181583404541015625), which is what lets the msgpack encoder tell
  * "exactly a float64" from "needs the decimal string" the way go-cty's marshal does.

@@ -141,7 +141,9 @@ cty_value *cty_path_get(const cty_value *root, const cty_path *p)
 		if (v->is_null || v->is_unknown)
 			return NULL;
 		switch (s->kind) {
-		case CTY_STEP_ATTR: v = cty_has_attr(v, s->name) ? cty_get_attr(v, s->name) : NULL; break; /* paths come from outside */
+		case CTY_STEP_ATTR:
+			v = cty_has_attr(v, s->name) ? cty_get_attr(v, s->name) : NULL;
+			break; /* paths come from outside */
 		case CTY_STEP_KEY: v = v->type->kind == CTY_MAP ? cty_map_get(v, s->name) : NULL; break;
 		case CTY_STEP_INDEX:
 			/* Lists and tuples by position; sets too, in their stored order (cty addresses set elements

@@ -1,4 +1,5 @@
-/* cty types: static primitives, arena-allocated compound types, and the type JSON codec (docs/internals/protocol.md 3.4). */
+/* cty types: static primitives, arena-allocated compound types, and the type JSON codec (docs/internals/protocol.md
+ * 3.4). */
 #include "cty_internal.h"
 
 #include <cjson/cJSON.h>
@@ -350,7 +351,7 @@ int cty__type_from_cjson(const cty_type **out, fy_arena *a, const void *vnode, i
 		if (n != 2)
 			return fy_error_set(FY_EINVALID, "invalid type JSON: %s takes one element type", k);
 		const cty_type *et;
-		if ((rc = cty__type_from_cjson(&et, a, arg, depth + 1)) != 0)
+		if ((rc = cty__type_from_cjson(&et, a, arg, depth + 1)) < 0)
 			return rc;
 		*out = k[0] == 'l' ? cty_type_list(a, et) : k[0] == 's' ? cty_type_set(a, et) : cty_type_map(a, et);
 		return FY_OK;
@@ -369,7 +370,7 @@ int cty__type_from_cjson(const cty_type **out, fy_arena *a, const void *vnode, i
 		int i = 0;
 		for (const cJSON *c = arg->child; c != NULL; c = c->next, i++) {
 			names[i] = c->string;
-			if ((rc = cty__type_from_cjson(&types[i], a, c, depth + 1)) != 0)
+			if ((rc = cty__type_from_cjson(&types[i], a, c, depth + 1)) < 0)
 				return rc;
 		}
 		const cty_type *t = cty_type_object(a, (size_t)na, names, types);
@@ -385,7 +386,7 @@ int cty__type_from_cjson(const cty_type **out, fy_arena *a, const void *vnode, i
 		const cty_type **types = fy_arena_alloc(a, ((size_t)ne + 1) * sizeof(*types));
 		int i = 0;
 		for (const cJSON *c = arg->child; c != NULL; c = c->next, i++)
-			if ((rc = cty__type_from_cjson(&types[i], a, c, depth + 1)) != 0)
+			if ((rc = cty__type_from_cjson(&types[i], a, c, depth + 1)) < 0)
 				return rc;
 		*out = cty_type_tuple(a, (size_t)ne, types);
 		return FY_OK;

@@ -400,7 +400,8 @@ cty_value *cty_map_get(const cty_value *v, const char *key)
 
 int cty_has_attr(const cty_value *obj, const char *name)
 {
-	return obj != NULL && obj->type->kind == CTY_OBJECT && name != NULL && cty_type_attr_index(obj->type, name) >= 0;
+	return obj != NULL && obj->type->kind == CTY_OBJECT && name != NULL &&
+		cty_type_attr_index(obj->type, name) >= 0;
 }
 
 cty_value *cty_get_attr(const cty_value *obj, const char *name)
@@ -574,7 +575,7 @@ typedef struct conform_ctx {
 
 static int conform_err(conform_ctx *c, const char *msg, const char *arg)
 {
-	if (fy_arena_new(&c->scratch) != 0)
+	if (fy_arena_new(&c->scratch) < 0)
 		return fy_error_set(FY_EINVALID, "%s%s", msg, arg);
 	return cty__path_error(c->scratch, c->steps, c->depth, "%s%s", msg, arg);
 }

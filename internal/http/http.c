@@ -285,7 +285,7 @@ static int url_parts(const char *url, char **scheme, char **host, char **port)
 	return rc;
 }
 
-int http_url_is_allowed(const char *url)
+static int url_allowed(const char *url, int imds)
 {
 	char *scheme, *host;
 	if (url_parts(url, &scheme, &host, NULL))
@@ -295,11 +295,22 @@ int http_url_is_allowed(const char *url)
 		ok = 1;
 	else if (strcasecmp(scheme, "http") == 0)
 		/* Plain http only where nothing can sit in between: loopback (the emulator, App Service / Arc
-		 * managed identity endpoints) and the link-local IMDS address, which Azure serves over http only. */
-		ok = host_is_loopback(host) || strcmp(host, "169.254.169.254") == 0;
+		 * managed identity endpoints) and, for managed identity only, the link-local IMDS address, which
+		 * Azure serves over http only. */
+		ok = host_is_loopback(host) || (imds && strcmp(host, "169.254.169.254") == 0);
 	curl_free(scheme);
 	curl_free(host);
 	return ok;
+}
+
+int http_url_is_allowed(const char *url)
+{
+	return url_allowed(url, 1);
+}
+
+int http_url_is_endpoint_allowed(const char *url)
+{
+	return url_allowed(url, 0);
 }
 
 int http_url_same_origin(const char *a, const char *b)
@@ -836,7 +847,7 @@ static int do_transfer(http_response **out, http_client *c, const http_request *
 	if (!e || !m)
 		rc = fy_error_set(FY_ENOMEM, "%s %s: out of memory", method, req->url);
 	else if (curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, HTTP_POOL_MAX_CONNECTIONS) != CURLM_OK ||
-		(rc = setup_easy(e, c, req, &x, &hdrs, loopback)) != 0)
+		(rc = setup_easy(e, c, req, &x, &hdrs, loopback)) < 0)
 		rc = fy_error_set(rc < 0 ? rc : FY_ERROR, "%s %s: configuring the transfer failed", method, req->url);
 	else if (curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
 		curl_multi_add_handle(m, e) != CURLM_OK)

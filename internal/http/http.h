@@ -2,7 +2,8 @@
  * http: libcurl with one share (connections, DNS, TLS sessions) per provider process.
  *
  * Keep-alive and HTTP/2 where offered, so a 100-resource plan reuses connections.
- * `http://` is accepted only for loopback hosts (the emulator); everything else must be https.
+ * `http://` is accepted only for loopback hosts (the emulator) and, for managed identity tokens, the IMDS address
+ * 169.254.169.254; everything else must be https.
  * Cancellation: http_client_cancel() aborts every transfer in flight (curl's progress callback checks a
  * generation counter) within well under a second; transfers started afterwards run normally
  * (StopProvider cancels but the process keeps serving).
@@ -88,6 +89,9 @@ long http_response_retry_after_ms(const http_response *r);
 /* 1 for https://, or http:// to 127.0.0.0/8, ::1, localhost, and the link-local IMDS address 169.254.169.254
  * (Azure serves managed identity tokens there over plain http only); 0 otherwise. Parsed with CURLU. */
 int http_url_is_allowed(const char *url);
+/* The same for an endpoint a user configures (ARM, the Entra ID authority): https://, or http:// to loopback only.
+ * The IMDS address serves tokens, not ARM, so `http://169.254.169.254` is refused there. */
+int http_url_is_endpoint_allowed(const char *url);
 char *http_url_encode(const char *s); /* malloc'd, percent-encoded (curl_easy_escape) */
 /* *out = url with "&name=value" (or "?name=value") appended, value percent-encoded; malloc'd. */
 int http_url_append_query(char **out, const char *url, const char *name, const char *value);

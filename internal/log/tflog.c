@@ -220,7 +220,8 @@ char *tflog_redact(fy_arena *a, const char *s)
 
 /* Keys whose values are credentials (docs/internals/arm.md 1.4: x-ms-secret fields; OAuth2 token
  * responses; HTTP auth headers). Matched case-insensitively, so "clientsecret" covers "clientSecret".
- * "customHeaders" is connection metadata that gateways use for keys (docs/internals/protocol.md 2.2, KARPIKPL puts an APIM key
+ * "customHeaders" is connection metadata that gateways use for keys (docs/internals/protocol.md 2.2, KARPIKPL puts an
+ * APIM key
  * there) and that GET returns in clear: a refresh or an import logs it before any value is known. */
 static const char *const secret_keys[] = {"key", "keys", "clientSecret", "client_secret", "access_token", "accessToken",
 	"refresh_token", "refreshToken", "id_token", "password", "client_assertion", "assertion", "api-key", "api_key",
@@ -364,7 +365,8 @@ static void emit(tflog_level level, const char *module, const char *message, va_
 			const char *key = rk ? rk : k;
 			cJSON_DeleteItemFromObjectCaseSensitive(o, key);
 			if (v != NULL && tflog_is_secret_key(k)) {
-				/* A secret-named field is withheld whole, registered or not (as tflog_redact_json does). */
+				/* A secret-named field is withheld whole, registered or not (as tflog_redact_json
+				 * does). */
 				if (cJSON_AddStringToObject(o, key, TFLOG_REDACTED) == NULL)
 					fy_oom();
 			} else {

@@ -1,7 +1,8 @@
 /*
  * tflog: hclog-compatible JSON lines on stderr (docs/internals/protocol.md 2.4).
  *
- * Each line: {"@level":"debug","@message":"...","@module":"foundry.arm","@timestamp":"2006-01-02T15:04:05.000000Z07:00",...kv}
+ * Each line:
+ * {"@level":"debug","@message":"...","@module":"foundry.arm","@timestamp":"2006-01-02T15:04:05.000000Z07:00",...kv}
  * with @level/@message/@timestamp always JSON strings (go-plugin type-asserts them). Level from TF_LOG_PROVIDER,
  * falling back to TF_LOG (TRACE, DEBUG, INFO, WARN, ERROR, JSON = trace, OFF); unset = off.
  * Nothing is ever written to stdout.
@@ -35,7 +36,8 @@ int tflog_enabled(tflog_level level);
 
 /* Message only. */
 void tflog(tflog_level level, const char *module, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Message plus string key/value pairs, NULL-terminated: tflog_kv(L, "foundry.arm", "request", "method", "GET", NULL). */
+/* Message plus string key/value pairs, NULL-terminated: tflog_kv(L, "foundry.arm", "request", "method", "GET",
+ * NULL). */
 void tflog_kv(tflog_level level, const char *module, const char *message, ...) __attribute__((sentinel));
 
 /* Never print this value (API keys, client secrets, tokens, assertions). Values shorter than 4 bytes are ignored.

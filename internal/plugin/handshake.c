@@ -29,7 +29,8 @@ int plugin_check_cookie(const char *value)
 int plugin_negotiate_version(int *out, const char *versions_env)
 {
 	/* go-plugin treats an unset or empty list as a client that does not negotiate and serves its own
-	 * version (GP server.go protocolVersion); Terraform always sends "5,6" in random map order (docs/internals/protocol.md 2.1). */
+	 * version (GP server.go protocolVersion); Terraform always sends "5,6" in random map order
+	 * (docs/internals/protocol.md 2.1). */
 	const char *p = versions_env;
 	while (p != NULL && (*p == ' ' || *p == '\t'))
 		p++;
@@ -47,7 +48,8 @@ int plugin_negotiate_version(int *out, const char *versions_env)
 		int ok = end != p && errno == 0;
 		while (*end == ' ' || *end == '\t')
 			end++;
-		/* Entries that are not integers are skipped, as go-plugin does ("server sent invalid plugin version"). */
+		/* Entries that are not integers are skipped, as go-plugin does ("server sent invalid plugin
+		 * version"). */
 		if (ok && (*end == ',' || *end == '\0') && v == 6)
 			have6 = 1;
 		const char *comma = strchr(p, ',');

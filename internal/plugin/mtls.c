@@ -1,5 +1,6 @@
 /*
- * AutoMTLS server identity, made the way go-plugin's generateCert makes it (GP mtls.go; docs/internals/protocol.md 2.3):
+ * AutoMTLS server identity, made the way go-plugin's generateCert makes it (GP mtls.go; docs/internals/protocol.md
+ * 2.3):
  * a fresh EC key per process, a self-signed certificate for "localhost" that is its own CA (Terraform pins it
  * as RootCAs), SAN DNS:localhost (Go ignores the CN), EKU serverAuth+clientAuth, a positive random serial
  * (Go >= 1.23 rejects negative ones), valid from 30 s ago for 262980 h.

@@ -116,7 +116,8 @@ static int setup_signals(int debug, pid_t parent)
 		return -1;
 	}
 	if (!debug) {
-		/* An orphaned provider (Terraform killed) gets SIGTERM instead of lingering (docs/internals/protocol.md). */
+		/* An orphaned provider (Terraform killed) gets SIGTERM instead of lingering
+		 * (docs/internals/protocol.md). */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			kill(getpid(), SIGTERM);

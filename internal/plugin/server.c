@@ -5,11 +5,13 @@
  * unknown paths answer UNIMPLEMENTED (docs/internals/protocol.md 1.3). Threads: a pool of workers, each with its own
  * completion queue. A worker has at most one outstanding request_call and withdraws it while a handler runs
  * on it, so gRPC only ever hands a new call to an idle worker: a slow handler (an ARM call) never delays
- * another RPC, which Terraform issues up to -parallelism=10 at a time (docs/internals/protocol.md 1.3), and StopProvider/Shutdown
+ * another RPC, which Terraform issues up to -parallelism=10 at a time (docs/internals/protocol.md 1.3), and
+ * StopProvider/Shutdown
  * still find a free worker (PLUGIN_DEFAULT_WORKERS > 10). Workers start lazily: one at start (a process that
  * only answers GetProviderSchema needs no more), and another whenever the last idle one takes a call, so there
  * is always one waiting while threads remain. Every queue is created and registered up front (gRPC requires it
- * before grpc_server_start; a queue without a thread costs no thread). Everything after a call is matched is asynchronous
+ * before grpc_server_start; a queue without a thread costs no thread). Everything after a call is matched is
+ * asynchronous
  * on the worker's queue: read the request (one batch), run the handler, send initial metadata + message +
  * status (one batch). Held server streams (GRPCStdio) just wait for the end on the same queue without
  * occupying the worker.
@@ -17,6 +19,7 @@
 #define _GNU_SOURCE /* asprintf, pipe2, strndup, pthread_timedjoin_np */
 #include "plugin.h"
 
+#include "../common/fy_time.h"
 #include "../log/tflog.h"
 #include "grpc_threads.h"
 
@@ -113,13 +116,6 @@ static void grpc_log_to_tflog(gpr_log_func_args *args)
 static gpr_timespec deadline_ms(int ms)
 {
 	return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(ms, GPR_TIMESPAN));
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static call_ctx *ctx_new(worker *w)
@@ -347,7 +343,7 @@ static void on_recv(worker *w, call_ctx *c, int success)
 		ctx_free(c);
 		return;
 	}
-	double t0 = now_ms();
+	double t0 = fy_now_ms_exact();
 	fy_arena *arena = NULL;
 	if (fy_arena_new(&arena) < 0)
 		fy_oom();
@@ -369,7 +365,7 @@ static void on_recv(worker *w, call_ctx *c, int success)
 		fy_error_clear();
 		status = c->fn(c->fn_data, arena, req, req_len, &resp, &resp_len, &msg);
 	}
-	double dt = now_ms() - t0;
+	double dt = fy_now_ms_exact() - t0;
 	if (tflog_enabled(TFLOG_TRACE)) {
 		char dur[32], st[16], in[24], out[24];
 		snprintf(dur, sizeof(dur), "%.3f", dt);
@@ -479,7 +475,8 @@ int plugin_server_new(plugin_server **out, const rpc_registry *reg, const plugin
 
 	grpc_server_credentials *creds;
 	if (cfg->client_ca_pem != NULL) {
-		/* go-plugin's AutoMTLS server: RequireAndVerifyClientCert against PLUGIN_CLIENT_CERT (docs/internals/protocol.md 2.3). */
+		/* go-plugin's AutoMTLS server: RequireAndVerifyClientCert against PLUGIN_CLIENT_CERT
+		 * (docs/internals/protocol.md 2.3). */
 		grpc_ssl_pem_key_cert_pair pair = {.private_key = cfg->key_pem, .cert_chain = cfg->cert_pem};
 		creds = grpc_ssl_server_credentials_create_ex(
 			cfg->client_ca_pem, &pair, 1, GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, NULL);

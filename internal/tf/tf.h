@@ -331,7 +331,8 @@ void tf_resource_validate(tf_ctx *ctx, const tf_resource *r, const cty_value *co
  * create; config NULL = destroy (planned null). requires_replace paths go to *out_replace (arena array). */
 int tf_resource_plan(cty_value **out_planned, cty_path ***out_replace, size_t *out_nreplace, tf_ctx *ctx,
 	const tf_resource *r, const cty_value *config, const cty_value *prior, const cty_value *proposed);
-/* Exactly what ApplyResourceChange runs (docs/internals/protocol.md 4.5): prior NULL/null = create, planned NULL/null = delete. Known
+/* Exactly what ApplyResourceChange runs (docs/internals/protocol.md 4.5): prior NULL/null = create, planned NULL/null =
+ * delete. Known
  * planned values are kept, write-only attributes nulled, unknowns left by the resource nulled with an error
  * diagnostic. On failure *out_new_state is what exists (the resource's partial state, else prior, else null) and
  * the diagnostics say why. Returns 0 or the operation's error code. */
@@ -341,7 +342,8 @@ int tf_resource_apply(cty_value **out_new_state, tf_ctx *ctx, const tf_resource 
 int tf_resource_read(cty_value **out_new_state, tf_ctx *ctx, const tf_resource *r, const cty_value *state);
 /* Exactly what ImportResourceState runs (docs/internals/protocol.md 4.8); *out_state NULL on failure. */
 int tf_resource_import(cty_value **out_state, tf_ctx *ctx, const tf_resource *r, const char *id);
-/* Exactly what UpgradeResourceState runs for raw_state.json (docs/internals/protocol.md 3.7): attributes the schema no longer has are
+/* Exactly what UpgradeResourceState runs for raw_state.json (docs/internals/protocol.md 3.7): attributes the schema no
+ * longer has are
  * dropped, missing ones are null. A version newer than the schema's is an error diagnostic. */
 int tf_resource_upgrade_state(
 	cty_value **out_state, tf_ctx *ctx, const tf_resource *r, int64_t version, const char *json, size_t len);

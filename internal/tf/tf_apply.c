@@ -59,7 +59,8 @@ int tf_resource_apply(cty_value **out_new_state, tf_ctx *ctx, const tf_resource 
 	cty_value *prior_copy = create ? cty_null(a, T) : cty_copy(a, prior);
 
 	if (planned == NULL || tf_is_null(planned)) {
-		/* Delete: the new state is null (docs/internals/protocol.md 4.5); a failed delete keeps the object in state. */
+		/* Delete: the new state is null (docs/internals/protocol.md 4.5); a failed delete keeps the object
+		 * in state. */
 		*out_new_state = cty_null(a, T);
 		if (create)
 			return FY_OK;
@@ -92,7 +93,8 @@ int tf_resource_apply(cty_value **out_new_state, tf_ctx *ctx, const tf_resource 
 
 	if (rc < 0 || tf_diags_has_errors(ctx->diags)) {
 		ensure_error(ctx, rc, create ? "Create failed" : "Update failed");
-		/* A failed apply still returns what exists (docs/internals/protocol.md 4.5): the resource's partial state, else prior. */
+		/* A failed apply still returns what exists (docs/internals/protocol.md 4.5): the resource's partial
+		 * state, else prior. */
 		if (st != NULL && !tf_is_null(st) && cty_conform(st, T) == 0)
 			*out_new_state = finish_state(ctx, s, st, NULL, NULL, NULL);
 		else
@@ -142,7 +144,8 @@ int tf_resource_read(cty_value **out_new_state, tf_ctx *ctx, const tf_resource *
 		*out_new_state = cty_copy(a, state);
 		return rc ? rc : FY_ERROR;
 	}
-	/* Gone: a null new_state removes it from state and the next plan creates it (docs/internals/protocol.md 4.6). */
+	/* Gone: a null new_state removes it from state and the next plan creates it (docs/internals/protocol.md
+	 * 4.6). */
 	if (st == NULL || tf_is_null(st)) {
 		*out_new_state = cty_null(a, T);
 		return FY_OK;
@@ -278,7 +281,7 @@ int tf_resource_upgrade_state(
 	}
 	cJSON_Delete(root);
 	cty_value *v = NULL;
-	if (cty_json_decode(&v, a, T, text, tlen) != 0) {
+	if (cty_json_decode(&v, a, T, text, tlen) < 0) {
 		tf_error(ctx, NULL, "Invalid resource state", "The stored state of %s could not be decoded: %s",
 			r->type_name, fy_error_last()->message);
 		return FY_EINVALID;
@@ -309,7 +312,8 @@ static int read_from_config(cty_value **out, tf_ctx *ctx, const tf_block *schema
 	}
 	if (st == NULL || tf_is_null(st)) {
 		tf_error(ctx, NULL, "Provider produced null object",
-			"The provider produced a null value for %s %s. This is a bug in the provider.", kind, type_name);
+			"The provider produced a null value for %s %s. This is a bug in the provider.", kind,
+			type_name);
 		return FY_ERROR;
 	}
 	if (!conforms(ctx, s, st, "read"))
@@ -323,8 +327,8 @@ static int read_from_config(cty_value **out, tf_ctx *ctx, const tf_block *schema
 
 int tf_data_source_read(cty_value **out_state, tf_ctx *ctx, const tf_data_source *ds, const cty_value *config)
 {
-	return read_from_config(out_state, ctx, tf_data_source_schema(ds), ds->impl, ds->read, "data source",
-		ds->type_name, config, 0);
+	return read_from_config(
+		out_state, ctx, tf_data_source_schema(ds), ds->impl, ds->read, "data source", ds->type_name, config, 0);
 }
 
 int tf_ephemeral_open(cty_value **out_result, tf_ctx *ctx, const tf_ephemeral_resource *e, const cty_value *config)

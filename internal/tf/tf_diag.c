@@ -54,7 +54,8 @@ void tf_diag_addv(tf_diags *d, tf_severity sev, const cty_path *path, const char
 		d->cap = ncap;
 	}
 	tf_diag *g = &d->items[d->n++];
-	/* Terraform drops diagnostics whose severity is INVALID (docs/internals/protocol.md 4.9): only the two real ones exist here. */
+	/* Terraform drops diagnostics whose severity is INVALID (docs/internals/protocol.md 4.9): only the two real
+	 * ones exist here. */
 	g->sev = sev == TF_WARNING ? TF_WARNING : TF_ERROR;
 	g->summary = fy_arena_strdup(d->a, summary ? summary : "");
 	g->detail = fmt ? fy_arena_vsprintf(d->a, fmt, ap) : "";
@@ -109,7 +110,8 @@ const cty_path *tf_diags_path(const tf_diags *d, size_t i)
 	return d->items[i].path;
 }
 
-/* AttributePath steps (docs/internals/protocol.md 4.4): attribute_name, element_key_string for map keys, element_key_int for list
+/* AttributePath steps (docs/internals/protocol.md 4.4): attribute_name, element_key_string for map keys,
+ * element_key_int for list
  * indexes. Set elements cannot be addressed; walkers stop extending paths inside sets. */
 void *tf_path_to_proto(fy_arena *a, const cty_path *p)
 {
@@ -288,7 +290,7 @@ const tf_schema *tf_ctx_schema_for(tf_ctx *ctx, const tf_block *def)
 	if (ctx->extra != NULL && ctx->extra->def == def)
 		return ctx->extra;
 	tf_schema *s = NULL;
-	if (tf_schema_compile(&s, ctx->arena, def, 0, "schema") != 0) {
+	if (tf_schema_compile(&s, ctx->arena, def, 0, "schema") < 0) {
 		tf_error(ctx, NULL, "Invalid provider schema", "%s. This is a bug in the provider.",
 			fy_error_last()->message);
 		return NULL;

@@ -16,8 +16,7 @@ static const tf_eentry *need_ephemeral(tf_call *c, const char *name)
 	for (size_t i = 0; name != NULL && i < c->srv->neph && e == NULL; i++)
 		if (strcmp(c->srv->eph[i].e->type_name, name) == 0)
 			e = &c->srv->eph[i];
-	return tf_need_type(c, e ? e->s : NULL, "Unknown ephemeral resource type", "ephemeral resource type", name) ==
-			0
+	return tf_need_type(c, e ? e->s : NULL, "Unknown ephemeral resource type", "ephemeral resource type", name) == 0
 		? e
 		: NULL;
 }
@@ -30,7 +29,7 @@ int tf_h_validate_ephemeral_resource_config(tf_call *c, const void *rq, void *rs
 	if (e == NULL)
 		return RPC_OK;
 	cty_value *config = NULL;
-	if (tf_dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+	if (tf_dv_decode(c, &config, e->s, req->config, "configuration") < 0)
 		return RPC_OK;
 	tf_validate_config(c->ctx, e->s, config);
 	if (e->e->validate != NULL && cty_is_set(config))
@@ -46,7 +45,7 @@ int tf_h_open_ephemeral_resource(tf_call *c, const void *rq, void *rs)
 	if (e == NULL)
 		return RPC_OK;
 	cty_value *config = NULL;
-	if (tf_dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+	if (tf_dv_decode(c, &config, e->s, req->config, "configuration") < 0)
 		return RPC_OK;
 	cty_value *result = NULL;
 	if (tf_ephemeral_open(&result, c->ctx, e->e, config) == 0 && result != NULL)

@@ -192,7 +192,8 @@ static cty_value *fn_write_only(
 		const tf_cattr *at = &o->attrs[i];
 		cty_value *v = cty_get_attr(obj, at->name);
 		if (at->flags & TF_WRITE_ONLY) {
-			/* Never in plan or state (docs/internals/protocol.md 4.3: "planned value for write-only attribute is not null"). */
+			/* Never in plan or state (docs/internals/protocol.md 4.3: "planned value for write-only
+			 * attribute is not null"). */
 			if (!tf_is_null(v))
 				cty_object_set(obj, at->name, cty_null(w->a, at->type));
 		} else if (at->nested != NULL) {
@@ -319,9 +320,10 @@ static cty_value *fn_restore(
 		/* Terraform accepts the prior value in place of a functionally equal configured one, e.g. an ARM id
 		 * in other casing (plan_valid.go assertPlannedValueValid: planned == prior, both non-null). Only
 		 * top-level attributes are correlated with the prior state here. Not for a config value that is still
-		 * (partly) unknown: it must stay unknown (docs/internals/protocol.md 4.3), or the final plan at apply may contradict it. */
-		if (path == NULL && w->prior != NULL && !tf_is_null(cv) && cty_is_wholly_known(cv) &&
-			cty_is_set(cur) && cty_equal(cur, cty_get_attr(w->prior, name)))
+		 * (partly) unknown: it must stay unknown (docs/internals/protocol.md 4.3), or the final plan at
+		 * apply may contradict it. */
+		if (path == NULL && w->prior != NULL && !tf_is_null(cv) && cty_is_wholly_known(cv) && cty_is_set(cur) &&
+			cty_equal(cur, cty_get_attr(w->prior, name)))
 			continue;
 		const cty_path *p = cty_path_attr(w->a, path, name);
 		if (inner != NULL && cty_is_set(cur) && cty_is_set(prev) &&
@@ -336,7 +338,8 @@ static cty_value *fn_restore(
 	return obj;
 }
 
-/* Apply: every known planned value must come back unchanged (docs/internals/protocol.md 4.5, objchange.AssertObjectCompatible).
+/* Apply: every known planned value must come back unchanged (docs/internals/protocol.md 4.5,
+ * objchange.AssertObjectCompatible).
  * Where the resource returned something else, the planned value wins and the bug goes to the log. */
 static cty_value *fn_consistent(
 	walk *w, const tf_cobj *o, cty_value *obj, const cty_value *planned, const cty_value *c1, const cty_path *path)
@@ -503,7 +506,8 @@ int tf_resource_plan(cty_value **out_planned, cty_path ***out_replace, size_t *o
 	cty_value *planned = cty_copy(a, proposed);
 	planned = fn_defaults(&w, s->root, planned, config, NULL, NULL);
 	planned = fn_write_only(&w, s->root, planned, NULL, NULL, NULL);
-	/* Only when something changes, or every no-op plan would show "(known after apply)" (docs/internals/protocol.md 4.2). */
+	/* Only when something changes, or every no-op plan would show "(known after apply)"
+	 * (docs/internals/protocol.md 4.2). */
 	if (create || !cty_equal(planned, prior))
 		planned = fn_unknown(&w, s->root, planned, config, NULL, NULL);
 	if (r->modify_plan != NULL) {

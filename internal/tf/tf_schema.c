@@ -170,7 +170,7 @@ static int compile_attr(compiler *c, tf_cattr *at, const tf_attribute *def, int 
 	if (def->type != NULL) {
 		if (def->nesting != TF_NEST_NONE)
 			return fy_error_set(FY_EINVALID, "%s: nesting is only for nested attributes", where);
-		if (cty_type_from_json(&at->type, a, def->type, strlen(def->type)) != 0)
+		if (cty_type_from_json(&at->type, a, def->type, strlen(def->type)) < 0)
 			return fy_error_set(
 				FY_EINVALID, "%s: invalid type %s: %s", where, def->type, fy_error_last()->message);
 		if (in_set && type_has_dynamic(at->type))
@@ -193,7 +193,7 @@ static int compile_attr(compiler *c, tf_cattr *at, const tf_attribute *def, int 
 			return fy_error_set(
 				FY_EINVALID, "%s: a default needs an Optional and Computed attribute", where);
 		cty_value *dv = NULL;
-		if (cty_json_decode(&dv, a, at->type, def->default_json, strlen(def->default_json)) != 0)
+		if (cty_json_decode(&dv, a, at->type, def->default_json, strlen(def->default_json)) < 0)
 			return fy_error_set(FY_EINVALID, "%s: invalid default %s: %s", where, def->default_json,
 				fy_error_last()->message);
 		at->dflt = dv;
@@ -400,7 +400,8 @@ static Tfplugin6__Schema__Attribute *attr_to_proto(fy_arena *a, const tf_cattr *
 	if (at->nested != NULL) {
 		p->nested_type = object_to_proto(a, at);
 	} else {
-		/* Terraform panics on a type it cannot parse (docs/internals/protocol.md 1.4): this JSON comes from cty's own encoder. */
+		/* Terraform panics on a type it cannot parse (docs/internals/protocol.md 1.4): this JSON comes from
+		 * cty's own encoder. */
 		char *json = NULL;
 		if (cty_type_to_json(&json, a, at->type) == 0) {
 			p->type.data = (uint8_t *)json;
@@ -435,7 +436,8 @@ static Tfplugin6__Schema__Block *block_to_proto(fy_arena *a, const tf_cobj *o, i
 		Tfplugin6__Schema__NestedBlock *nb = fy_arena_alloc(a, sizeof(*nb));
 		tfplugin6__schema__nested_block__init(nb);
 		nb->type_name = (char *)cb->name;
-		/* Every nested block carries a block: Terraform dereferences it unconditionally (docs/internals/protocol.md 1.4). */
+		/* Every nested block carries a block: Terraform dereferences it unconditionally
+		 * (docs/internals/protocol.md 1.4). */
 		nb->block = block_to_proto(a, cb->obj, 0);
 		switch (cb->nesting) {
 		case TF_NEST_LIST: nb->nesting = TFPLUGIN6__SCHEMA__NESTED_BLOCK__NESTING_MODE__LIST; break;

@@ -1,10 +1,12 @@
 /*
- * The tfplugin6.Provider service: one handler per unary RPC of protocol 6.11 (docs/internals/protocol.md 1.2), registered with the
+ * The tfplugin6.Provider service: one handler per unary RPC of protocol 6.11 (docs/internals/protocol.md 1.2),
+ * registered with the
  * RPC layer as "/tfplugin6.Provider/<Name>".
  *
  * Each call: unpack the request into the call's arena (protobuf-c with an arena allocator), run the handler
  * with a tf_ctx, attach the diagnostics, pack. Business problems are diagnostics in an OK response; only a
- * request protobuf cannot decode is a gRPC status (docs/internals/protocol.md 1.3: any status is shown as "Plugin error").
+ * request protobuf cannot decode is a gRPC status (docs/internals/protocol.md 1.3: any status is shown as "Plugin
+ * error").
  *
  * Shared state: the compiled schemas and the cached GetProviderSchema response are read-only after
  * tf_server_new. The configured provider data is guarded by a rwlock: calls that may use it hold it shared
@@ -141,8 +143,7 @@ void tf_register_secrets(const tf_cobj *o, const cty_value *obj)
 }
 
 /* DynamicValue (docs/internals/protocol.md 3.1): msgpack if non-empty, else JSON if non-empty, else null. */
-int tf_dv_decode(
-	tf_call *c, cty_value **out, const tf_schema *s, const Tfplugin6__DynamicValue *dv, const char *what)
+int tf_dv_decode(tf_call *c, cty_value **out, const tf_schema *s, const Tfplugin6__DynamicValue *dv, const char *what)
 {
 	const cty_type *T = s->root->type;
 	int rc = 0;
@@ -170,7 +171,7 @@ Tfplugin6__DynamicValue *tf_dv_encode(tf_call *c, const cty_value *v, const tf_s
 		v = cty_null(c->a, T);
 	void *buf = NULL;
 	size_t len = 0;
-	if (cty_msgpack_encode(&buf, &len, c->a, v, T) != 0) {
+	if (cty_msgpack_encode(&buf, &len, c->a, v, T) < 0) {
 		tf_error(c->ctx, NULL, "Provider produced invalid object",
 			"The %s value could not be encoded: %s. This is a bug in the provider.", what,
 			fy_error_last()->message);
@@ -273,7 +274,8 @@ static int h_get_provider_schema(tf_call *c, const void *rq, void *rs)
 {
 	(void)rq;
 	(void)rs;
-	/* Built once in tf_server_new; Terraform asks for it in every provider process (docs/internals/protocol.md 1.3). */
+	/* Built once in tf_server_new; Terraform asks for it in every provider process (docs/internals/protocol.md
+	 * 1.3). */
 	c->raw = c->srv->schema_resp;
 	c->raw_len = c->srv->schema_resp_len;
 	return RPC_OK;
@@ -285,7 +287,7 @@ static int h_validate_provider_config(tf_call *c, const void *rq, void *rs)
 	const Tfplugin6__ValidateProviderConfig__Request *req = rq;
 	c->ctx->schema = c->srv->pschema;
 	cty_value *config = NULL;
-	if (tf_dv_decode(c, &config, c->srv->pschema, req->config, "provider configuration") != 0)
+	if (tf_dv_decode(c, &config, c->srv->pschema, req->config, "provider configuration") < 0)
 		return RPC_OK;
 	tf_validate_config(c->ctx, c->srv->pschema, config);
 	if (c->srv->p->validate != NULL && cty_is_set(config))
@@ -301,7 +303,7 @@ static int h_validate_resource_config(tf_call *c, const void *rq, void *rs)
 	if (e == NULL)
 		return RPC_OK;
 	cty_value *config = NULL;
-	if (tf_dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+	if (tf_dv_decode(c, &config, e->s, req->config, "configuration") < 0)
 		return RPC_OK;
 	const cty_path *wo = NULL;
 	if ((req->client_capabilities == NULL || !req->client_capabilities->write_only_attributes_allowed) &&
@@ -324,7 +326,7 @@ static int h_validate_data_resource_config(tf_call *c, const void *rq, void *rs)
 	if (e == NULL)
 		return RPC_OK;
 	cty_value *config = NULL;
-	if (tf_dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+	if (tf_dv_decode(c, &config, e->s, req->config, "configuration") < 0)
 		return RPC_OK;
 	if (e->s->def->deprecation != NULL)
 		tf_warning(c->ctx, NULL, "Deprecated Data Source", "%s", e->s->def->deprecation);
@@ -343,7 +345,8 @@ static int h_upgrade_resource_state(tf_call *c, const void *rq, void *rs)
 		return RPC_OK;
 	const Tfplugin6__RawState *raw = req->raw_state;
 	if (raw != NULL && raw->json.len == 0 && raw->n_flatmap > 0) {
-		/* Terraform sends flatmap only for state last written by Terraform < 0.12 (docs/internals/protocol.md 3.7). */
+		/* Terraform sends flatmap only for state last written by Terraform < 0.12
+		 * (docs/internals/protocol.md 3.7). */
 		tf_error(c->ctx, NULL, "Unsupported state format",
 			"The state of this %s was last written by Terraform older than 0.12 (flatmap format), which this "
 			"provider does not support. Upgrade the state with Terraform 0.12-0.15 first, or import the object "
@@ -361,7 +364,8 @@ static int h_upgrade_resource_state(tf_call *c, const void *rq, void *rs)
 
 static int h_get_resource_identity_schemas(tf_call *c, const void *rq, void *rs)
 {
-	/* Terraform calls this after every GetProviderSchema and fails the load on any error (docs/internals/protocol.md
+	/* Terraform calls this after every GetProviderSchema and fails the load on any error
+	 * (docs/internals/protocol.md
 	 * 1.3); resources without a declared identity are simply absent. */
 	(void)rq;
 	Tfplugin6__GetResourceIdentitySchemas__Response *resp = rs;
@@ -419,11 +423,12 @@ static int h_configure_provider(tf_call *c, const void *rq, void *rs)
 	c->ctx->terraform_version = fy_arena_strdup(c->a, ver);
 
 	cty_value *config = NULL;
-	if (tf_dv_decode(c, &config, srv->pschema, req->config, "provider configuration") != 0)
+	if (tf_dv_decode(c, &config, srv->pschema, req->config, "provider configuration") < 0)
 		return RPC_OK;
 	void *data = NULL;
 	int rc = 0;
-	/* The config may hold unknowns during plan (docs/internals/protocol.md 4.1): the provider decides what it can do with them. */
+	/* The config may hold unknowns during plan (docs/internals/protocol.md 4.1): the provider decides what it
+	 * can do with them. */
 	if (srv->p->configure != NULL)
 		rc = srv->p->configure(&data, c->ctx, config);
 	if (rc < 0 || tf_diags_has_errors(c->ctx->diags)) {
@@ -455,7 +460,7 @@ static int h_read_resource(tf_call *c, const void *rq, void *rs)
 	if (e == NULL)
 		return RPC_OK;
 	cty_value *state = NULL;
-	if (tf_dv_decode(c, &state, e->s, req->current_state, "current state") != 0)
+	if (tf_dv_decode(c, &state, e->s, req->current_state, "current state") < 0)
 		return RPC_OK;
 	cty_value *ns = NULL;
 	tf_resource_read(&ns, c->ctx, e->r, state);
@@ -473,14 +478,14 @@ static int h_plan_resource_change(tf_call *c, const void *rq, void *rs)
 	if (e == NULL)
 		return RPC_OK;
 	cty_value *prior = NULL, *proposed = NULL, *config = NULL;
-	if (tf_dv_decode(c, &prior, e->s, req->prior_state, "prior state") != 0 ||
-		tf_dv_decode(c, &proposed, e->s, req->proposed_new_state, "proposed new state") != 0 ||
-		tf_dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+	if (tf_dv_decode(c, &prior, e->s, req->prior_state, "prior state") < 0 ||
+		tf_dv_decode(c, &proposed, e->s, req->proposed_new_state, "proposed new state") < 0 ||
+		tf_dv_decode(c, &config, e->s, req->config, "configuration") < 0)
 		return RPC_OK;
 	cty_value *planned = NULL;
 	cty_path **rep = NULL;
 	size_t nrep = 0;
-	if (tf_resource_plan(&planned, &rep, &nrep, c->ctx, e->r, config, prior, proposed) != 0 || planned == NULL)
+	if (tf_resource_plan(&planned, &rep, &nrep, c->ctx, e->r, config, prior, proposed) < 0 || planned == NULL)
 		return RPC_OK;
 	resp->planned_state = tf_dv_encode(c, planned, e->s, "planned state");
 	resp->planned_identity = tf_identity_data(c->a, e->r, planned);
@@ -502,9 +507,9 @@ static int h_apply_resource_change(tf_call *c, const void *rq, void *rs)
 	if (e == NULL)
 		return RPC_OK;
 	cty_value *prior = NULL, *planned = NULL, *config = NULL;
-	if (tf_dv_decode(c, &prior, e->s, req->prior_state, "prior state") != 0 ||
-		tf_dv_decode(c, &planned, e->s, req->planned_state, "planned state") != 0 ||
-		tf_dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+	if (tf_dv_decode(c, &prior, e->s, req->prior_state, "prior state") < 0 ||
+		tf_dv_decode(c, &planned, e->s, req->planned_state, "planned state") < 0 ||
+		tf_dv_decode(c, &config, e->s, req->config, "configuration") < 0)
 		return RPC_OK;
 	cty_value *ns = NULL;
 	tf_resource_apply(&ns, c->ctx, e->r, prior, planned, config);
@@ -531,7 +536,7 @@ static int h_import_resource_state(tf_call *c, const void *rq, void *rs)
 		import_id = from_identity;
 	}
 	cty_value *st = NULL;
-	if (tf_resource_import(&st, c->ctx, e->r, import_id) != 0 || st == NULL)
+	if (tf_resource_import(&st, c->ctx, e->r, import_id) < 0 || st == NULL)
 		return RPC_OK;
 	Tfplugin6__DynamicValue *dv = tf_dv_encode(c, st, e->s, "imported state");
 	if (dv == NULL)
@@ -578,10 +583,10 @@ static int h_read_data_source(tf_call *c, const void *rq, void *rs)
 	if (e == NULL)
 		return RPC_OK;
 	cty_value *config = NULL;
-	if (tf_dv_decode(c, &config, e->s, req->config, "configuration") != 0)
+	if (tf_dv_decode(c, &config, e->s, req->config, "configuration") < 0)
 		return RPC_OK;
 	cty_value *st = NULL;
-	if (tf_data_source_read(&st, c->ctx, e->d, config) != 0 || st == NULL)
+	if (tf_data_source_read(&st, c->ctx, e->d, config) < 0 || st == NULL)
 		return RPC_OK;
 	resp->state = tf_dv_encode(c, st, e->s, "data source state");
 	return RPC_OK;
@@ -702,8 +707,8 @@ static const char *string_field(const ProtobufCMessageDescriptor *d, const void 
 	return *(char *const *)((const char *)msg + f->offset);
 }
 
-int tf_dispatch(void *data, fy_arena *arena, const uint8_t *req, size_t req_len, uint8_t **resp,
-	size_t *resp_len, const char **status_message)
+int tf_dispatch(void *data, fy_arena *arena, const uint8_t *req, size_t req_len, uint8_t **resp, size_t *resp_len,
+	const char **status_message)
 {
 	const tf_binding *b = data;
 	struct tf_server *srv = b->srv;

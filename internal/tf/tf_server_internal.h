@@ -75,7 +75,6 @@ typedef struct tf_method {
 	const char *feature; /* for unsupported RPCs: what the error names */
 } tf_method;
 
-
 /* The method table (tf_server.c) and the dispatcher every registered method goes through. */
 extern const tf_method tf_methods[];
 extern const size_t tf_nmethods;

@@ -120,7 +120,8 @@ static int compile_catalog(struct tf_server *srv, fy_arena *a)
 	for (size_t i = 0; rc == 0 && p->functions != NULL && p->functions[i] != NULL; i++) {
 		const tf_function *f = p->functions[i];
 		if (f->name == NULL || f->call == NULL || f->return_type == NULL)
-			return fy_error_set(FY_EINVALID, "function #%zu: a name, a return type and a call are needed", i);
+			return fy_error_set(
+				FY_EINVALID, "function #%zu: a name, a return type and a call are needed", i);
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(p->functions[k]->name, f->name) == 0)
 				return fy_error_set(FY_EINVALID, "function \"%s\" is declared twice", f->name);
@@ -132,7 +133,7 @@ static int compile_catalog(struct tf_server *srv, fy_arena *a)
 static int build_schema_response(struct tf_server *srv)
 {
 	fy_arena *a = NULL;
-	if (fy_arena_new(&a) != 0)
+	if (fy_arena_new(&a) < 0)
 		return fy_error_set(FY_ENOMEM, "out of memory");
 	Tfplugin6__GetProviderSchema__Response resp;
 	tfplugin6__get_provider_schema__response__init(&resp);

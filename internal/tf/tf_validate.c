@@ -1,6 +1,7 @@
 /*
  * Config validation from the table: required arguments, validators (known, non-null values only: an unknown
- * value is judged at apply time, docs/internals/protocol.md 4.1), deprecation warnings. Then the resource's own validate().
+ * value is judged at apply time, docs/internals/protocol.md 4.1), deprecation warnings. Then the resource's own
+ * validate().
  */
 #include "tf_internal.h"
 
@@ -168,7 +169,8 @@ static void run_validator(
 
 static void validate_obj(vwalk *w, const tf_cobj *o, const cty_value *obj, const cty_path *path, int in_set);
 
-/* Elements of a nested attribute / block collection. Set elements cannot be addressed (docs/internals/protocol.md 4.4): problems
+/* Elements of a nested attribute / block collection. Set elements cannot be addressed (docs/internals/protocol.md 4.4):
+ * problems
  * inside them point at the set itself. */
 static void validate_nested(
 	vwalk *w, tf_nesting nesting, const tf_cobj *o, const cty_value *v, const cty_path *path, int in_set)

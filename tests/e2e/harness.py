@@ -339,6 +339,95 @@ class FakeGateway:
         self._err.close()
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on right now (the kernel's choice)."""
+    import socket
+    with socket.socket() as sk:
+        sk.bind(("127.0.0.1", 0))
+        return sk.getsockname()[1]
+
+
+class LiteLLMGateway:
+    """A real LiteLLM proxy (scripts/gateways.sh installs it from PyPI, pinned with hashes) on a free loopback port:
+    HTTPS with a CA made here (`ca_pem`), `mock_response` models (no upstream is called), a master key. Its absence is
+    a failure with the install log, never a skip."""
+
+    MODELS = ("gpt-4o", "gpt-4o-mini")
+
+    def __init__(self, workdir: str, master_key: str):
+        self.dir = os.path.join(workdir, "litellm")
+        os.makedirs(self.dir, exist_ok=True)
+        gw_sh = os.path.join(SOURCE_DIR, "scripts", "gateways.sh")
+        binary = subprocess.run([gw_sh, "path", "litellm"], capture_output=True, text=True, check=True).stdout.strip()
+        if not os.access(binary, os.X_OK):
+            log = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(binary))), "install.log")
+            why = f"LiteLLM is not installed at {binary}: scripts/setup.sh installs it (scripts/gateways.sh ensure litellm)"
+            if os.path.exists(log):
+                with open(log, errors="replace") as f:
+                    why += "; its install log ends:\n" + "".join(f.readlines()[-20:])
+            raise AssertionError(why)
+        self.ca_pem = os.path.join(self.dir, "ca.pem")
+        self._certs()
+        with open(os.path.join(self.dir, "config.yaml"), "w") as f:
+            f.write("model_list:\n")
+            for m in self.MODELS:
+                f.write(f"  - model_name: {m}\n    litellm_params:\n      model: openai/{m}\n"
+                        "      api_key: not-used\n      mock_response: pong\n")
+            f.write(f"general_settings:\n  master_key: {master_key}\n")
+        self.port = free_port()
+        self._log = open(os.path.join(self.dir, "litellm.log"), "wb")
+        env = dict(os.environ, LITELLM_TELEMETRY="False", LITELLM_LOCAL_MODEL_COST_MAP="True",
+                   NO_PROXY="*", HOME=self.dir)
+        self.proc = subprocess.Popen([binary, "--config", os.path.join(self.dir, "config.yaml"), "--host", "127.0.0.1",
+                                      "--port", str(self.port), "--ssl_keyfile_path", os.path.join(self.dir, "srv.key"),
+                                      "--ssl_certfile_path", os.path.join(self.dir, "srv.pem")],
+                                     stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                     cwd=self.dir)
+        import ssl
+        ctx = ssl.create_default_context(cafile=self.ca_pem)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"https://localhost:{self.port}/health/liveliness", timeout=2,
+                                            context=ctx):
+                    return
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.5)
+        self.stop()
+        with open(os.path.join(self.dir, "litellm.log"), errors="replace") as f:
+            raise EmulatorError("LiteLLM did not start; its log ends:\n" + "".join(f.readlines()[-30:]))
+
+    def _certs(self) -> None:
+        d = self.dir
+        run = lambda *a: subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True)
+        run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=foundry e2e LiteLLM CA")
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=localhost")
+        with open(os.path.join(d, "ext.cnf"), "w") as f:
+            f.write("subjectAltName=DNS:localhost,DNS:litellm.gateway.test,IP:127.0.0.1\n")
+        run("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "srv.pem",
+            "-days", "2", "-extfile", "ext.cnf")
+
+    def url(self, path: str) -> str:
+        return f"https://litellm.gateway.test:{self.port}{path}"
+
+    def resolve(self) -> dict:
+        return {f"litellm.gateway.test:{self.port}": f"127.0.0.1:{self.port}"}
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if not self._log.closed:
+            self._log.close()
+
+
 # -------------------------------------------------------------------------------------- comparisons
 def normalise_properties(props: dict) -> dict:
     """`properties` as stored, with service-added keys dropped and JSON-string metadata parsed again."""

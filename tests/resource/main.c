@@ -4,7 +4,7 @@
 
 #define FOUNDRY_REGISTRY "tests/resource/registry.def"
 #define FOUNDRY_CATALOG foundry_test_catalog
-#include "provider/catalog_expand.h"
+#include "provider/catalog_expand.inc"
 
 int main(int argc, char **argv)
 {

@@ -65,6 +65,10 @@ START_TEST(url_policy)
 	ck_assert_int_eq(http_url_is_allowed("http://localhost:1/"), 1);
 	ck_assert_int_eq(http_url_is_allowed("http://[::1]:443/"), 1);
 	ck_assert_int_eq(http_url_is_allowed("http://169.254.169.254/metadata/identity/oauth2/token"), 1);
+	/* An ARM or authority endpoint is never the IMDS address (issue 21: it passed validation before). */
+	ck_assert_int_eq(http_url_is_endpoint_allowed("http://169.254.169.254"), 0);
+	ck_assert_int_eq(http_url_is_endpoint_allowed("http://127.0.0.1:8080"), 1);
+	ck_assert_int_eq(http_url_is_endpoint_allowed("https://management.azure.com"), 1);
 	ck_assert_int_eq(http_url_is_allowed("http://management.azure.com/"), 0);
 	ck_assert_int_eq(http_url_is_allowed("http://10.0.0.1/"), 0);
 	ck_assert_int_eq(http_url_is_allowed("http://127.0.0.1.nip.io/"), 0);

@@ -1,0 +1,3 @@
+locals {
+  connection_id = provider::foundry::connection_id(var.project_id, "apim-gateway")
+}
