@@ -394,6 +394,17 @@ class ArmConnectionsTest(Base):
         self.assertEqual(self.put("aoai1", other, query="api-version=2025-06-01").status, 200)
         self.assertEqual(self.put("gw1", query="api-version=2025-04-01-preview").status, 200)
 
+    def test_null_metadata_values_are_kept_as_sent(self) -> None:
+        """ARM takes `"inferenceAPIVersion": null` in a body and returns it on GET; other non-strings are refused."""
+        body = json.loads(json.dumps(APIM_BODY))
+        body["properties"]["metadata"]["inferenceAPIVersion"] = None
+        self.assertEqual(self.put("nulls", body).status, 200)
+        g = self.emu.arm("GET", CONNS + "/nulls", token=self.tok)
+        self.assertIn("inferenceAPIVersion", g.json()["properties"]["metadata"])
+        self.assertIsNone(g.json()["properties"]["metadata"]["inferenceAPIVersion"])
+        body["properties"]["metadata"]["inferenceAPIVersion"] = 7
+        self.assertArmError(self.put("nulls", body), 400, "ValidationError")
+
     def test_put_get_without_credentials(self) -> None:
         r = self.put("apim-conn")
         self.assertEqual(r.status, 200, r.raw)

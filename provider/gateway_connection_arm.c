@@ -455,9 +455,11 @@ static int is_service_key(const char *k)
 }
 
 /* metadata[key], exact spelling only: Foundry reads metadata keys case-sensitively, so "Models" is not "models". */
+/* ARM returns null for metadata values a body set to null ("inferenceAPIVersion": null): absent, as ARM means it. */
 static const cJSON *md_get(const cJSON *md, const char *key)
 {
-	return cJSON_GetObjectItemCaseSensitive(md, key);
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(md, key);
+	return cJSON_IsNull(it) ? NULL : it;
 }
 
 /* The service's spelling of an enum-like value, or the prior spelling when they differ only in case. */
@@ -694,7 +696,7 @@ static void read_miscased(gc_reader *r)
 	const cJSON *it;
 	cJSON_ArrayForEach (it, r->md) {
 		const foundry_gc_managed_key *mk = foundry_gc_managed_key_find(it->string);
-		if (!mk || strcmp(mk->key, it->string) == 0 || md_get(r->md, mk->key) || is_raw(r, it->string))
+		if (!mk || cJSON_IsNull(it) || strcmp(mk->key, it->string) == 0 || md_get(r->md, mk->key) || is_raw(r, it->string))
 			continue;
 		int ours = strcmp(mk->key, "deploymentInPath") == 0 || sent(r, mk->attr) ||
 			(r->import_stub && !is_service_key(it->string));

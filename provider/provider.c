@@ -27,7 +27,11 @@ static const foundry_cloud clouds[] = {
 	{NULL, NULL, NULL, NULL},
 };
 
-static const char *const cloud_names[] = {"public", "usgovernment", "china", NULL};
+/* "custom": a private or sovereign cloud described only by the three endpoint settings, as azapi reads them
+ * (ARM_ENVIRONMENT=custom with ARM_RESOURCE_MANAGER_ENDPOINT, ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST and
+ * ARM_RESOURCE_MANAGER_AUDIENCE), so one environment configures both providers. */
+static const foundry_cloud custom_cloud = {"custom", NULL, NULL, NULL};
+static const char *const cloud_names[] = {"public", "usgovernment", "china", "custom", NULL};
 
 /* https://, or http:// to a loopback host (the local emulator): http_url_is_endpoint_allowed. */
 static void validate_endpoint(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)
@@ -118,8 +122,9 @@ static const tf_attribute provider_attrs[] = {
 		.type = "\"string\"",
 		.flags = TF_OPTIONAL,
 		.validators = v_cloud,
-		.description = "Azure cloud: `public` (default), `usgovernment` or `china`; sets the three endpoints "
-			       "below. Environment: `ARM_ENVIRONMENT`."},
+		.description = "Azure cloud: `public` (default), `usgovernment` or `china`, which set the three "
+			       "endpoints below; or `custom`, where all three must be given (arguments or their "
+			       "environment variables), as with azapi. Environment: `ARM_ENVIRONMENT`."},
 	{.name = "resource_manager_endpoint",
 		.type = "\"string\"",
 		.flags = TF_OPTIONAL,
@@ -197,6 +202,53 @@ static void provider_validate(tf_ctx *ctx, const cty_value *config)
 	}
 }
 
+/* The three endpoints: argument, then environment variable, then the cloud's value; a custom cloud has no values of
+ * its own, so each must be given. FY_EINVALID after a diagnostic. */
+static int endpoints(foundry_client_options *po, tf_ctx *ctx, const cty_value *config, const foundry_cloud *cloud)
+{
+	foundry_client_options o = *po;
+	o.resource_manager_endpoint = cfg_str(config, "resource_manager_endpoint");
+	if (!o.resource_manager_endpoint)
+		o.resource_manager_endpoint = env_nonempty("ARM_RESOURCE_MANAGER_ENDPOINT");
+	if (!o.resource_manager_endpoint)
+		o.resource_manager_endpoint = cloud->endpoint;
+	o.auth.authority_host = cfg_str(config, "active_directory_authority_host");
+	if (!o.auth.authority_host)
+		o.auth.authority_host = env_nonempty("ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST");
+	if (!o.auth.authority_host)
+		o.auth.authority_host = cloud->authority;
+	o.auth.audience = cfg_str(config, "resource_manager_audience");
+	if (!o.auth.audience)
+		o.auth.audience = env_nonempty("ARM_RESOURCE_MANAGER_AUDIENCE");
+	if (!o.auth.audience)
+		o.auth.audience = cloud->audience;
+	if (cloud == &custom_cloud) {
+		const char *missing[3];
+		size_t n = 0;
+		if (!o.resource_manager_endpoint)
+			missing[n++] = "resource_manager_endpoint (ARM_RESOURCE_MANAGER_ENDPOINT)";
+		if (!o.auth.authority_host)
+			missing[n++] = "active_directory_authority_host (ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST)";
+		if (!o.auth.audience)
+			missing[n++] = "resource_manager_audience (ARM_RESOURCE_MANAGER_AUDIENCE)";
+		if (n > 0) {
+			tf_error(ctx, tf_path(ctx, "environment"), "Incomplete custom environment",
+				"environment \"custom\" takes its endpoints from the configuration only; missing: %s%s%s%s%s.",
+				missing[0], n > 1 ? ", " : "", n > 1 ? missing[1] : "", n > 2 ? ", " : "",
+				n > 2 ? missing[2] : "");
+			return FY_EINVALID;
+		}
+	}
+	if (!http_url_is_endpoint_allowed(o.resource_manager_endpoint)) {
+		tf_error(ctx, tf_path(ctx, "resource_manager_endpoint"), "Invalid endpoint URL",
+			"\"%s\" must be an absolute https:// URL (http:// only for loopback hosts).",
+			o.resource_manager_endpoint);
+		return FY_EINVALID;
+	}
+	*po = o;
+	return 0;
+}
+
 static int provider_configure(void **out_data, tf_ctx *ctx, const cty_value *config)
 {
 	foundry_client_options o = {0};
@@ -209,34 +261,18 @@ static int provider_configure(void **out_data, tf_ctx *ctx, const cty_value *con
 	for (const foundry_cloud *c = clouds; c->name; c++)
 		if (strcasecmp(c->name, env) == 0)
 			cloud = c;
+	if (strcasecmp(env, "custom") == 0)
+		cloud = &custom_cloud;
 	if (!cloud) {
 		tf_error(ctx, tf_path(ctx, "environment"), "Unknown Azure environment",
-			"\"%s\" is not an Azure environment; use public, usgovernment or china.", env);
+			"\"%s\" is not an Azure environment; use public, usgovernment, china, or custom with the three "
+			"endpoint settings.",
+			env);
 		return FY_EINVALID;
 	}
 
-	/* Argument, then environment variable, then the cloud's value. */
-	o.resource_manager_endpoint = cfg_str(config, "resource_manager_endpoint");
-	if (!o.resource_manager_endpoint)
-		o.resource_manager_endpoint = env_nonempty("ARM_RESOURCE_MANAGER_ENDPOINT");
-	if (!o.resource_manager_endpoint)
-		o.resource_manager_endpoint = cloud->endpoint;
-	if (!http_url_is_endpoint_allowed(o.resource_manager_endpoint)) {
-		tf_error(ctx, tf_path(ctx, "resource_manager_endpoint"), "Invalid endpoint URL",
-			"\"%s\" must be an absolute https:// URL (http:// only for loopback hosts).",
-			o.resource_manager_endpoint);
+	if (endpoints(&o, ctx, config, cloud) < 0)
 		return FY_EINVALID;
-	}
-	o.auth.authority_host = cfg_str(config, "active_directory_authority_host");
-	if (!o.auth.authority_host)
-		o.auth.authority_host = env_nonempty("ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST");
-	if (!o.auth.authority_host)
-		o.auth.authority_host = cloud->authority;
-	o.auth.audience = cfg_str(config, "resource_manager_audience");
-	if (!o.auth.audience)
-		o.auth.audience = env_nonempty("ARM_RESOURCE_MANAGER_AUDIENCE");
-	if (!o.auth.audience)
-		o.auth.audience = cloud->audience;
 	o.api_version = cfg_str(config, "api_version");
 	if (!o.api_version)
 		o.api_version = env_nonempty("FOUNDRY_API_VERSION");

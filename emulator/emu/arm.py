@@ -157,7 +157,8 @@ class ArmApi:
             if not isinstance(md, dict):
                 raise self.validation("The field 'properties.metadata' must be an object (map<string,string>).")
             for k, v in md.items():
-                if not isinstance(v, str):
+                # ARM takes a null value and returns it as sent (a GET shows "inferenceAPIVersion": null).
+                if v is not None and not isinstance(v, str):
                     raise self.validation(f"The value of 'properties.metadata.{k}' must be a string: metadata is "
                                           f"map<string,string> (got {json_type(v)}).")
         if "credentials" in props and not isinstance(props["credentials"], dict):

@@ -57,19 +57,31 @@ struct http_client {
 
 static pthread_once_t g_init_once = PTHREAD_ONCE_INIT;
 static CURLcode g_init_rc = CURLE_OK;
-/* The system's CA bundle when libcurl has none compiled in (the lean release's curl: no path of the build machine
- * is baked into a binary that runs on every distribution). */
+/*
+ * One trust rule for every build and every request (ARM, identity endpoints, the gateway check without
+ * ca_certificate): SSL_CERT_FILE / SSL_CERT_DIR when set, as OpenSSL and Go read them; else the system's store.
+ * Debian's libcurl passes its compiled-in bundle to OpenSSL explicitly, which would hide SSL_CERT_FILE, so the rule
+ * is applied here rather than left to the library; the lean release's curl has no bundle compiled in, so the
+ * system's is found at run time (the paths Go's crypto/x509 reads).
+ */
+static const char *g_trust_file, *g_trust_dir;
 static const char *g_system_ca;
 
-/* Where distributions keep their bundle (the list Go's crypto/x509 reads): Debian/Ubuntu/Gentoo, Fedora/RHEL,
- * openSUSE, OpenELEC, CentOS/RHEL 7, Alpine. SSL_CERT_FILE/SSL_CERT_DIR, which OpenSSL honours, win. */
+static const char *env_nonempty(const char *name)
+{
+	const char *s = getenv(name);
+	return s != NULL && *s ? s : NULL;
+}
+
+/* Where distributions keep their bundle: Debian/Ubuntu/Gentoo, Fedora/RHEL, openSUSE, OpenELEC, CentOS/RHEL 7,
+ * Alpine. NULL when libcurl has its own. */
 static const char *find_system_ca(void)
 {
 	static const char *const bundles[] = {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
 		"/etc/ssl/ca-bundle.pem", "/etc/pki/tls/cacert.pem",
 		"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem"};
 	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
-	if ((v->age >= 9 && v->cainfo != NULL) || getenv("SSL_CERT_FILE") != NULL || getenv("SSL_CERT_DIR") != NULL)
+	if (v->age >= 9 && v->cainfo != NULL)
 		return NULL;
 	for (size_t i = 0; i < sizeof(bundles) / sizeof(bundles[0]); i++)
 		if (access(bundles[i], R_OK) == 0)
@@ -80,7 +92,9 @@ static const char *find_system_ca(void)
 static void global_init_once(void)
 {
 	g_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-	g_system_ca = find_system_ca();
+	g_trust_file = env_nonempty("SSL_CERT_FILE");
+	g_trust_dir = env_nonempty("SSL_CERT_DIR");
+	g_system_ca = g_trust_file || g_trust_dir ? NULL : find_system_ca();
 }
 
 int http_global_init(void)
@@ -694,10 +708,15 @@ static int setup_easy(CURL *e, http_client *c, const http_request *req, xfer *x,
 	rc |= curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
 	if (loopback)
 		rc |= curl_easy_setopt(e, CURLOPT_NOPROXY, "*"); /* a proxy can never reach our loopback */
-	if (c->ca_file)
+	if (c->ca_file) {
 		rc |= curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-	else if (g_system_ca != NULL && c->ca_pem == NULL)
+	} else if (c->ca_pem == NULL && (g_trust_file || g_trust_dir)) {
+		/* The environment's trust replaces the compiled-in bundle entirely (a NULL option clears it). */
+		rc |= curl_easy_setopt(e, CURLOPT_CAINFO, g_trust_file);
+		rc |= curl_easy_setopt(e, CURLOPT_CAPATH, g_trust_dir);
+	} else if (g_system_ca != NULL && c->ca_pem == NULL) {
 		rc |= curl_easy_setopt(e, CURLOPT_CAINFO, g_system_ca);
+	}
 	if (c->ca_pem) {
 		struct curl_blob blob = {.data = c->ca_pem, .len = strlen(c->ca_pem), .flags = CURL_BLOB_COPY};
 		rc |= curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);

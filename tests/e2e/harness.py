@@ -546,9 +546,12 @@ class Workspace:
             "TF_CLI_CONFIG_FILE": self.cli_config,
             "TF_IN_AUTOMATION": "1",
             "CHECKPOINT_DISABLE": "1",
-            # scripts/demo.sh: the emulator's service principal, the azapi way.
+            # scripts/demo.sh: the emulator's service principal and endpoints, the azapi way (a custom cloud:
+            # ARM_ENVIRONMENT=custom with its three endpoint variables configures azapi and this provider alike).
+            "ARM_ENVIRONMENT": "custom",
             "ARM_RESOURCE_MANAGER_ENDPOINT": self.emulator.url,
             "ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST": self.emulator.url + "/",
+            "ARM_RESOURCE_MANAGER_AUDIENCE": "https://management.core.windows.net/",
             "ARM_TENANT_ID": TENANT_ID,
             "ARM_CLIENT_ID": CLIENT_ID,
             "ARM_CLIENT_SECRET": CLIENT_SECRET,

@@ -5,10 +5,11 @@ keys the service adds). Issue: "reports real drift and nothing else".
 """
 
 import copy
+import os
 import json
 import unittest
 
-from harness import PROJECT_ID, RESOURCE_TYPE, E2ETestCase, connection_id, diff_paths, resource_change, top_level
+from harness import EXAMPLES_DIR, PROJECT_ID, RESOURCE_TYPE, E2ETestCase, connection_id, diff_paths, resource_change, top_level
 
 APIM_KEY = "e2e-drift-apim-key-1e0f"
 RID = connection_id(PROJECT_ID, "apim-quickstart")
@@ -172,6 +173,35 @@ class DriftTest(E2ETestCase):
         self.assertEqual(status, 200, body)
         self.assertIn("ApiVersion", body["properties"]["metadata"], body)
         self.no_drift()
+
+    def test_null_metadata_values_are_absent(self):
+        """Real ARM returns null for a metadata value a body set to null ("inferenceAPIVersion": null): it is
+        absent, so no warning and no drift, and an import of such a connection converges like any other."""
+        body = copy.deepcopy(self.emulator.stored(RID)["resource"])
+        md = body["properties"]["metadata"]
+        nulled = [k for k in ("inferenceAPIVersion", "deploymentAPIVersion") if k not in md]
+        self.assertTrue(nulled, md)
+        for k in nulled:
+            md[k] = None
+        body["properties"]["credentials"] = {"key": APIM_KEY}
+        for k in ("id", "name", "type", "systemData"):
+            body.pop(k, None)
+        status, answer = self.emulator.arm("PUT", RID, body)  # through ARM's own API: null is accepted
+        self.assertEqual(status, 200, answer)
+        status, got = self.emulator.arm("GET", RID)
+        self.assertIsNone(got["properties"]["metadata"][nulled[0]], "GET returns the null as ARM does")
+        r = self.plan_exit(self.ws, 0)
+        self.assertNotIn("changed outside Terraform", r.output, r.describe())
+        self.assertNotIn("is not a string", r.output, r.describe())
+        # Import into a fresh state: the first plan changes only what import cannot know (the key, timeouts).
+        with open(os.path.join(EXAMPLES_DIR, "quickstart", "main.tf")) as f:
+            ws2 = self.workspace(None, files={"main.tf": f.read()}, env={"TF_VAR_apim_subscription_key": APIM_KEY})
+        r = self.ok(ws2, "import", "-no-color", ADDR, RID)
+        self.assertNotIn("is not a string", r.stdout + r.stderr)
+        plan = self.plan_json(ws2)
+        rc = resource_change(plan, ADDR)
+        paths = diff_paths(rc["change"].get("before"), rc["change"].get("after"))
+        self.assertFalse([p for p in paths if "api_version" in p or p.startswith("metadata")], paths)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ class LiteLLMGatewayCheckTest(E2ETestCase):
         cls.gw.stop()
         super().tearDownClass()
 
-    def check(self, models=None, inference="false", key=MASTER_KEY, path="/v1", trust=True, apply=True):
+    def check(self, models=None, inference="false", key=MASTER_KEY, path="/v1", trust=True, env=None):
         """Apply a connection and its check; returns (ok, problems, steps, models, workspace)."""
         LiteLLMGatewayCheckTest.counter += 1
         (rk, rv), = self.gw.resolve().items()
@@ -93,7 +93,8 @@ class LiteLLMGatewayCheckTest(E2ETestCase):
                         "check_key": "var.check_key", "inference": inference, "rk": rk, "rv": rv,
                         "ca": f'ca_certificate = file("{self.gw.ca_pem}")' if trust else ""}
         cfg += 'variable "check_key" {\n  type      = string\n  sensitive = true\n}\n'
-        ws = self.workspace(None, files={"main.tf": cfg}, env={"TF_VAR_key": MASTER_KEY, "TF_VAR_check_key": key})
+        ws = self.workspace(None, files={"main.tf": cfg},
+                            env={"TF_VAR_key": MASTER_KEY, "TF_VAR_check_key": key, **(env or {})})
         r = self.apply(ws)
         self.assertNotIn(MASTER_KEY, r.output)
         out = json.loads(self.ok(ws, "output", "-json").stdout)
@@ -174,6 +175,13 @@ class LiteLLMGatewayCheckTest(E2ETestCase):
         self.assertEqual(steps[0]["status"], 0)
         self.assertRegex(problems[0], r"(?i)certificate")
         self.assertIn("ca_certificate", problems[0])
+        self.destroy(ws)
+
+    def test_private_ca_through_ssl_cert_file(self):
+        """One trust rule in every build: SSL_CERT_FILE (a private CA, a TLS-inspecting proxy) is the trust store
+        when set, also in a development build whose libcurl has a bundle compiled in."""
+        ok, problems, _, _, ws = self.check(trust=False, env={"SSL_CERT_FILE": self.gw.ca_pem})
+        self.assertTrue(ok, problems)
         self.destroy(ws)
 
     def test_two_plans_show_no_change(self):

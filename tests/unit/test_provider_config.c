@@ -13,7 +13,7 @@ static tf_ctx *CTX;
 static const cty_type *PT;
 
 static const char *const ENV_VARS[] = {"ARM_ENVIRONMENT", "ARM_RESOURCE_MANAGER_ENDPOINT", "FOUNDRY_API_VERSION",
-	"ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST", "ARM_RESOURCE_MANAGER_AUDIENCE", NULL};
+	"ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST", "ARM_RESOURCE_MANAGER_AUDIENCE", NULL}; /* cleared before each test */
 
 static void setup(void)
 {
@@ -78,6 +78,31 @@ START_TEST(argument_wins_over_environment)
 }
 END_TEST
 
+/* ARM_ENVIRONMENT=custom, as azapi takes it: the three endpoint variables, all of them. */
+START_TEST(custom_environment)
+{
+	setenv("ARM_ENVIRONMENT", "custom", 1);
+	setenv("ARM_RESOURCE_MANAGER_ENDPOINT", "https://management.sovereign.example", 1);
+	ck_assert_ptr_null(configure("{}"));
+	tf_diags *d = tf_ctx_diags(CTX);
+	ck_assert_str_eq(tf_diags_summary(d, 0), "Incomplete custom environment");
+	ck_assert_ptr_nonnull(strstr(tf_diags_detail(d, 0), "ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST"));
+	ck_assert_ptr_nonnull(strstr(tf_diags_detail(d, 0), "ARM_RESOURCE_MANAGER_AUDIENCE"));
+	ck_assert_ptr_null(strstr(tf_diags_detail(d, 0), "(ARM_RESOURCE_MANAGER_ENDPOINT)"));
+	setenv("ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST", "https://login.sovereign.example/", 1);
+	setenv("ARM_RESOURCE_MANAGER_AUDIENCE", "https://management.core.sovereign.example/", 1);
+	foundry_client *c = configure("{}");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(foundry_client_endpoint(c), "https://management.sovereign.example");
+	foundry_client_free(c);
+	c = configure("{\"environment\":\"custom\"}");
+	ck_assert_ptr_nonnull(c);
+	foundry_client_free(c);
+	unsetenv("ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST");
+	unsetenv("ARM_RESOURCE_MANAGER_AUDIENCE");
+}
+END_TEST
+
 START_TEST(bad_values_are_diagnostics)
 {
 	setenv("ARM_ENVIRONMENT", "mooncake", 1);
@@ -100,6 +125,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, clouds_and_defaults);
 	tcase_add_test(tc, argument_wins_over_environment);
+	tcase_add_test(tc, custom_environment);
 	tcase_add_test(tc, bad_values_are_diagnostics);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
