@@ -573,6 +573,16 @@ const foundry_arm_resource foundry_gc_arm = {
 /* Resource identity: the connection's parent and name (an import by identity joins them into the id). */
 static char *identity_import_id(fy_arena *a, const char *const *values)
 {
+	/* Each value checked as the resource checks it, so a bad one is named (not "Invalid import id"). */
+	if (foundry_arm_parent_parse(NULL, &foundry_gc_id_spec, values[0]) < 0) {
+		fy_error_set(FY_EINVALID, "parent_id: %s", fy_error_last()->message);
+		return NULL;
+	}
+	if (!foundry_arm_name_valid(&foundry_gc_id_spec, values[1])) {
+		fy_error_set(FY_EINVALID, "name: \"%s\" is not a valid connection name (%s).", values[1],
+			foundry_gc_id_spec.name->rule);
+		return NULL;
+	}
 	return foundry_arm_id_join(a, &foundry_gc_id_spec, values[0], values[1]);
 }
 

@@ -180,7 +180,9 @@ int foundry_gc_move(cty_value **out_state, tf_ctx *ctx, const tf_move_source *sr
 	cty_value *stub = cty_object(a, t), *st = NULL;
 	cty_object_set(stub, "parent_id", cty_string(a, parent));
 	cty_object_set(stub, "name", cty_string(a, name));
-	rc = foundry_gc_from_arm(&st, a, t, arm, stub, tf_ctx_diags(ctx));
+	/* No diagnostics from the reading here: the plan that follows reads the connection again and warns, with the
+	 * attribute path a MoveResourceState diagnostic cannot carry (the wrong-case warning was printed twice). */
+	rc = foundry_gc_from_arm(&st, a, t, arm, stub, NULL);
 	cJSON_Delete(arm);
 	if (rc < 0) {
 		rc = move_fail(ctx, "body.properties", fy_error_last()->message);

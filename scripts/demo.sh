@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# The demo, from a clean checkout on Debian 12: installs what is missing (OpenTofu included, built from its Go
-# module by scripts/tofu.sh), builds, starts the local ARM emulator, applies examples/quickstart with terraform
-# (when the machine has it) or tofu, shows that a second plan has no changes, and prints the connection as ARM
-# stores it. FOUNDRY_DEMO_CLI=tofu picks OpenTofu even where terraform exists.
+# The demo, from a clean checkout on Debian 12: installs only what it needs (scripts/setup.sh --demo), builds the
+# provider alone into its own folder (build-demo/, never the suite's build/), starts the local ARM emulator, applies
+# examples/quickstart with terraform (when the machine has it) or tofu, shows that a second plan has no changes,
+# prints the connection as ARM stores it, and checks a gateway. FOUNDRY_DEMO_CLI=tofu picks OpenTofu even where
+# terraform exists; only then (or with no terraform) is OpenTofu built. Exits 0 on success, non-zero on any
+# failure, and leaves no temporary folder behind.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${FOUNDRY_BUILD_DIR:-$root/build}
+build=${FOUNDRY_DEMO_BUILD_DIR:-$root/build-demo}
+start=$(date +%s)
 
-"$root/scripts/setup.sh"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)" --target terraform-provider-foundry
+"$root/scripts/setup.sh" --demo
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFOUNDRY_SANITIZE=OFF -DFOUNDRY_TESTS=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" --target terraform-provider-foundry >/dev/null
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/foundry-demo.XXXXXX")
 emu_pid="" gw_pid=""
+# Stops what the demo started and removes its folder, keeping the demo's own exit status (a stopped process's
+# status must not become the script's).
 cleanup() {
-  [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null && wait "$emu_pid" 2>/dev/null
-  [ -n "$gw_pid" ] && kill "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null
+  local rc=$?
+  for pid in $emu_pid $gw_pid; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$work"
+  exit "$rc"
 }
 trap cleanup EXIT
 
@@ -41,9 +50,11 @@ export TF_CLI_CONFIG_FILE="$work/cli.tfrc"
 # No calls home from terraform (checkpoint): the demo talks to 127.0.0.1 only.
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 
-# 3. Credentials and endpoints: the emulator's service principal, the azapi way.
+# 3. Credentials and endpoints: the emulator's service principal, the azapi way (a custom cloud).
+export ARM_ENVIRONMENT=custom
 export ARM_RESOURCE_MANAGER_ENDPOINT="$emu"
 export ARM_ACTIVE_DIRECTORY_AUTHORITY_HOST="$emu/"
+export ARM_RESOURCE_MANAGER_AUDIENCE=https://management.core.windows.net/
 export ARM_TENANT_ID=00000000-0000-0000-0000-0000000000aa
 export ARM_CLIENT_ID=11111111-1111-1111-1111-111111111111
 export ARM_CLIENT_SECRET=emulator-client-secret
@@ -97,3 +108,4 @@ if echo "$out" | grep -q "Check block assertion failed"; then
   echo "$out"; echo "demo: the gateway check did not pass" >&2; exit 1
 fi
 echo "==> the gateway check passed: discovery, the key and a chat completion work as Foundry will use them"
+echo "==> demo finished in $(( $(date +%s) - start )) s"

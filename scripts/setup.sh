@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
-# Installs every build and test dependency: Debian 12 packages, then OpenTofu built from its Go module
-# (scripts/tofu.sh; Go modules come through the module proxy with the machine's Go).
-# Idempotent: skips apt entirely when everything is already present, and reuses a built tofu.
+# Installs every build and test dependency: Debian 12 packages, then OpenTofu and the newest Terraform built from
+# their Go modules (scripts/tofu.sh, scripts/terraform.sh; Go modules come through the module proxy with the
+# machine's Go), and LiteLLM's proxy (scripts/gateways.sh).
+#   setup.sh          everything the test suite needs
+#   setup.sh --demo   only what scripts/demo.sh needs: the packages to build the provider and run the emulator
+# Idempotent: skips apt entirely when everything is already present, and reuses what was built.
 set -euo pipefail
+demo=""
+[ "${1:-}" = "--demo" ] && demo=1
+
+# The demo's packages: a compiler, the provider's libraries, Python for the emulator, openssl for the fake gateway.
+DEMO_PKGS=(
+  build-essential cmake pkg-config ca-certificates
+  libgrpc-dev protobuf-compiler libprotobuf-dev protobuf-c-compiler libprotobuf-c-dev
+  libssl-dev libcurl4-openssl-dev libmsgpack-dev libcjson-dev python3 curl openssl
+)
 
 PKGS=(
   build-essential cmake pkg-config git ca-certificates
@@ -18,6 +30,19 @@ PKGS=(
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need_update=""
+if [ -n "$demo" ]; then
+  missing=()
+  for p in "${DEMO_PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  exit 0
+fi
 # arm64 packages through multiarch, and deb-src entries so scripts/deps.sh can `apt-get source` curl, nghttp2
 # and cJSON (Debian ships no static library fit for the lean binary of those three).
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
@@ -56,5 +81,9 @@ command -v go >/dev/null || echo "setup: no Go toolchain on PATH: tests/protocol
 # A linux_arm64 tofu too (Go cross-compiles it, about 2.5 minutes): e2e.tofu.release runs it under qemu-user to
 # install the linux_arm64 release zip as an arm64 machine does.
 "$(dirname "$0")/tofu.sh" ensure arm64 >/dev/null || true
+# The newest Terraform (about 6 minutes the first time): e2e.terraform-latest runs every scenario with it too.
+"$(dirname "$0")/terraform.sh" ensure >/dev/null || true
 # LiteLLM's proxy, a real gateway for the gateway-check tests (scripts/gateways.sh; pinned with hashes, PyPI, a venv).
 "$(dirname "$0")/gateways.sh" ensure litellm >/dev/null || true
+# The Registry's documentation validator (tests/docs: docs.registry).
+"$(dirname "$0")/tfplugindocs.sh" ensure >/dev/null || true

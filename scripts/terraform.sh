@@ -55,7 +55,8 @@ if ! (
 		chmod -R u+w "$work/$rel"
 	done
 	cd "$work"
-	CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w" -o "$bin.tmp" .
+	CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" \
+		-o "$bin.tmp" .
 	mv "$bin.tmp" "$bin"
 	cd / && rm -rf "$work"
 ) > "$log" 2>&1; then

@@ -69,9 +69,12 @@ def connection_id(parent: str, name: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- the CLI
+# terraform: the machine's (1.11 here); terraform-latest: the newest Terraform, built by scripts/terraform.sh; tofu:
+# OpenTofu, built by scripts/tofu.sh. CLI_KIND says which product's rules (features, wording) apply.
 CLI_NAME = os.environ.get("FOUNDRY_E2E_CLI", "terraform")
-if CLI_NAME not in ("terraform", "tofu"):
-    raise SystemExit(f"FOUNDRY_E2E_CLI={CLI_NAME!r}: terraform or tofu")
+if CLI_NAME not in ("terraform", "terraform-latest", "tofu"):
+    raise SystemExit(f"FOUNDRY_E2E_CLI={CLI_NAME!r}: terraform, terraform-latest or tofu")
+CLI_KIND = "tofu" if CLI_NAME == "tofu" else "terraform"
 
 # What a scenario needs of the CLI, and from which version each has it. A scenario on an older CLI is skipped
 # with the reason (unittest -v prints it); nothing is skipped without one.
@@ -83,6 +86,8 @@ FEATURES = {
     "functions": {"terraform": (1, 8), "tofu": (1, 7)},       # provider::foundry::... functions
     "moved_across_types": {"terraform": (1, 8), "tofu": (1, 9)},  # moved {} from another provider's resource
     "ephemeral": {"terraform": (1, 10), "tofu": (1, 11)},     # ephemeral "..." blocks
+    "identity": {"terraform": (1, 12), "tofu": None},         # resource identity, import { identity = {...} }
+    "query": {"terraform": (1, 14), "tofu": None},            # terraform query and list resources
 }
 
 
@@ -91,6 +96,17 @@ def _resolve_cli() -> tuple[str | None, str]:
     if CLI_NAME == "terraform":
         path = os.environ.get("FOUNDRY_TERRAFORM") or shutil.which("terraform")
         return path, "no terraform CLI on this machine (PATH or FOUNDRY_TERRAFORM); these machines carry one"
+    if CLI_NAME == "terraform-latest":
+        sh = os.path.join(SOURCE_DIR, "scripts", "terraform.sh")
+        path = subprocess.run([sh, "path"], capture_output=True, text=True, check=True).stdout.strip()
+        if os.access(path, os.X_OK):
+            return path, ""
+        log = os.path.join(os.path.dirname(path), "build.log")
+        why = f"the newest Terraform is not built at {path}: scripts/setup.sh builds it (scripts/terraform.sh ensure)"
+        if os.path.exists(log):
+            with open(log, errors="replace") as f:
+                why += "; its build log ends:\n" + "".join(f.readlines()[-20:])
+        return None, why
     path = os.environ.get("FOUNDRY_TOFU") or shutil.which("tofu")
     if path:
         return path, ""
@@ -124,7 +140,10 @@ def cli_version() -> tuple[int, ...]:
 
 def require(feature: str) -> None:
     """Skip the calling test, saying why, when the CLI under test lacks `feature` (see FEATURES)."""
-    need = FEATURES[feature][CLI_NAME]
+    need = FEATURES[feature][CLI_KIND]
+    if need is None:
+        raise unittest.SkipTest(f"{CLI_NAME} {'.'.join(map(str, cli_version()))} has no {feature} (OpenTofu "
+                                f"does not implement it)")
     if cli_version() < need:
         raise unittest.SkipTest(f"{CLI_NAME} {'.'.join(map(str, cli_version()))} lacks {feature} "
                                 f"(needs {'.'.join(map(str, need))})")
@@ -678,7 +697,7 @@ class E2ETestCase(unittest.TestCase):
         if CLI_PATH is None:
             if CLI_NAME == "terraform":
                 raise unittest.SkipTest(CLI_MISSING)
-            raise AssertionError(CLI_MISSING)  # e2e.tofu never passes by skipping
+            raise AssertionError(CLI_MISSING)  # e2e.tofu and e2e.terraform-latest never pass by skipping
         cli_version()
         missing = [p for p in (PROVIDER_BIN, EMULATOR_PY) if not os.path.exists(p)]
         if missing:

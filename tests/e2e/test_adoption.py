@@ -113,6 +113,22 @@ class AdoptionTest(E2ETestCase):
     def test_moved_from_azapi_1x_state(self):
         self.moved(False)
 
+    def test_moved_with_a_miscased_key_warns_once_with_its_attribute(self):
+        """A move reads azapi's stored body without diagnostics; the plan that follows reads ARM and warns once, at the
+        attribute the miscased key belongs to."""
+        require("moved_across_types")
+        body = json.loads(json.dumps(BODY))
+        md = body["properties"]["metadata"]
+        md["DeploymentInPath"] = md.pop("deploymentInPath")
+        self.assertEqual(self.emulator.arm("PUT", RID, body)[0], 200)
+        ws = self.workspace_with_azapi({"main.tf": HEADER + TYPED + "\nmoved {\n  from = azapi_resource.c\n"
+                                        "  to   = foundry_gateway_connection.c\n}\n"})
+        ws.write("terraform.tfstate", json.dumps(azapi_state(True, body)))
+        r = ws.run("plan", "-no-color")
+        self.assertEqual(r.rc, 0, r.describe())
+        self.assertEqual(r.output.count("Metadata key in the wrong case"), 1, r.describe())
+        self.assertIn("deployment_in_path", r.output.split("Metadata key in the wrong case", 1)[1][:400], r.describe())
+
     def test_moved_from_a_non_gateway_connection_is_refused(self):
         require("moved_across_types")
         body = json.loads(json.dumps(BODY))
