@@ -696,7 +696,8 @@ static void read_miscased(gc_reader *r)
 	const cJSON *it;
 	cJSON_ArrayForEach (it, r->md) {
 		const foundry_gc_managed_key *mk = foundry_gc_managed_key_find(it->string);
-		if (!mk || cJSON_IsNull(it) || strcmp(mk->key, it->string) == 0 || md_get(r->md, mk->key) || is_raw(r, it->string))
+		if (!mk || cJSON_IsNull(it) || strcmp(mk->key, it->string) == 0 || md_get(r->md, mk->key) ||
+			is_raw(r, it->string))
 			continue;
 		int ours = strcmp(mk->key, "deploymentInPath") == 0 || sent(r, mk->attr) ||
 			(r->import_stub && !is_service_key(it->string));
