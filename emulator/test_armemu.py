@@ -7,6 +7,7 @@ Tests assert behaviour, never speed; waits are bounded polls on observable state
 from __future__ import annotations
 
 import base64
+from urllib.parse import quote
 import http.client
 import json
 import os
@@ -452,6 +453,24 @@ class ArmConnectionsTest(Base):
         self.assertEqual(r.json()["type"], "Microsoft.CognitiveServices/accounts/connections")
         self.assertEqual(r.json()["id"], ACCOUNT + "/connections/acct-conn")
         self.assertEqual(self.emu.arm("GET", CONNS, token=self.tok).json()["value"], [])
+
+    def test_account_projects_are_listed_with_paging(self) -> None:
+        for i in range(3):
+            self.emu.control("PUT", "store?id=" + quote(ACCOUNT + f"/projects/extra{i}", safe=""), {})
+        ids, url, pages = [], ACCOUNT + "/projects", 0
+        while url:
+            if url.startswith("http"):
+                r = self.emu.request("GET", url.split(str(self.emu.port), 1)[1],
+                                     headers={"Authorization": f"Bearer {self.tok}"})
+            else:
+                r = self.emu.arm("GET", url, token=self.tok)
+            self.assertEqual(r.status, 200, r.raw)
+            ids += [v["id"] for v in r.json()["value"]]
+            self.assertTrue(all(v["type"] == "Microsoft.CognitiveServices/accounts/projects" for v in r.json()["value"]))
+            url = r.json().get("nextLink")
+            pages += 1
+        self.assertEqual([i.rsplit("/", 1)[1] for i in ids], ["extra0", "extra1", "extra2", "proj-dev", "proj-main"])
+        self.assertGreater(pages, 1)
 
     def test_child_collections_are_generic(self) -> None:
         """Any child collection of an account or a project, with ARM's type for each level (emu/children.py)."""

@@ -539,6 +539,65 @@ int foundry_arm_data_read(cty_value **out_state, tf_ctx *ctx, const cty_value *c
 	return rc;
 }
 
+/* ------------------------------------------------------------------- lists */
+
+#define MAX_LIST_PAGES 10000 /* a nextLink chain longer than this is a loop, not a list */
+
+int foundry_arm_list(tf_ctx *ctx, const char *collection, const char *api_version, const char *what,
+	foundry_arm_item_fn fn, void *ud)
+{
+	fy_arena *a = tf_ctx_arena(ctx);
+	foundry_client *c = tf_ctx_provider_data(ctx);
+	arm_client *arm;
+	if (!c || foundry_client_arm(&arm, c) < 0) {
+		tf_error(ctx, NULL, "Cannot authenticate to Azure", "Could not %s: %s", what,
+			c ? tflog_redact(a, fy_error_last()->message) : "the provider is not configured");
+		return FY_EAUTH;
+	}
+	const char *url = collection, *prev = NULL;
+	for (int page = 0; url != NULL; page++) {
+		if (page == MAX_LIST_PAGES || (prev && strcmp(prev, url) == 0)) {
+			tf_error(ctx, NULL, fy_arena_sprintf(a, "Failed to %s", what),
+				"ARM's nextLink chain for \"%s\" does not end (it repeats or passes %d pages).",
+				collection, MAX_LIST_PAGES);
+			return FY_EINVALID;
+		}
+		arm_result *r = NULL;
+		/* A nextLink carries its own api-version (arm_do adds ours only where there is none). */
+		int rc = arm_do(&r, arm, "GET", url, api_version, NULL);
+		if (rc < 0) {
+			foundry_arm_error(ctx, what, collection, NULL);
+			return rc;
+		}
+		if (r->status != 200)
+			return unexpected(ctx, what, collection, r);
+		cJSON *body = cJSON_ParseWithLength(r->body, r->body_len);
+		const cJSON *value = cJSON_GetObjectItemCaseSensitive(body, "value");
+		if (!cJSON_IsArray(value)) {
+			cJSON_Delete(body);
+			tf_error(ctx, NULL, fy_arena_sprintf(a, "Failed to %s", what),
+				"ARM answered a list of \"%s\" with a body that has no \"value\" array.", collection);
+			arm_result_free(r);
+			return FY_EINVALID;
+		}
+		const cJSON *it;
+		cJSON_ArrayForEach (it, value) {
+			rc = fn(ud, ctx, it);
+			if (rc < 0)
+				break;
+		}
+		const cJSON *next = cJSON_GetObjectItemCaseSensitive(body, "nextLink");
+		prev = url;
+		url = rc == 0 && cJSON_IsString(next) && next->valuestring[0] ? fy_arena_strdup(a, next->valuestring)
+									      : NULL;
+		cJSON_Delete(body);
+		arm_result_free(r);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------- plan, checks */
 
 void foundry_arm_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_value *prior, cty_value *planned)

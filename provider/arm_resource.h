@@ -50,6 +50,13 @@ int foundry_arm_lookup(
 int foundry_arm_find(
 	cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource *res, const char *id, const cty_path *path);
 
+/* Every element of an ARM list (GET `collection`, then each `nextLink`, with the usual retries and throttling):
+ * fn(ud, ctx, item) per element of `value`. 0, or < 0 after an error diagnostic naming `what` (ARM's error, an answer
+ * that is not a list, or a nextLink that loops). A negative fn result stops the walk and is returned. */
+typedef int (*foundry_arm_item_fn)(void *ud, tf_ctx *ctx, const cJSON *item);
+int foundry_arm_list(tf_ctx *ctx, const char *collection, const char *api_version, const char *what,
+	foundry_arm_item_fn fn, void *ud);
+
 /* The plan of every ARM resource: `id` from parent_id and name, and a parent_id or name that differs from the
  * prior one only in case kept as it was (ARM ids are case-insensitive: no replacement for a change of spelling);
  * then the declaration's own modify_plan. */

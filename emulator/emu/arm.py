@@ -12,6 +12,11 @@ from emu.store import *  # noqa: F401,F403
 from emu.core import *  # noqa: F401,F403
 
 # ------------------------------------------------------------------------------------------ ARM API
+import re as _re
+
+# GET {account}/projects: the account's projects (include_projects of the audit and the list resource).
+PROJECTS_RE = _re.compile(r"^(?P<acct>/subscriptions/[^/]+/resourcegroups/[^/]+/providers/"
+                          r"microsoft\.cognitiveservices/accounts/[^/]+)/projects/?$", _re.IGNORECASE)
 
 class ArmApi:
     """Connections at account and project scope (docs/internals/arm.md 1.3-1.5, 5.4)."""
@@ -31,6 +36,11 @@ class ArmApi:
         cm = self.children.match(req.path)
         if cm is not None:
             return self.children.handle(req, cm, principal, self.system_data)
+        pm = PROJECTS_RE.match(req.path)
+        if pm is not None:
+            if req.method != "GET":
+                return arm_error(405, "MethodNotAllowed", f"'{req.method}' is not supported here.", {"Allow": "GET"})
+            return self.list_projects(req, pm.group("acct"), api_version)
         p = ArmPath.parse(req.path)
         if p is None:
             return arm_error(404, "InvalidResourceType",
@@ -243,6 +253,29 @@ class ArmApi:
                 q["$skipToken"] = page[-1][0]
                 body["nextLink"] = (f"{self.emu.base_url}{quote(parent_id)}/connections?"
                                     + "&".join(f"{k}={quote(v, safe='')}" for k, v in q.items()))
+            return json_response(200, body)
+
+    def list_projects(self, req: Request, account: str, api_version: str) -> Response:
+        """An account's projects, paged like every ARM list (`value`, `nextLink` with a $skipToken)."""
+        with self.store.lock:
+            akey = account.lower()
+            aid = self.store.parents.get(akey)
+            if aid is None:
+                return arm_error(404, "ResourceNotFound", f"The Resource '{account}' was not found.")
+            prefix = akey + "/projects/"
+            items = sorted((k[len(prefix):], pid) for k, pid in self.store.parents.items()
+                           if k.startswith(prefix) and "/" not in k[len(prefix):])
+            skip = req.query_ci("$skipToken")
+            if skip:
+                items = [(k, pid) for k, pid in items if k > skip.lower()]
+            size = self.emu.config.page_size
+            page, rest = items[:size], items[size:]
+            body: dict[str, Any] = {"value": [
+                {"id": pid, "name": pid.rsplit("/", 1)[1], "type": "Microsoft.CognitiveServices/accounts/projects",
+                 "location": "eastus", "properties": {"provisioningState": "Succeeded"}} for _, pid in page]}
+            if rest:
+                body["nextLink"] = (f"{self.emu.base_url}{quote(aid)}/projects?api-version={quote(api_version)}"
+                                    f"&$skipToken={quote(page[-1][0])}")
             return json_response(200, body)
 
     def put(self, req: Request, p: ArmPath, api_version: str, principal: str) -> Response:
