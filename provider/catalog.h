@@ -1,5 +1,6 @@
 /*
- * What a provider binary serves, as a catalog: one line per resource, data source, ephemeral resource or function in
+ * What a provider binary serves, as a catalog: one line per resource, data source, ephemeral resource, list resource
+ * or function in
  * a registry file (provider/registry.def for the shipped provider, tests/resource/registry.def for test-only ones),
  * turned into a foundry_catalog by provider/catalog_expand.inc. No list has a fixed size, and internal/tf refuses at
  * start-up, with a message, a catalog that is inconsistent (tf_server_new).
@@ -13,6 +14,7 @@ typedef struct foundry_catalog {
 	const tf_resource *const *resources; /* each list NULL-terminated */
 	const tf_data_source *const *data_sources;
 	const tf_ephemeral_resource *const *ephemeral_resources;
+	const tf_list_resource *const *list_resources;
 	const tf_function *const *functions;
 } foundry_catalog;
 

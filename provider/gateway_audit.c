@@ -85,11 +85,8 @@ typedef struct audit {
 	fy_arena *a;
 	const cty_type *conn_type; /* the resource's state type */
 	const cty_type *found_type; /* one element of `connections` */
-	const char *category; /* NULL: both */
 	cty_value **found;
 	size_t nfound, capfound;
-	const char **projects;
-	size_t nprojects, capprojects;
 } audit;
 
 static void *grow(fy_arena *a, void *arr, size_t *cap, size_t n, size_t size)
@@ -137,37 +134,19 @@ static int audit_one(void *ud, tf_ctx *ctx, const cJSON *item)
 	audit *au = ud;
 	fy_arena *a = au->a;
 	const cJSON *props = cJSON_GetObjectItemCaseSensitive(item, "properties");
-	const cJSON *cat = cJSON_GetObjectItemCaseSensitive(props, "category");
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
-	if (!cJSON_IsString(cat) || !cJSON_IsString(id))
-		return 0;
-	int gateway = 0;
-	for (const char *const *c = gateway_categories; *c; c++)
-		gateway |= strcmp(*c, cat->valuestring) == 0;
-	if (!gateway || (au->category && strcmp(au->category, cat->valuestring) != 0))
-		return 0;
+	const char *cat = cJSON_GetObjectItemCaseSensitive(props, "category")->valuestring;
+	const char *id = cJSON_GetObjectItemCaseSensitive(item, "id")->valuestring;
 	const char **findings = NULL;
 	size_t n = 0, cap = 0;
-	char *parent, *name;
 	cty_value *st = NULL;
 	tf_diags *read_diags;
 	tf_diags_new(&read_diags, a);
-	if (foundry_arm_id_split(&parent, &name, a, &foundry_gc_id_spec, id->valuestring) < 0) {
+	if (foundry_gc_read_listed(&st, a, au->conn_type, item, read_diags) < 0) {
 		findings = fy_arena_alloc(a, sizeof(*findings));
-		findings[n++] = fy_arena_sprintf(a, "id: %s", fy_error_last()->message);
-	} else {
-		cty_value *stub = cty_object(a, au->conn_type);
-		cty_object_set(stub, "parent_id", cty_string(a, parent));
-		cty_object_set(stub, "name", cty_string(a, name));
-		cty_object_set(stub, "id", cty_string(a, foundry_arm_id_join(a, &foundry_gc_id_spec, parent, name)));
-		if (foundry_gc_from_arm(&st, a, au->conn_type, item, stub, read_diags) < 0) {
-			findings = fy_arena_alloc(a, sizeof(*findings));
-			findings[n++] =
-				fy_arena_sprintf(a, "the connection cannot be read: %s", fy_error_last()->message);
-			st = NULL;
-		}
-		add_findings(au, read_diags, &findings, &n, &cap);
+		findings[n++] = fy_arena_sprintf(a, "the connection cannot be read: %s", fy_error_last()->message);
+		st = NULL;
 	}
+	add_findings(au, read_diags, &findings, &n, &cap);
 	if (st) {
 		tf_ctx *vctx;
 		if (tf_ctx_new_detached(&vctx, a, &foundry_gc_schema, tf_ctx_provider_data(ctx)) < 0)
@@ -176,12 +155,13 @@ static int audit_one(void *ud, tf_ctx *ctx, const cJSON *item)
 			secrets_unknown(a, foundry_gc_schema.attributes, au->conn_type, st));
 		add_findings(au, tf_ctx_diags(vctx), &findings, &n, &cap);
 	}
+	const char *name = st ? cty_get_string(st, "name") : NULL;
 	const char *target = st ? cty_get_string(st, "target") : NULL;
 	const char *auth = st ? cty_get_string(st, "auth_type") : NULL;
 	cty_value *o = cty_object(a, au->found_type);
-	cty_object_set(o, "id", cty_string(a, id->valuestring));
+	cty_object_set(o, "id", cty_string(a, id));
 	cty_object_set(o, "name", name ? cty_string(a, name) : cty_null(a, cty_type_string()));
-	cty_object_set(o, "category", cty_string(a, cat->valuestring));
+	cty_object_set(o, "category", cty_string(a, cat));
 	cty_object_set(o, "target", target ? cty_string(a, target) : cty_null(a, cty_type_string()));
 	cty_object_set(o, "auth_type", auth ? cty_string(a, auth) : cty_null(a, cty_type_string()));
 	cty_value **items = fy_arena_alloc(a, (n ? n : 1) * sizeof(*items));
@@ -190,18 +170,6 @@ static int audit_one(void *ud, tf_ctx *ctx, const cJSON *item)
 	cty_object_set(o, "findings", cty_list(a, cty_type_string(), n, items));
 	au->found = grow(a, au->found, &au->capfound, au->nfound, sizeof(*au->found));
 	au->found[au->nfound++] = o;
-	return 0;
-}
-
-static int add_project(void *ud, tf_ctx *ctx, const cJSON *item)
-{
-	(void)ctx;
-	audit *au = ud;
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
-	if (cJSON_IsString(id)) {
-		au->projects = grow(au->a, au->projects, &au->capprojects, au->nprojects, sizeof(*au->projects));
-		au->projects[au->nprojects++] = fy_arena_strdup(au->a, id->valuestring);
-	}
 	return 0;
 }
 
@@ -215,27 +183,12 @@ static int audit_read(cty_value **out_state, tf_ctx *ctx, const cty_value *confi
 {
 	fy_arena *a = tf_ctx_arena(ctx);
 	const cty_type *t = tf_ctx_schema_type(ctx);
-	audit au = {.ctx = ctx, .a = a, .category = cty_get_string(config, "category")};
+	audit au = {.ctx = ctx, .a = a};
 	au.found_type = cty_type_elem(cty_type_attr(t, "connections"));
 	if (tf_block_implied_type(&au.conn_type, a, &foundry_gc_schema) < 0)
 		return fy_error_set(FY_ERROR, "%s", fy_error_last()->message);
-	const char *parent = cty_get_string(config, "parent_id");
-	size_t shape = 0;
-	if (foundry_arm_parent_parse(&shape, &foundry_gc_id_spec, parent) < 0) {
-		tf_error(ctx, tf_path(ctx, "parent_id"), "Invalid parent_id", "%s", fy_error_last()->message);
-		return FY_EINVALID;
-	}
-	const char *version = foundry_client_api_version(tf_ctx_provider_data(ctx));
-	const char *collection = fy_arena_sprintf(a, "%s/connections", parent);
-	int rc = foundry_arm_list(ctx, collection, version, "list connections", audit_one, &au);
-	int account = foundry_gc_id_spec.parents[shape] == &foundry_arm_shape_account;
-	if (rc == 0 && account && cty_get_bool(config, "include_projects", 0)) {
-		rc = foundry_arm_list(
-			ctx, fy_arena_sprintf(a, "%s/projects", parent), version, "list projects", add_project, &au);
-		for (size_t i = 0; rc == 0 && i < au.nprojects; i++)
-			rc = foundry_arm_list(ctx, fy_arena_sprintf(a, "%s/connections", au.projects[i]), version,
-				"list connections", audit_one, &au);
-	}
+	int rc = foundry_gc_walk(ctx, cty_get_string(config, "parent_id"), cty_get_bool(config, "include_projects", 0),
+		cty_get_string(config, "category"), audit_one, &au);
 	if (rc < 0)
 		return rc;
 	if (au.nfound > 1)

@@ -15,6 +15,17 @@ extern const struct foundry_arm_resource foundry_gc_arm; /* the resource's ARM d
 int foundry_gc_move(cty_value **out_state, tf_ctx *ctx, const tf_move_source *src);
 
 extern const tf_data_source foundry_gc_data_source; /* a view of the resource's schema */
+/* Every gateway connection under `parent` (a project or an account; with include_projects also the account's
+ * projects'), page by page; `category` NULL for both. fn(ud, ctx, item) gets ARM's object; < 0 stops the walk. Errors
+ * are diagnostics (gateway_connection_walk.c). */
+typedef int (*foundry_gc_visit_fn)(void *ud, tf_ctx *ctx, const cJSON *item);
+int foundry_gc_walk(
+	tf_ctx *ctx, const char *parent, int include_projects, const char *category, foundry_gc_visit_fn fn, void *ud);
+/* A listed connection read into the resource's state as an import reads it (its diagnostics into `diags`, may be
+ * NULL). FY_EINVALID when it is no connection this provider can read. */
+int foundry_gc_read_listed(
+	cty_value **out_state, fy_arena *a, const cty_type *type, const cJSON *item, tf_diags *diags);
+
 /* The data source's last step (metadata as ARM holds it). */
 void foundry_gc_data_finish(tf_ctx *ctx, cty_value *state, const cJSON *body);
 

@@ -368,6 +368,8 @@ static void build(void)
 		(const void *const *)s->data_sources, x ? (const void *const *)x->data_sources : NULL);
 	provider.ephemeral_resources = (const tf_ephemeral_resource *const *)merge(
 		(const void *const *)s->ephemeral_resources, x ? (const void *const *)x->ephemeral_resources : NULL);
+	provider.list_resources = (const tf_list_resource *const *)merge(
+		(const void *const *)s->list_resources, x ? (const void *const *)x->list_resources : NULL);
 	provider.functions = (const tf_function *const *)merge(
 		(const void *const *)s->functions, x ? (const void *const *)x->functions : NULL);
 }

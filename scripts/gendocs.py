@@ -43,7 +43,12 @@ def load_schema(cli: str, provider: str) -> dict:
 
 
 def find_cli() -> str:
-    """terraform where the machine has one, else the tofu that scripts/tofu.sh builds."""
+    """The newest Terraform the setup built (it shows every kind of declaration: list resources since 1.14), else
+    terraform on PATH, else the tofu that scripts/tofu.sh builds."""
+    latest = subprocess.run([os.path.join(ROOT, "scripts", "terraform.sh"), "path"], check=True, capture_output=True,
+                            text=True).stdout.strip()
+    if os.access(latest, os.X_OK):
+        return latest
     path = shutil.which("terraform") or shutil.which("tofu")
     if not path:
         path = subprocess.run([os.path.join(ROOT, "scripts", "tofu.sh"), "path"], check=True, capture_output=True,
@@ -136,7 +141,8 @@ def read(path: str) -> str:
 
 KINDS = (("resources", "resource_schemas", "resource.tf", "Resource"),
          ("data-sources", "data_source_schemas", "data-source.tf", "Data Source"),
-         ("ephemeral-resources", "ephemeral_resource_schemas", "ephemeral-resource.tf", "Ephemeral Resource"))
+         ("ephemeral-resources", "ephemeral_resource_schemas", "ephemeral-resource.tf", "Ephemeral Resource"),
+         ("list-resources", "list_resource_schemas", "list-resource.tfquery.hcl", "List Resource"))
 
 DEFAULT_TEMPLATE = """---
 page_title: "{name} {title} - foundry"

@@ -40,7 +40,8 @@
 
 #define LOG_MODULE "foundry.plugin"
 
-typedef enum call_state { CS_REQUEST = 0, CS_RECV, CS_SEND, CS_STREAM } call_state;
+/* CS_STREAM: a held stream (go-plugin's); CS_PUSH: a server stream sending its messages, one batch each. */
+typedef enum call_state { CS_REQUEST = 0, CS_RECV, CS_SEND, CS_STREAM, CS_PUSH } call_state;
 
 typedef struct worker worker;
 
@@ -57,7 +58,13 @@ typedef struct call_ctx {
 	int cancelled;
 	char *method;
 	rpc_unary_fn fn;
+	rpc_stream_fn sfn; /* a server-streaming method (fn is NULL) */
 	void *fn_data;
+	/* A server stream's messages, in `arena` (kept until the last is sent), and the next one to send. */
+	fy_arena *arena;
+	rpc_stream *out;
+	size_t next_msg;
+	int push_status;
 	struct call_ctx *prev, *next; /* held streams list */
 } call_ctx;
 
@@ -141,6 +148,7 @@ static void ctx_free(call_ctx *c)
 		grpc_byte_buffer_destroy(c->send_buf);
 	if (c->has_status_details)
 		grpc_slice_unref(c->status_details);
+	fy_arena_free(c->arena);
 	free(c->method);
 	free(c);
 }
@@ -204,9 +212,11 @@ static void send_response(call_ctx *c, int status, const char *details, const ui
 	grpc_op ops[4];
 	memset(ops, 0, sizeof(ops));
 	size_t n = 0;
-	ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
-	ops[n].data.send_initial_metadata.count = 0;
-	n++;
+	if (c->next_msg == 0) { /* a server stream sent it with its first message */
+		ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+		ops[n].data.send_initial_metadata.count = 0;
+		n++;
+	}
 	if (with_msg) {
 		grpc_slice slice = grpc_slice_from_copied_buffer((const char *)msg, len);
 		c->send_buf = grpc_raw_byte_buffer_create(&slice, 1);
@@ -228,6 +238,44 @@ static void send_response(call_ctx *c, int status, const char *details, const ui
 	ops[n].data.recv_close_on_server.cancelled = &c->cancelled;
 	n++;
 	if (start_batch(c, ops, n, CS_SEND) < 0)
+		ctx_free(c);
+}
+
+/*
+ * A server stream's next step: initial metadata with the first message, then each message in its own batch (gRPC
+ * allows one send in flight), then the status. Called once the handler ran, and on each send's completion.
+ */
+static void push_next(call_ctx *c, int success)
+{
+	if (c->send_buf != NULL) {
+		grpc_byte_buffer_destroy(c->send_buf);
+		c->send_buf = NULL;
+	}
+	size_t n = c->out ? rpc_stream_count(c->out) : 0;
+	if (!success) { /* the client went away: nothing more to send */
+		ctx_free(c);
+		return;
+	}
+	if (c->next_msg >= n) {
+		send_response(c, c->push_status, NULL, NULL, 0, 0);
+		return;
+	}
+	grpc_op ops[2];
+	memset(ops, 0, sizeof(ops));
+	size_t k = 0;
+	if (c->next_msg == 0) {
+		ops[k].op = GRPC_OP_SEND_INITIAL_METADATA;
+		k++;
+	}
+	size_t len;
+	const uint8_t *msg = rpc_stream_message(c->out, c->next_msg++, &len);
+	grpc_slice slice = grpc_slice_from_copied_buffer((const char *)msg, len);
+	c->send_buf = grpc_raw_byte_buffer_create(&slice, 1);
+	grpc_slice_unref(slice);
+	ops[k].op = GRPC_OP_SEND_MESSAGE;
+	ops[k].data.send_message.send_message = c->send_buf;
+	k++;
+	if (start_batch(c, ops, k, CS_PUSH) < 0)
 		ctx_free(c);
 }
 
@@ -297,7 +345,7 @@ static void on_request(worker *w, call_ctx *c, int success)
 		hold_stream(c);
 		return;
 	}
-	if (rpc_lookup(&c->fn, &c->fn_data, w->srv->reg, c->method) < 0) {
+	if (rpc_lookup_method(&c->fn, &c->sfn, &c->fn_data, w->srv->reg, c->method) < 0) {
 		tflog_kv(TFLOG_DEBUG, LOG_MODULE, "unimplemented method", "rpc.method", c->method, NULL);
 		char details[512];
 		snprintf(details, sizeof(details), "unknown method %s", c->method);
@@ -361,6 +409,10 @@ static void on_recv(worker *w, call_ctx *c, int success)
 		/* A unary client always sends exactly one message. */
 		status = RPC_INVALID_ARGUMENT;
 		msg = "missing request message";
+	} else if (c->sfn != NULL) {
+		fy_error_clear();
+		rpc_stream_new(&c->out, arena);
+		status = c->sfn(c->fn_data, arena, req, req_len, c->out, &msg);
 	} else {
 		fy_error_clear();
 		status = c->fn(c->fn_data, arena, req, req_len, &resp, &resp_len, &msg);
@@ -374,6 +426,12 @@ static void on_recv(worker *w, call_ctx *c, int success)
 		snprintf(out, sizeof(out), "%zu", resp_len);
 		tflog_kv(TFLOG_TRACE, LOG_MODULE, "served rpc", "rpc.method", c->method, "rpc.duration_ms", dur,
 			"rpc.status", st, "rpc.request_bytes", in, "rpc.response_bytes", out, NULL);
+	}
+	if (c->sfn != NULL && status == RPC_OK) {
+		c->arena = arena; /* the messages live there until the last is sent (ctx_free) */
+		c->push_status = status;
+		push_next(c, 1);
+		return;
 	}
 	if (status == RPC_OK)
 		send_response(c, RPC_OK, NULL, resp ? resp : (const uint8_t *)"", resp ? resp_len : 0, 1);
@@ -408,6 +466,7 @@ static void *worker_main(void *arg)
 		case CS_RECV: on_recv(w, c, ev.success); break;
 		case CS_SEND: ctx_free(c); break;
 		case CS_STREAM: unhold_stream(c); break;
+		case CS_PUSH: push_next(c, ev.success); break;
 		}
 		post_request(w);
 		maybe_shutdown_cq(w);

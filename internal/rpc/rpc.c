@@ -10,9 +10,17 @@
 
 typedef struct rpc_method {
 	char *path;
-	rpc_unary_fn fn;
+	rpc_unary_fn fn; /* one of fn and sfn */
+	rpc_stream_fn sfn;
 	void *data;
 } rpc_method;
+
+struct rpc_stream {
+	fy_arena *a;
+	const uint8_t **msgs;
+	size_t *lens;
+	size_t n, cap;
+};
 
 struct rpc_registry {
 	pthread_rwlock_t mu; /* registration is rare; lookups from many workers share the read lock */
@@ -67,13 +75,11 @@ static size_t lower_bound(const rpc_registry *reg, const char *path)
 	return lo;
 }
 
-int rpc_register_unary(rpc_registry *reg, const char *path, rpc_unary_fn fn, void *data)
+static int add_method(rpc_registry *reg, const char *path, rpc_method m)
 {
-	if (reg == NULL || fn == NULL)
-		return fy_error_set(FY_EINVALID, "rpc_register_unary: registry and handler are required");
 	if (!valid_path(path))
-		return fy_error_set(FY_EINVALID, "rpc_register_unary: %s is not a /package.Service/Method path",
-			path ? path : "(null)");
+		return fy_error_set(
+			FY_EINVALID, "rpc registry: %s is not a /package.Service/Method path", path ? path : "(null)");
 	char *copy = strdup(path);
 	if (copy == NULL)
 		return fy_error_set(FY_ENOMEM, "rpc registry: out of memory");
@@ -82,45 +88,109 @@ int rpc_register_unary(rpc_registry *reg, const char *path, rpc_unary_fn fn, voi
 	if (at < reg->n && strcmp(reg->methods[at].path, path) == 0) {
 		pthread_rwlock_unlock(&reg->mu);
 		free(copy);
-		return fy_error_set(FY_EINVALID, "rpc_register_unary: %s is already registered", path);
+		return fy_error_set(FY_EINVALID, "rpc registry: %s is already registered", path);
 	}
 	if (reg->n == reg->cap) {
 		size_t cap = reg->cap ? reg->cap * 2 : 32;
-		rpc_method *m = realloc(reg->methods, cap * sizeof(*m));
-		if (m == NULL) {
+		rpc_method *mm = realloc(reg->methods, cap * sizeof(*mm));
+		if (mm == NULL) {
 			pthread_rwlock_unlock(&reg->mu);
 			free(copy);
 			return fy_error_set(FY_ENOMEM, "rpc registry: out of memory");
 		}
-		reg->methods = m;
+		reg->methods = mm;
 		reg->cap = cap;
 	}
 	memmove(&reg->methods[at + 1], &reg->methods[at], (reg->n - at) * sizeof(rpc_method));
-	reg->methods[at] = (rpc_method){.path = copy, .fn = fn, .data = data};
+	m.path = copy;
+	reg->methods[at] = m;
 	reg->n++;
 	pthread_rwlock_unlock(&reg->mu);
 	return FY_OK;
 }
 
-int rpc_lookup(rpc_unary_fn *fn_out, void **data_out, const rpc_registry *reg, const char *path)
+int rpc_register_unary(rpc_registry *reg, const char *path, rpc_unary_fn fn, void *data)
+{
+	if (reg == NULL || fn == NULL)
+		return fy_error_set(FY_EINVALID, "rpc_register_unary: registry and handler are required");
+	return add_method(reg, path, (rpc_method){.fn = fn, .data = data});
+}
+
+int rpc_register_server_stream(rpc_registry *reg, const char *path, rpc_stream_fn fn, void *data)
+{
+	if (reg == NULL || fn == NULL)
+		return fy_error_set(FY_EINVALID, "rpc_register_server_stream: registry and handler are required");
+	return add_method(reg, path, (rpc_method){.sfn = fn, .data = data});
+}
+
+int rpc_lookup_method(
+	rpc_unary_fn *fn_out, rpc_stream_fn *sfn_out, void **data_out, const rpc_registry *reg, const char *path)
 {
 	*fn_out = NULL;
+	*sfn_out = NULL;
 	if (data_out != NULL)
 		*data_out = NULL;
 	if (reg == NULL || path == NULL)
-		return fy_error_set(FY_EINVALID, "rpc_lookup: registry and path are required");
+		return fy_error_set(FY_EINVALID, "rpc_lookup_method: registry and path are required");
 	rpc_registry *r = (rpc_registry *)reg; /* the lock is not part of the logical state */
 	pthread_rwlock_rdlock(&r->mu);
 	size_t at = lower_bound(r, path);
 	int found = at < r->n && strcmp(r->methods[at].path, path) == 0;
 	if (found) {
 		*fn_out = r->methods[at].fn;
+		*sfn_out = r->methods[at].sfn;
 		if (data_out != NULL)
 			*data_out = r->methods[at].data;
 	}
 	pthread_rwlock_unlock(&r->mu);
-	/* A miss is routine (UNIMPLEMENTED for the caller), so no error message is recorded. */
 	return found ? FY_OK : FY_ENOTFOUND;
+}
+
+/* ----------------------------------------------------------------- streams */
+
+int rpc_stream_new(rpc_stream **out, fy_arena *a)
+{
+	rpc_stream *s = fy_arena_alloc(a, sizeof(*s));
+	*s = (rpc_stream){.a = a};
+	*out = s;
+	return FY_OK;
+}
+
+void rpc_stream_send(rpc_stream *s, const uint8_t *msg, size_t len)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		const uint8_t **msgs = fy_arena_alloc(s->a, cap * sizeof(*msgs));
+		size_t *lens = fy_arena_alloc(s->a, cap * sizeof(*lens));
+		if (s->n) {
+			memcpy(msgs, s->msgs, s->n * sizeof(*msgs));
+			memcpy(lens, s->lens, s->n * sizeof(*lens));
+		}
+		s->msgs = msgs;
+		s->lens = lens;
+		s->cap = cap;
+	}
+	s->msgs[s->n] = fy_arena_memdup(s->a, msg, len ? len : 1);
+	s->lens[s->n++] = len;
+}
+
+size_t rpc_stream_count(const rpc_stream *s)
+{
+	return s->n;
+}
+
+const uint8_t *rpc_stream_message(const rpc_stream *s, size_t i, size_t *len)
+{
+	*len = s->lens[i];
+	return s->msgs[i];
+}
+
+int rpc_lookup(rpc_unary_fn *fn_out, void **data_out, const rpc_registry *reg, const char *path)
+{
+	rpc_stream_fn sfn;
+	int rc = rpc_lookup_method(fn_out, &sfn, data_out, reg, path);
+	/* A miss is routine (UNIMPLEMENTED for the caller), so no error message is recorded. */
+	return rc == 0 && *fn_out == NULL ? FY_ENOTFOUND : rc;
 }
 
 size_t rpc_registry_count(const rpc_registry *reg)

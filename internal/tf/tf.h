@@ -281,6 +281,21 @@ typedef struct tf_ephemeral_resource {
 	const void *impl;
 } tf_ephemeral_resource;
 
+/*
+ * A list resource (Terraform 1.14 `list` blocks and `terraform query`): finds existing objects of the managed
+ * resource of the same type name, which must declare an identity. `list` calls emit once per object found, with a
+ * state of that resource (its identity is derived from it, and it is the resource object when Terraform asks for one)
+ * and a name a person can read; emit returns < 0 when Terraform has what it asked for (its limit): stop then.
+ */
+typedef int (*tf_list_emit_fn)(void *emit_data, const cty_value *state, const char *display_name);
+typedef struct tf_list_resource {
+	const char *type_name; /* the managed resource's type name */
+	const tf_block *schema; /* the list block's configuration */
+	void (*validate)(tf_ctx *ctx, const cty_value *config);
+	int (*list)(tf_ctx *ctx, const cty_value *config, tf_list_emit_fn emit, void *emit_data);
+	const void *impl;
+} tf_list_resource;
+
 /* A provider function (Terraform 1.8, OpenTofu 1.7): provider::<name>::<function>(...), declared as a table. */
 typedef struct tf_function_param {
 	const char *name; /* NULL terminates a list */
@@ -313,6 +328,7 @@ typedef struct tf_provider {
 	const tf_resource *const *resources; /* NULL-terminated */
 	const tf_data_source *const *data_sources; /* NULL-terminated */
 	const tf_ephemeral_resource *const *ephemeral_resources; /* NULL-terminated, or NULL */
+	const tf_list_resource *const *list_resources; /* NULL-terminated, or NULL */
 	const tf_function *const *functions; /* NULL-terminated, or NULL */
 } tf_provider;
 

@@ -24,12 +24,12 @@
 
 /* ------------------------------------------------------------------ helpers */
 
-static void *pb_alloc(void *data, size_t size)
+void *tf_pb_alloc(void *data, size_t size)
 {
 	return fy_arena_alloc(data, size);
 }
 
-static void pb_free(void *data, void *p)
+void tf_pb_free(void *data, void *p)
 {
 	/* Arena memory goes when the call's arena is dropped. */
 	(void)data;
@@ -258,6 +258,14 @@ static int h_get_metadata(tf_call *c, const void *rq, void *rs)
 		tfplugin6__get_metadata__data_source_metadata__init(m);
 		m->type_name = (char *)srv->ds[i].d->type_name;
 		resp->data_sources[i] = m;
+	}
+	resp->n_list_resources = srv->nlst;
+	resp->list_resources = fy_arena_alloc(c->a, (srv->nlst + 1) * sizeof(*resp->list_resources));
+	for (size_t i = 0; i < srv->nlst; i++) {
+		Tfplugin6__GetMetadata__ListResourceMetadata *m = fy_arena_alloc(c->a, sizeof(*m));
+		tfplugin6__get_metadata__list_resource_metadata__init(m);
+		m->type_name = (char *)srv->lst[i].l->type_name;
+		resp->list_resources[i] = m;
 	}
 	resp->n_ephemeral_resources = srv->neph;
 	resp->ephemeral_resources = fy_arena_alloc(c->a, (srv->neph + 1) * sizeof(*resp->ephemeral_resources));
@@ -656,9 +664,10 @@ static int h_stop_provider(tf_call *c, const void *rq, void *rs)
 			h_unsupported, LOCK_NONE, feature                                                       \
 	}
 
-/* Every unary RPC of the 6.11 service. The streaming ones (ListResource, ReadStateBytes, WriteStateBytes,
- * InvokeAction) stay unregistered: the transport answers UNIMPLEMENTED, and Terraform only calls them for
- * schema types this provider never declares (docs/internals/protocol.md 1.3). */
+/* Every unary RPC of the 6.11 service. ListResource, a server stream, is registered apart (tf_list.c); the other
+ * streaming ones (ReadStateBytes, WriteStateBytes, InvokeAction) stay unregistered: the transport answers
+ * UNIMPLEMENTED, and Terraform only calls them for schema types this provider never declares
+ * (docs/internals/protocol.md 1.3). */
 const tf_method tf_methods[] = {
 	M(GetMetadata, get_metadata, h_get_metadata, LOCK_NONE),
 	M(GetProviderSchema, get_provider_schema, h_get_provider_schema, LOCK_NONE),
@@ -681,7 +690,7 @@ const tf_method tf_methods[] = {
 	M(OpenEphemeralResource, open_ephemeral_resource, tf_h_open_ephemeral_resource, LOCK_DATA),
 	M(RenewEphemeralResource, renew_ephemeral_resource, tf_h_renew_ephemeral_resource, LOCK_NONE),
 	M(CloseEphemeralResource, close_ephemeral_resource, tf_h_close_ephemeral_resource, LOCK_NONE),
-	U(ValidateListResourceConfig, validate_list_resource_config, "list resources"),
+	M(ValidateListResourceConfig, validate_list_resource_config, tf_h_validate_list_resource_config, LOCK_NONE),
 	M(GetFunctions, get_functions, h_get_functions, LOCK_NONE),
 	M(CallFunction, call_function, h_call_function, LOCK_NONE),
 	U(ValidateStateStoreConfig, validate_state_store, "state stores"),
@@ -707,13 +716,27 @@ static const char *string_field(const ProtobufCMessageDescriptor *d, const void 
 	return *(char *const *)((const char *)msg + f->offset);
 }
 
+tf_ctx *tf_call_ctx(struct tf_server *srv, fy_arena *arena)
+{
+	tf_ctx *ctx = fy_arena_alloc(arena, sizeof(*ctx));
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->arena = arena;
+	tf_diags_new(&ctx->diags, arena);
+	ctx->srv = srv;
+	ctx->stop_gen = atomic_load(&srv->stop_gen);
+	pthread_mutex_lock(&srv->version_lock);
+	ctx->terraform_version = fy_arena_strdup(arena, srv->tf_version ? srv->tf_version : "");
+	pthread_mutex_unlock(&srv->version_lock);
+	return ctx;
+}
+
 int tf_dispatch(void *data, fy_arena *arena, const uint8_t *req, size_t req_len, uint8_t **resp, size_t *resp_len,
 	const char **status_message)
 {
 	const tf_binding *b = data;
 	struct tf_server *srv = b->srv;
 	const tf_method *m = b->m;
-	ProtobufCAllocator al = {.alloc = pb_alloc, .free = pb_free, .allocator_data = arena};
+	ProtobufCAllocator al = {.alloc = tf_pb_alloc, .free = tf_pb_free, .allocator_data = arena};
 
 	ProtobufCMessage *in = protobuf_c_message_unpack(m->req, &al, req_len, req);
 	if (in == NULL) {
@@ -729,14 +752,7 @@ int tf_dispatch(void *data, fy_arena *arena, const uint8_t *req, size_t req_len,
 	tflog_kv(TFLOG_TRACE, TF_LOG_MODULE, "Received request", "tf_rpc", m->name, "tf_resource_type",
 		type_name ? type_name : "", (char *)NULL);
 
-	tf_ctx *ctx = fy_arena_alloc(arena, sizeof(*ctx));
-	ctx->arena = arena;
-	tf_diags_new(&ctx->diags, arena);
-	ctx->srv = srv;
-	ctx->stop_gen = atomic_load(&srv->stop_gen);
-	pthread_mutex_lock(&srv->version_lock);
-	ctx->terraform_version = fy_arena_strdup(arena, srv->tf_version ? srv->tf_version : "");
-	pthread_mutex_unlock(&srv->version_lock);
+	tf_ctx *ctx = tf_call_ctx(srv, arena);
 
 	tf_call call = {.srv = srv, .a = arena, .ctx = ctx, .m = m};
 	if (m->lock == LOCK_DATA) {

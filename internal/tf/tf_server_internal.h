@@ -10,6 +10,8 @@
 #include "tf_internal.h"
 #include "tfplugin6.pb-c.h"
 
+struct rpc_stream;
+
 typedef struct tf_rentry {
 	const tf_resource *r;
 	tf_schema *s;
@@ -24,6 +26,12 @@ typedef struct tf_eentry {
 	const tf_ephemeral_resource *e;
 	tf_schema *s;
 } tf_eentry;
+
+typedef struct tf_lentry {
+	const tf_list_resource *l;
+	tf_schema *s; /* the list block's configuration */
+	const tf_rentry *res; /* the managed resource it lists */
+} tf_lentry;
 
 struct tf_method;
 
@@ -42,6 +50,8 @@ struct tf_server {
 	size_t nds;
 	tf_eentry *eph;
 	size_t neph;
+	tf_lentry *lst;
+	size_t nlst;
 	uint8_t *schema_resp; /* serialized GetProviderSchema.Response (malloc) */
 	size_t schema_resp_len;
 	tf_binding *bindings;
@@ -86,6 +96,18 @@ int tf_need_type(tf_call *c, const tf_schema *s, const char *summary, const char
 int tf_dv_decode(tf_call *c, cty_value **out, const tf_schema *s, const Tfplugin6__DynamicValue *dv, const char *what);
 Tfplugin6__DynamicValue *tf_dv_encode(tf_call *c, const cty_value *v, const tf_schema *s, const char *what);
 Tfplugin6__ServerCapabilities *tf_capabilities(fy_arena *a, const tf_provider *p);
+
+/* protobuf-c's allocator over the call's arena. */
+void *tf_pb_alloc(void *data, size_t size);
+void tf_pb_free(void *data, void *p);
+
+/* A call's context, as every handler gets it. */
+tf_ctx *tf_call_ctx(struct tf_server *srv, fy_arena *arena);
+
+/* List resources (tf_list.c): ValidateListResourceConfig, and ListResource, a server stream (data: the server). */
+int tf_h_validate_list_resource_config(tf_call *c, const void *rq, void *rs);
+int tf_list_resource_stream(void *data, fy_arena *arena, const uint8_t *req, size_t req_len, struct rpc_stream *out,
+	const char **status_message);
 
 /* Ephemeral resources (tf_ephemeral.c). */
 int tf_h_validate_ephemeral_resource_config(tf_call *c, const void *rq, void *rs);

@@ -66,6 +66,8 @@ static int compile_catalog(struct tf_server *srv, fy_arena *a)
 	srv->nres = count((const void *const *)p->resources);
 	srv->nds = count((const void *const *)p->data_sources);
 	srv->neph = count((const void *const *)p->ephemeral_resources);
+	srv->nlst = count((const void *const *)p->list_resources);
+	srv->lst = fy_arena_alloc(a, (srv->nlst + 1) * sizeof(*srv->lst));
 	srv->res = fy_arena_alloc(a, (srv->nres + 1) * sizeof(*srv->res));
 	srv->ds = fy_arena_alloc(a, (srv->nds + 1) * sizeof(*srv->ds));
 	srv->eph = fy_arena_alloc(a, (srv->neph + 1) * sizeof(*srv->eph));
@@ -117,6 +119,27 @@ static int compile_catalog(struct tf_server *srv, fy_arena *a)
 				fy_arena_sprintf(a, "ephemeral resource \"%s\"", e->type_name));
 		eseen[i] = e->type_name;
 	}
+	const char **lseen = fy_arena_alloc(a, (srv->nlst + 1) * sizeof(*lseen));
+	for (size_t i = 0; rc == 0 && i < srv->nlst; i++) {
+		const tf_list_resource *l = p->list_resources[i];
+		srv->lst[i].l = l;
+		rc = check_name(p, "list resource", i, l->type_name, lseen);
+		if (rc == 0)
+			rc = need_op(l->schema, "list resource", l->type_name, "schema");
+		if (rc == 0)
+			rc = need_op((const void *)l->list, "list resource", l->type_name, "list");
+		for (size_t k = 0; rc == 0 && k < srv->nres && srv->lst[i].res == NULL; k++)
+			if (strcmp(srv->res[k].r->type_name, l->type_name) == 0)
+				srv->lst[i].res = &srv->res[k];
+		if (rc == 0 && (srv->lst[i].res == NULL || srv->lst[i].res->r->identity == NULL))
+			rc = fy_error_set(FY_EINVALID,
+				"list resource \"%s\" lists no managed resource of that name that declares an identity",
+				l->type_name);
+		if (rc == 0)
+			rc = tf_schema_compile(&srv->lst[i].s, a, l->schema, 1,
+				fy_arena_sprintf(a, "list resource \"%s\"", l->type_name));
+		lseen[i] = l->type_name;
+	}
 	for (size_t i = 0; rc == 0 && p->functions != NULL && p->functions[i] != NULL; i++) {
 		const tf_function *f = p->functions[i];
 		if (f->name == NULL || f->call == NULL || f->return_type == NULL)
@@ -166,6 +189,15 @@ static int build_schema_response(struct tf_server *srv)
 		en->key = (char *)srv->eph[i].e->type_name;
 		en->value = tf_schema_to_proto(a, srv->eph[i].s);
 		resp.ephemeral_resource_schemas[i] = en;
+	}
+	resp.n_list_resource_schemas = srv->nlst;
+	resp.list_resource_schemas = fy_arena_alloc(a, (srv->nlst + 1) * sizeof(*resp.list_resource_schemas));
+	for (size_t i = 0; i < srv->nlst; i++) {
+		Tfplugin6__GetProviderSchema__Response__ListResourceSchemasEntry *en = fy_arena_alloc(a, sizeof(*en));
+		tfplugin6__get_provider_schema__response__list_resource_schemas_entry__init(en);
+		en->key = (char *)srv->lst[i].l->type_name;
+		en->value = tf_schema_to_proto(a, srv->lst[i].s);
+		resp.list_resource_schemas[i] = en;
 	}
 	resp.n_functions = tf_functions_count(srv->p->functions);
 	resp.functions = tf_functions_to_proto(a, srv->p->functions, 1);
@@ -229,6 +261,8 @@ void tf_server_free(tf_server *srv)
 		tf_schema_release(srv->ds[i].s);
 	for (size_t i = 0; srv->eph != NULL && i < srv->neph; i++)
 		tf_schema_release(srv->eph[i].s);
+	for (size_t i = 0; srv->lst != NULL && i < srv->nlst; i++)
+		tf_schema_release(srv->lst[i].s);
 	free(srv->schema_resp);
 	free(srv->tf_version);
 	pthread_rwlock_destroy(&srv->data_lock);
@@ -246,5 +280,5 @@ int tf_server_register(tf_server *srv, struct rpc_registry *reg)
 		if (rc < 0)
 			return rc;
 	}
-	return FY_OK;
+	return rpc_register_server_stream(reg, "/tfplugin6.Provider/ListResource", tf_list_resource_stream, srv);
 }

@@ -59,6 +59,57 @@ START_TEST(test_register_and_lookup)
 }
 END_TEST
 
+/* A server stream: three messages, in order. */
+static int h_stream(void *data, fy_arena *arena, const uint8_t *req, size_t req_len, rpc_stream *out,
+	const char **status_message)
+{
+	(void)data;
+	(void)arena;
+	(void)req;
+	(void)req_len;
+	(void)status_message;
+	rpc_stream_send(out, (const uint8_t *)"one", 3);
+	rpc_stream_send(out, (const uint8_t *)"", 0);
+	rpc_stream_send(out, (const uint8_t *)"three", 5);
+	return RPC_OK;
+}
+
+START_TEST(test_server_streams)
+{
+	rpc_registry *r = NULL;
+	ck_assert_int_eq(rpc_registry_new(&r), FY_OK);
+	int tag = 7;
+	ck_assert_int_eq(rpc_register_server_stream(r, "/tfplugin6.Provider/ListResource", h_stream, &tag), FY_OK);
+	ck_assert_int_eq(rpc_register_unary(r, "/tfplugin6.Provider/ListResource", h_a, NULL), FY_EINVALID);
+	rpc_unary_fn fn = NULL;
+	rpc_stream_fn sfn = NULL;
+	void *data = NULL;
+	ck_assert_int_eq(rpc_lookup_method(&fn, &sfn, &data, r, "/tfplugin6.Provider/ListResource"), FY_OK);
+	ck_assert_ptr_null(fn);
+	ck_assert(sfn == h_stream);
+	ck_assert_ptr_eq(data, &tag);
+	/* The unary lookup does not hand out a stream. */
+	ck_assert_int_eq(rpc_lookup(&fn, &data, r, "/tfplugin6.Provider/ListResource"), FY_ENOTFOUND);
+	fy_arena *a = NULL;
+	ck_assert_int_eq(fy_arena_new(&a), 0);
+	rpc_stream *out = NULL;
+	ck_assert_int_eq(rpc_stream_new(&out, a), FY_OK);
+	const char *msg = NULL;
+	ck_assert_int_eq(sfn(data, a, NULL, 0, out, &msg), RPC_OK);
+	for (int i = 0; i < 40; i++) /* past the first growth */
+		rpc_stream_send(out, (const uint8_t *)"x", 1);
+	ck_assert_uint_eq(rpc_stream_count(out), 43);
+	size_t len = 0;
+	ck_assert_int_eq(memcmp(rpc_stream_message(out, 0, &len), "one", 3), 0);
+	ck_assert_uint_eq(len, 3);
+	rpc_stream_message(out, 1, &len);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(memcmp(rpc_stream_message(out, 2, &len), "three", 5), 0);
+	fy_arena_free(a);
+	rpc_registry_free(r);
+}
+END_TEST
+
 START_TEST(test_miss_is_not_found)
 {
 	rpc_registry *r;
@@ -176,6 +227,7 @@ int main(void)
 	Suite *s = suite_create("rpc");
 	TCase *tc = tcase_create("registry");
 	tcase_add_test(tc, test_register_and_lookup);
+	tcase_add_test(tc, test_server_streams);
 	tcase_add_test(tc, test_miss_is_not_found);
 	tcase_add_test(tc, test_rejects_bad_registrations);
 	tcase_add_test(tc, test_paths_sorted);

@@ -280,10 +280,13 @@ START_TEST(get_metadata_and_registration)
 	ck_assert_ptr_nonnull(r->server_capabilities);
 	ck_assert_uint_eq(r->n_diagnostics, 0);
 
-	/* Every unary RPC of 6.11 is registered; the streaming ones are left to UNIMPLEMENTED. */
-	ck_assert_uint_eq(rpc_registry_count(REG), 32);
+	/* Every unary RPC of 6.11 is registered, and ListResource as a server stream; the other streaming ones are
+	 * left to UNIMPLEMENTED. */
+	ck_assert_uint_eq(rpc_registry_count(REG), 33);
 	rpc_unary_fn fn;
-	ck_assert_int_ne(rpc_lookup(&fn, NULL, REG, "/tfplugin6.Provider/ListResource"), 0);
+	rpc_stream_fn sfn;
+	ck_assert_int_eq(rpc_lookup_method(&fn, &sfn, NULL, REG, "/tfplugin6.Provider/ListResource"), 0);
+	ck_assert(fn == NULL && sfn != NULL);
 	ck_assert_int_ne(rpc_lookup(&fn, NULL, REG, "/tfplugin6.Provider/InvokeAction"), 0);
 	ck_assert_int_eq(rpc_lookup(&fn, NULL, REG, "/tfplugin6.Provider/StopProvider"), 0);
 }
