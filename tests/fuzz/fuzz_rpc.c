@@ -28,6 +28,10 @@ static const char *const methods[] = {
 	"/tfplugin6.Provider/ReadDataSource",
 	"/tfplugin6.Provider/GetResourceIdentitySchemas",
 	"/tfplugin6.Provider/MoveResourceState",
+	"/tfplugin6.Provider/ValidateEphemeralResourceConfig",
+	"/tfplugin6.Provider/OpenEphemeralResource",
+	"/tfplugin6.Provider/ValidateListResourceConfig",
+	"/tfplugin6.Provider/ListResource", /* a server stream */
 };
 
 static rpc_registry *reg;
@@ -48,8 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	rpc_unary_fn fn;
+	rpc_stream_fn sfn;
 	void *fn_data;
-	if (rpc_lookup(&fn, &fn_data, reg, methods[data[0] % (sizeof methods / sizeof methods[0])]) < 0)
+	if (rpc_lookup_method(&fn, &sfn, &fn_data, reg, methods[data[0] % (sizeof methods / sizeof methods[0])]) < 0)
 		return 0; /* a method this build does not serve */
 	fy_arena *a;
 	if (fy_arena_new(&a) < 0)
@@ -57,7 +62,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *resp = NULL;
 	size_t resp_len = 0;
 	const char *status = NULL;
-	fn(fn_data, a, data + 1, size - 1, &resp, &resp_len, &status);
+	if (fn != NULL) {
+		fn(fn_data, a, data + 1, size - 1, &resp, &resp_len, &status);
+	} else {
+		rpc_stream *out;
+		rpc_stream_new(&out, a);
+		sfn(fn_data, a, data + 1, size - 1, out, &status);
+	}
 	fy_arena_free(a);
 	return 0;
 }
