@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""armemu: a local emulator of Azure Resource Manager (CognitiveServices connections) and Entra ID.
+"""armemu (shipped as foundry-emulator.pyz): a local emulator of Azure Resource Manager for Foundry connections,
+and of the Entra ID endpoints Azure clients use.
 
-For local tests and demos only: it binds 127.0.0.1, keeps its state in memory (optionally in a JSON
-state file) and does not verify the signatures of certificate assertions (the standard library has no
-RSA). ARM behaviours follow docs/internals/arm.md (sections 0, 1.3-1.5, 2.3-2.4,
-4.2, 5.3-5.4); the contract is in emulator/README.md.
+For local tests and demos only: it binds 127.0.0.1, keeps its state in memory (optionally in a JSON state file) and
+does not verify the signatures of certificate assertions (the standard library has no RSA). ARM behaviours follow
+docs/internals/arm.md (sections 0, 1.3-1.5, 2.3-2.4, 4.2, 5.3-5.4); the contract is in emulator/README.md. Python 3.8
+or later (vermin finds nothing newer than 3.7; the tests run 3.11), standard library only; --tls-dir calls the `openssl` command once to make its certificates.
 
-Usage: python3 armemu.py --port 0 --port-file PATH [--seed FILE] [--state-file FILE]
+Usage: python3 armemu.py --port 0 --port-file PATH [--tls-dir DIR] [--seed FILE] [--state-file FILE]
                          [--token-lifetime SECONDS] [--no-auth] [--log FILE]
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import tempfile
 import threading
@@ -234,7 +236,20 @@ def write_port_file(path: str, port: int) -> None:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    ap = argparse.ArgumentParser(description="Local ARM + Entra ID emulator (loopback only, tests and demos).")
+    ap = argparse.ArgumentParser(
+        description="Local Azure Resource Manager + Entra ID emulator for Microsoft Foundry gateway connections "
+                    "(loopback only; for tests and demos).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="""What it serves, on 127.0.0.1:
+  ARM        Microsoft.CognitiveServices accounts and projects (seeded), their connections (GET, list with
+             nextLink paging, PUT, PATCH, DELETE), an account's projects (paged), and any other child collection
+             of an account or a project (PUT, GET, DELETE)
+  Entra ID   POST /{tenant}/oauth2/v2.0/token (client secret, client certificate, federated token; the scopes the
+             Azure SDKs send), /{tenant}/v2.0/.well-known/openid-configuration, /common/discovery/instance
+  also       IMDS (/metadata/identity/oauth2/token), a GitHub-Actions-style OIDC request endpoint (/oidc/request)
+  control    /_emulator/...: reset, config (faults, paging, latency), store (seed and read), requests (the
+             request log), parents (emulator/README.md)
+The seeded tenant, clients and parents are in emulator/README.md; --seed replaces them.""")
     ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: any free port)")
     ap.add_argument("--port-file", help="write the bound port here once listening")
     ap.add_argument("--seed", help="JSON file: {\"parents\": [ids], \"clients\": {id: secret}}")
@@ -242,6 +257,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--token-lifetime", type=int, default=3600, help="seconds (default 3600)")
     ap.add_argument("--no-auth", action="store_true", help="ARM calls need no bearer token")
     ap.add_argument("--log", help="append one line per request (method, path, status) to this file")
+    ap.add_argument("--tls-dir", help="serve HTTPS: make a CA and a server certificate in DIR (clients trust DIR/ca.pem) "
+                                      "unless they are there already")
     args = ap.parse_args(argv)
     if args.token_lifetime < 0:
         ap.error("--token-lifetime must be >= 0")
@@ -261,7 +278,19 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"armemu: cannot listen on 127.0.0.1:{args.port}: {e}", file=sys.stderr)
         return 2
     port = server.server_address[1]
-    emu.base_url = f"http://127.0.0.1:{port}"
+    scheme = "http"
+    if args.tls_dir:
+        from emu.tls import make_certs, server_context
+        try:
+            make_certs(args.tls_dir)
+            # The handshake happens in each connection's own thread, never in the accept loop.
+            server.socket = server_context(args.tls_dir).wrap_socket(server.socket, server_side=True,
+                                                                     do_handshake_on_connect=False)
+        except (OSError, subprocess.CalledProcessError) as e:
+            print(f"armemu: cannot set up TLS in {args.tls_dir}: {e}", file=sys.stderr)
+            return 2
+        scheme = "https"
+    emu.base_url = f"{scheme}://127.0.0.1:{port}"
     stopping = threading.Event()
 
     def stop(signum: int, frame: Any) -> None:

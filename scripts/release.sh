@@ -69,6 +69,12 @@ for arch in "${archs[@]}"; do
   echo "release: $zipname ($(du -h "$out/$zipname" | cut -f1); executable $(du -h "$exe" | cut -f1))" >&2
 done
 
+# The emulator, for module authors' tests (docs/guides/testing-modules.md): one file beside the zips, with a checksum
+# file of its own (SHA256SUMS stays the zips and the manifest, as the Registry expects).
+emu="foundry-emulator_${version}.pyz"
+"$root/scripts/emulator-pyz.sh" "$out/$emu"
+(cd "$out" && sha256sum "$emu" >"foundry-emulator_${version}_SHA256SUMS")
+
 manifest="${name}_${version}_manifest.json"
 cp "$root/registry-manifest.json" "$out/$manifest"
 sums="${name}_${version}_SHA256SUMS"

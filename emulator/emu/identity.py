@@ -7,6 +7,7 @@ import binascii
 import hmac
 import json
 import re
+from urllib.parse import urlsplit
 import time
 import uuid
 from datetime import datetime, timezone
@@ -25,6 +26,10 @@ class IdentityApi:
         self.emu = emu
         self.router = Router()
         self.router.add("POST", r"^/(?P<tenant>[^/]+)/oauth2/v2\.0/token$", self.token)
+        # What the Azure identity libraries (MSAL) ask before a token: instance discovery, then the tenant's OpenID
+        # configuration, whose token_endpoint they then use.
+        self.router.add("GET", r"^/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration$", self.openid_config)
+        self.router.add("GET", r"^/common/discovery/instance$", self.instance_discovery)
         self.router.add("GET", r"^/metadata/identity/oauth2/token$", self.imds)
         self.router.add("GET", r"^/oidc/request$", self.oidc_request)
 
@@ -38,6 +43,37 @@ class IdentityApi:
                                   f"Correlation ID: {req.correlation_id}\r\nTimestamp: {ts}"),
             "error_codes": [code], "timestamp": ts, "trace_id": trace,
             "correlation_id": req.correlation_id, "error_uri": f"{self.emu.base_url}/error?code={code}",
+        })
+
+    def openid_config(self, req: Request, m: re.Match[str]) -> Response:
+        tenant = unquote(m.group("tenant"))
+        if tenant.lower() not in (self.emu.tenant.lower(), "organizations", "common"):
+            return self.aad_error(req, 400, "invalid_tenant", 90002, f"Tenant '{tenant}' not found.")
+        base = f"{self.emu.base_url}/{self.emu.tenant}"
+        return json_response(200, {
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": f"{base}/discovery/v2.0/keys",
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "issuer": f"{base}/v2.0",
+            "request_uri_parameter_supported": False,
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+            "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+            "tenant_region_scope": "NA",
+            "cloud_instance_name": "emulator",
+        })
+
+    def instance_discovery(self, req: Request, m: re.Match[str]) -> Response:
+        host = urlsplit(self.emu.base_url).netloc
+        return json_response(200, {
+            "tenant_discovery_endpoint": f"{self.emu.base_url}/{self.emu.tenant}/v2.0/.well-known/openid-configuration",
+            "api-version": "1.1",
+            "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
         })
 
     def token(self, req: Request, m: re.Match[str]) -> Response:
@@ -58,7 +94,11 @@ class IdentityApi:
         if form["grant_type"] != "client_credentials":
             return self.aad_error(req, 400, "unsupported_grant_type", 70003,
                                   "The app requested an unsupported grant type.")
-        client_id, scope = form["client_id"], form["scope"]
+        client_id = form["client_id"]
+        # MSAL adds the OpenID scopes to every request ("https://management.core.windows.net//.default openid
+        # offline_access profile"); the resource scope is the one that ends in /.default.
+        scopes = [x for x in form["scope"].split() if x not in ("openid", "offline_access", "profile")]
+        scope = scopes[0] if len(scopes) == 1 else form["scope"]
         if client_id not in self.emu.clients:
             return self.aad_error(req, 400, "unauthorized_client", 700016,
                                   f"Application with identifier '{client_id}' was not found in the directory "

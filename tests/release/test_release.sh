@@ -38,6 +38,12 @@ done
 (cd "$dist" && sha256sum -c --quiet "$(basename "${p}_SHA256SUMS")") || fail "SHA256SUMS does not match"
 grep -q "_linux_arm64.zip" "${p}_SHA256SUMS" && grep -q "_manifest.json" "${p}_SHA256SUMS" ||
   fail "SHA256SUMS does not list every artefact"
+# The emulator beside the zips, with a checksum file of its own; SHA256SUMS stays the zips and the manifest.
+emu="$dist/foundry-emulator_${version}.pyz"
+[ -s "$emu" ] && [ -s "$dist/foundry-emulator_${version}_SHA256SUMS" ] || fail "the emulator is not in the release"
+(cd "$dist" && sha256sum -c --quiet "foundry-emulator_${version}_SHA256SUMS") || fail "the emulator's checksum"
+! grep -q "pyz" "${p}_SHA256SUMS" || fail "SHA256SUMS lists the emulator"
+python3 "$emu" --help | grep -q "What it serves" || fail "the emulator's --help"
 
 # The signature verifies with the public key alone, and not once SHA256SUMS is touched.
 export GNUPGHOME="$tmp/verify"
