@@ -579,24 +579,37 @@ class ArmConnectionsTest(Base):
         self.assertEqual(self.emu.arm("DELETE", CONNS + "/gone", token=self.tok).status, 204)
         self.assertArmError(self.emu.arm("GET", CONNS + "/gone", token=self.tok), 404, "ResourceNotFound")
 
-    def test_concurrent_deletes_conflict(self) -> None:
+    def test_the_two_worlds_of_concurrent_writes(self) -> None:
+        """Default: an account takes concurrent writes. Conflict world (docs/internals/arm.md 1.5): an overlapping
+        write in the same account gets 409 RequestConflict; another account is not held up."""
         self.assertEqual(self.put("del-a").status, 200)
         self.assertEqual(self.put("del-b").status, 200)
-        self.assertEqual(self.put("other", parent=ACCOUNT + "/projects/proj-dev").status, 200)
-        # A long hold makes the overlap deterministic: the second delete starts while the first is held.
-        self.emu.control("POST", "config", {"delete_hold_ms": 2000})
+        self.emu.control("POST", "config", {"write_hold_ms": 2000, "latency_ms": 0})
+        # Default world: no conflict even while a write is slow.
+        self.assertEqual(self.put("w-a").status, 200)
+        self.emu.control("POST", "config", {"conflict_accounts": [ACCOUNT]})
         first: dict[str, Reply] = {}
         t = threading.Thread(target=lambda: first.update(r=self.emu.arm("DELETE", CONNS + "/del-a", token=self.tok)))
         t.start()
         try:
-            poll(lambda: self.emu.control("GET", "stats")["deletes_in_progress"] == 1, "the first delete")
-            self.assertArmError(self.emu.arm("DELETE", CONNS + "/del-b", token=self.tok), 409, "Conflict",
-                                "^Another operation is in progress on the project 'foundry-acct/proj-main'")
+            poll(lambda: self.emu.control("GET", "stats")["writes_in_progress"] == 1, "the first write")
+            self.assertArmError(self.emu.arm("DELETE", CONNS + "/del-b", token=self.tok), 409, "RequestConflict",
+                                "^Another operation is being performed on the parent resource "
+                                f"'{re.escape(ACCOUNT)}'")
+            # The account's projects share it: a write in proj-dev conflicts too.
+            self.assertArmError(self.put("other", parent=ACCOUNT + "/projects/proj-dev"), 409, "RequestConflict")
         finally:
             t.join()
         self.assertEqual(first["r"].status, 200)
-        self.emu.control("POST", "config", {"delete_hold_ms": 0})
+        self.emu.control("POST", "config", {"write_hold_ms": 0})
         self.assertEqual(self.emu.arm("DELETE", CONNS + "/del-b", token=self.tok).status, 200)
+        self.assertGreaterEqual(self.emu.control("GET", "stats")["max_concurrent_writes"], 1)
+
+    def test_latency(self) -> None:
+        self.emu.control("POST", "config", {"latency_ms": 300})
+        t0 = time.monotonic()
+        self.assertEqual(self.emu.arm("GET", CONNS, token=self.tok).status, 200)
+        self.assertGreaterEqual(time.monotonic() - t0, 0.3)
 
     def test_read_after_create_404(self) -> None:
         self.emu.control("POST", "config", {"read_after_create_404": 2})

@@ -1,10 +1,11 @@
 """The ARM connections API (docs/internals/arm.md 1.3-1.5, 2.3-2.4, 5.4): GET, list, PUT, PATCH, DELETE."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 from datetime import datetime, timezone
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 from urllib.parse import quote
 from emu.common import *  # noqa: F401,F403
 from emu.faults import *  # noqa: F401,F403
@@ -26,11 +27,15 @@ class ArmApi:
         self.emu = emu
         self.store = emu.store
         self.children = ChildApi(emu)
+        self.writes: dict[str, int] = {}  # account key -> writes in flight
+        self.max_writes = 0  # most writes in flight at once, over every account (stats)
 
     # -- front door: auth, api-version, routing
     def handle(self, req: Request) -> Response:
         if not req.path.lower().startswith("/subscriptions/"):
             return arm_error(404, "NotFound", f"The requested path '{req.path}' was not found.")
+        if self.emu.config.latency_ms and req.method == "GET":  # real ARM's time per request; writes: write()
+            time.sleep(self.emu.config.latency_ms / 1000)
         principal = self.authenticate(req)
         api_version = self.api_version(req)
         cm = self.children.match(req.path)
@@ -290,60 +295,91 @@ class ArmApi:
         if not isinstance(props, dict):
             raise self.validation("The field 'properties' must be an object.")
         with self.store.lock:
-            parent_id = self.require_parent(p)
+            self.require_parent(p)
             self.check_properties(props, api_version)
-            existing = self.store.conns.get(p.key)
-            c = self.build(p, parent_id, props, existing, principal)
-            self.store.conns[p.key] = c
-            if existing is None:
-                self.store.read_lag[p.key] = self.emu.config.read_after_create_404
-            self.store.save()
-            return json_response(200, self.render(c))  # docs/internals/arm.md 0.1: PUT answers 200 only
+        with self.write(p.parent_key) as busy:
+            if busy is not None:
+                return busy
+            with self.store.lock:
+                parent_id = self.require_parent(p)
+                existing = self.store.conns.get(p.key)
+                c = self.build(p, parent_id, props, existing, principal)
+                self.store.conns[p.key] = c
+                if existing is None:
+                    self.store.read_lag[p.key] = self.emu.config.read_after_create_404
+                self.store.save()
+                return json_response(200, self.render(c))  # docs/internals/arm.md 0.1: PUT answers 200 only
 
     def patch(self, req: Request, p: ArmPath, api_version: str, principal: str) -> Response:
         body = self.parse_body(req)
         changes = body.get("properties", {})
         if not isinstance(changes, dict):
             raise self.validation("The field 'properties' must be an object.")
-        with self.store.lock:
-            parent_id = self.require_parent(p)
-            existing = self.store.conns.get(p.key)
-            if existing is None:
-                return self.not_found(p)
-            props = copy.deepcopy(existing.resource.get("properties", {}))
-            if existing.credentials is not None:
-                props["credentials"] = copy.deepcopy(existing.credentials)
-            props.update(changes)  # shallow merge: metadata (and credentials) replaced as a whole
-            self.check_properties({k: v for k, v in props.items() if v is not None}, api_version)
-            c = self.build(p, parent_id, props, existing, principal)
-            self.store.conns[p.key] = c
-            self.store.save()
-            return json_response(200, self.render(c))
+        with self.write(p.parent_key) as busy:
+            if busy is not None:
+                return busy
+            with self.store.lock:
+                parent_id = self.require_parent(p)
+                existing = self.store.conns.get(p.key)
+                if existing is None:
+                    return self.not_found(p)
+                props = copy.deepcopy(existing.resource.get("properties", {}))
+                if existing.credentials is not None:
+                    props["credentials"] = copy.deepcopy(existing.credentials)
+                props.update(changes)  # shallow merge: metadata (and credentials) replaced as a whole
+                self.check_properties({k: v for k, v in props.items() if v is not None}, api_version)
+                c = self.build(p, parent_id, props, existing, principal)
+                self.store.conns[p.key] = c
+                self.store.save()
+                return json_response(200, self.render(c))
 
     def delete(self, req: Request, p: ArmPath, api_version: str, principal: str) -> Response:
         with self.store.lock:
             self.require_parent(p)
-            if p.parent_key in self.store.busy:  # docs/internals/arm.md 1.5: concurrent deletes in one project
-                scope = "project" if p.proj else "account"
-                return arm_error(409, "Conflict",
-                                 f"Another operation is in progress on the {scope} '{p.parent_desc()}'. "
-                                 "Please retry after the operation completes.")
-            self.store.busy.add(p.parent_key)
-        try:
-            time.sleep(self.emu.config.delete_hold_ms / 1000)
+        with self.write(p.parent_key) as busy:
+            if busy is not None:
+                return busy
             with self.store.lock:
                 if self.store.conns.pop(p.key, None) is None:
                     return Response(204)
                 self.store.read_lag.pop(p.key, None)
                 self.store.save()
                 return Response(200)
+
+    # -- the account's writes (docs/internals/arm.md 1.5)
+    @contextlib.contextmanager
+    def write(self, parent_key: str) -> Iterator[Optional[Response]]:
+        """One write in the account of `parent_key`. In the conflict world an overlapping write gets 409
+        RequestConflict, the answer Cognitive Services gives concurrent deployment writes (azurerm issue 22607); in the
+        default world writes overlap freely. Counts writes in flight per account (stats: max_concurrent_writes)."""
+        account = parent_key.split("/projects/")[0]
+        cfg = self.emu.config
+        conflict = cfg.conflict_writes or account in {a.lower() for a in cfg.conflict_accounts}
+        with self.store.lock:
+            if conflict and self.writes.get(account, 0) > 0:
+                aid = self.store.parents.get(account, account)
+                yield arm_error(409, "RequestConflict",
+                                f"Another operation is being performed on the parent resource '{aid}'. Please try "
+                                "again later.")
+                return
+            self.writes[account] = self.writes.get(account, 0) + 1
+            self.max_writes = max(self.max_writes, sum(self.writes.values()))
+        try:
+            # The write's time at ARM, during which it counts as in flight (and, in the conflict world, holds the
+            # account): its latency, plus write_hold_ms in the conflict world.
+            hold = cfg.latency_ms + (cfg.write_hold_ms if conflict else 0)
+            if hold:
+                time.sleep(hold / 1000)
+            yield None
         finally:
             with self.store.lock:
-                self.store.busy.discard(p.parent_key)
+                self.writes[account] -= 1
+                if not self.writes[account]:
+                    del self.writes[account]
 
-    def deletes_in_progress(self) -> int:
+    def writes_in_progress(self) -> int:
         with self.store.lock:
-            return len(self.store.busy)
+            return sum(self.writes.values())
 
 
 def json_type(v: Any) -> str:

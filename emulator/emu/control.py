@@ -69,7 +69,8 @@ class ControlApi:
         with self.emu.lock:
             stats: dict[str, Any] = dict(self.emu.stats)
         stats["faults_fired"] = self.emu.faults.fired
-        stats["deletes_in_progress"] = self.emu.arm.deletes_in_progress()
+        stats["writes_in_progress"] = self.emu.arm.writes_in_progress()
+        stats["max_concurrent_writes"] = self.emu.arm.max_writes
         return json_response(200, stats)
 
     def get_store(self, req: Request, m: re.Match[str]) -> Response:

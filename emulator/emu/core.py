@@ -123,6 +123,7 @@ class Emulator:
             self.stats = {k: 0 for k in self.stats}
             self.epoch += 1
             self.config = Config(token_lifetime=self.default_token_lifetime)
+        self.arm.max_writes = 0
         self.wake()
 
     # -- dispatch

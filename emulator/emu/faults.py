@@ -17,17 +17,32 @@ class Config:
     add_service_metadata: bool = False
     page_size: int = 2
     read_after_create_404: int = 0
-    delete_hold_ms: int = 50  # docs/internals/arm.md 1.5: overlapping deletes in one project conflict
+    # The two worlds of docs/internals/arm.md 1.5. Default: the account accepts concurrent writes. With
+    # conflict_writes (every account) or an account id in conflict_accounts, a write (PUT, PATCH, DELETE of a
+    # connection or another child) holds its account for write_hold_ms, and an overlapping write in that account is
+    # answered 409 RequestConflict, as Cognitive Services answers concurrent deployment writes.
+    conflict_writes: bool = False
+    conflict_accounts: list = None  # type: ignore[assignment]
+    write_hold_ms: int = 50
+    latency_ms: int = 0  # every ARM request waits this long before it is served (real ARM: 100-400 ms)
+
+    def __post_init__(self) -> None:
+        if self.conflict_accounts is None:
+            self.conflict_accounts = []
 
     def update(self, changes: Any) -> None:
         """Validates every key first, then applies (all or nothing)."""
         if not isinstance(changes, dict):
             raise ValueError("config must be a JSON object")
-        minimum = {"token_lifetime": 0, "page_size": 1, "read_after_create_404": 0, "delete_hold_ms": 0}
+        minimum = {"token_lifetime": 0, "page_size": 1, "read_after_create_404": 0, "write_hold_ms": 0,
+                   "latency_ms": 0}
         for k, v in changes.items():
-            if k == "add_service_metadata":
+            if k in ("add_service_metadata", "conflict_writes"):
                 if not isinstance(v, bool):
-                    raise ValueError("add_service_metadata must be a boolean")
+                    raise ValueError(f"{k} must be a boolean")
+            elif k == "conflict_accounts":
+                if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                    raise ValueError("conflict_accounts must be a list of account ids")
             elif k in minimum:
                 if isinstance(v, bool) or not isinstance(v, int) or v < minimum[k]:
                     raise ValueError(f"{k} must be an integer >= {minimum[k]}")
@@ -37,7 +52,7 @@ class Config:
             setattr(self, k, v)
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return copy.deepcopy(dict(self.__dict__))
 
 
 # ------------------------------------------------------------------------------------------- faults
@@ -110,7 +125,7 @@ class FaultRule:
                          delay_ms, action, after, headers)
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return copy.deepcopy(dict(self.__dict__))
 
 
 class FaultTable:

@@ -107,7 +107,6 @@ class Store:
         self.children: dict[str, dict[str, Any]] = {}  # other child resources (emu/children.py), in memory only
         self.tokens: dict[str, TokenRecord] = {}
         self.read_lag: dict[str, int] = {}   # key -> GETs still answering 404 (read_after_create_404)
-        self.busy: set[str] = set()          # parent keys with a delete in progress
         self.reset_data()
         if state_file and os.path.exists(state_file):
             self.load(state_file)

@@ -8,12 +8,16 @@
 
 #define ARM_MODULE "foundry.arm"
 #define ARM_LOCK_SLICE_MS 100 /* lock waits re-check cancellation this often */
+/* After ARM answers a write "another operation is in progress", that account's writes go one at a time for this
+ * long, then in parallel again (arm_locks.c). */
+#define ARM_SERIAL_WINDOW_MS 30000
 #define ARM_MAX_URL 8192 /* polling URLs can be 4 KB (docs/internals/arm.md 4.3) */
 
 typedef struct arm_lock {
 	char *key; /* lower-cased /subscriptions/.../accounts/{name} */
 	int busy;
 	int refs;
+	long serial_until; /* fy_now_ms(): writes take the lock until then (0: parallel) */
 	struct arm_lock *next;
 } arm_lock;
 
@@ -53,6 +57,14 @@ char *arm__id_key(const char *resource_id);
 char *arm__account_key(const char *resource_id);
 int arm__lock_account(arm_lock **out, arm_client *c, const char *key, unsigned long gen, long deadline);
 void arm__unlock_account(arm_client *c, arm_lock *l);
+/* Adaptive write concurrency per account: writes go out in parallel until ARM answers one with a conflict that means
+ * "another operation is in progress on the account"; then that account's writes take its lock, one at a time, for
+ * ARM_SERIAL_WINDOW_MS, and go parallel again. */
+int arm__account_serial(arm_client *c, const char *key);
+void arm__account_conflict(arm_client *c, const char *key, const char *why);
+/* A 409 whose code or message means "another operation is in progress" (waiting solves it), as opposed to a
+ * conflict that waiting does not solve (a name taken). */
+int arm__busy_conflict(long status, const char *body, size_t len);
 void arm__note_write(arm_client *c, const char *key, int deleted);
 long arm__write_window_left(arm_client *c, const char *key);
 const char *arm__status_text(long s);

@@ -36,9 +36,7 @@ char *arm__id_key(const char *resource_id)
 	return k;
 }
 
-/* ARM gives transient errors on concurrent writes in one account (docs/internals/arm.md 1.5: azapi's example chains
- * deletes with
- * depends_on, azurerm locks the account id), so writes are serialised per account:
+/* The account a write belongs to, whose writes may have to go one at a time (docs/internals/arm.md 1.5):
  * "/subscriptions/{s}/resourcegroups/{rg}/providers/microsoft.cognitiveservices/accounts/{name}". */
 char *arm__account_key(const char *resource_id)
 {
@@ -61,24 +59,102 @@ char *arm__account_key(const char *resource_id)
 	return k;
 }
 
+/* The account's entry, created when missing (c->mu held). */
+static arm_lock *entry(arm_client *c, const char *key)
+{
+	arm_lock *l = c->locks;
+	while (l && strcmp(l->key, key) != 0)
+		l = l->next;
+	if (l)
+		return l;
+	l = calloc(1, sizeof(*l));
+	if (!l || !(l->key = strdup(key))) {
+		free(l);
+		return NULL;
+	}
+	l->next = c->locks;
+	c->locks = l;
+	return l;
+}
+
+/* An entry nobody waits on or holds and whose account writes in parallel again is dropped (c->mu held), so a long
+ * session with many accounts does not grow the list. */
+static void maybe_drop(arm_client *c, arm_lock *l, long now)
+{
+	if (l->refs > 0 || l->serial_until > now)
+		return;
+	for (arm_lock **pp = &c->locks; *pp; pp = &(*pp)->next)
+		if (*pp == l) {
+			*pp = l->next;
+			free(l->key);
+			free(l);
+			return;
+		}
+}
+
+int arm__account_serial(arm_client *c, const char *key)
+{
+	long now = fy_now_ms();
+	pthread_mutex_lock(&c->mu);
+	arm_lock *l = c->locks;
+	while (l && strcmp(l->key, key) != 0)
+		l = l->next;
+	int serial = l && l->serial_until > now;
+	if (l && !serial && l->serial_until != 0) {
+		l->serial_until = 0;
+		tflog(TFLOG_DEBUG, ARM_MODULE, "account %s: writes go in parallel again", key);
+		maybe_drop(c, l, now);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return serial;
+}
+
+void arm__account_conflict(arm_client *c, const char *key, const char *why)
+{
+	long now = fy_now_ms();
+	pthread_mutex_lock(&c->mu);
+	arm_lock *l = entry(c, key);
+	if (l) {
+		if (l->serial_until <= now)
+			tflog(TFLOG_DEBUG, ARM_MODULE,
+				"account %s: %s; its writes go one at a time for %d s, then in parallel again", key,
+				why, ARM_SERIAL_WINDOW_MS / 1000);
+		l->serial_until = now + ARM_SERIAL_WINDOW_MS;
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* Codes ARM resource providers use for "another operation is in progress" (docs/internals/arm.md 1.5): Cognitive
+ * Services answers RequestConflict ("Another operation is being performed on the parent resource"); other providers
+ * answer AnotherOperationInProgress or OperationInProgress. */
+int arm__busy_conflict(long status, const char *body, size_t len)
+{
+	if (status != 409)
+		return 0;
+	char *code = NULL, *msg = NULL;
+	arm__parse_error(body, len, &code, &msg);
+	int busy = (code &&
+			   (strcasecmp(code, "RequestConflict") == 0 ||
+				   strcasecmp(code, "AnotherOperationInProgress") == 0 ||
+				   strcasecmp(code, "OperationInProgress") == 0)) ||
+		(msg &&
+			(strcasestr(msg, "another operation is being performed") ||
+				strcasestr(msg, "another operation is in progress")));
+	free(code);
+	free(msg);
+	return busy;
+}
+
 /* Waits for the account's write lock until `deadline` (the operation's, fy_now_ms() clock) or cancellation: a holder
  * can outlive our deadline (its token fetch is not bounded by it), and a queued write must not outwait its own. */
 int arm__lock_account(arm_lock **out, arm_client *c, const char *key, unsigned long gen, long deadline)
 {
 	*out = NULL;
 	pthread_mutex_lock(&c->mu);
-	arm_lock *l = c->locks;
-	while (l && strcmp(l->key, key) != 0)
-		l = l->next;
+	arm_lock *l = entry(c, key);
 	if (!l) {
-		l = calloc(1, sizeof(*l));
-		if (!l || !(l->key = strdup(key))) {
-			free(l);
-			pthread_mutex_unlock(&c->mu);
-			return fy_error_set(FY_ENOMEM, "out of memory");
-		}
-		l->next = c->locks;
-		c->locks = l;
+		pthread_mutex_unlock(&c->mu);
+		return fy_error_set(FY_ENOMEM, "out of memory");
 	}
 	l->refs++;
 	int waited = 0;
@@ -99,6 +175,7 @@ int arm__lock_account(arm_lock **out, arm_client *c, const char *key, unsigned l
 	}
 	if (l->busy) { /* cancelled or out of time while queued */
 		l->refs--;
+		maybe_drop(c, l, fy_now_ms());
 		pthread_mutex_unlock(&c->mu);
 		if (arm__canceled(c, gen))
 			return fy_error_set(
@@ -121,17 +198,8 @@ void arm__unlock_account(arm_client *c, arm_lock *l)
 	pthread_mutex_lock(&c->mu);
 	l->busy = 0;
 	l->refs--;
-	/* Drop idle entries so a long session with many accounts does not grow the list. */
-	if (l->refs == 0) {
-		for (arm_lock **pp = &c->locks; *pp; pp = &(*pp)->next)
-			if (*pp == l) {
-				*pp = l->next;
-				free(l->key);
-				free(l);
-				break;
-			}
-	}
 	pthread_cond_broadcast(&c->cv);
+	maybe_drop(c, l, fy_now_ms());
 	pthread_mutex_unlock(&c->mu);
 }
 

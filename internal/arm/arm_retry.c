@@ -144,7 +144,9 @@ static int attempt(
 		.timeout_ms = remaining < c->request_timeout_ms ? remaining : c->request_timeout_ms,
 		.log_module = ARM_MODULE};
 	arm_lock *lk = NULL;
-	int rc = o->lock_key ? arm__lock_account(&lk, c, o->lock_key, o->gen, o->deadline) : 0;
+	/* A write takes its account's lock only while the account answers concurrent writes with conflicts. */
+	int serial = o->lock_key && arm__account_serial(c, o->lock_key);
+	int rc = serial ? arm__lock_account(&lk, c, o->lock_key, o->gen, o->deadline) : 0;
 	if (rc == 0) {
 		*fatal = 0;
 		rc = http_do_since(r, c->http, &req, o->gen);
@@ -203,7 +205,15 @@ int arm__exchange(
 				if (lag && wait > left)
 					wait = left;
 			}
-			if (!status_retryable(s, idempotent) && !lag) {
+			/* "Another operation is in progress" on the account: waiting solves it. The account's writes go
+			 * one at a time from now, this one included, after the usual back-off. */
+			int busy = o->lock_key && arm__busy_conflict(s, r->body, r->body_len);
+			if (busy) {
+				char why[sizeof(o->last)];
+				arm__describe_response(why, sizeof(why), r);
+				arm__account_conflict(c, o->lock_key, why);
+			}
+			if (!status_retryable(s, idempotent) && !lag && !busy) {
 				*out = r;
 				return 0;
 			}
