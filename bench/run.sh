@@ -4,7 +4,9 @@
 #   2. the yardstick: bench/goprovider, a minimal terraform-plugin-framework provider with one resource of the same
 #      shape and the same ARM calls, built here from the module proxy (build/bench/go);
 #   3. bench_plugin: cold start, RSS, anonymous RSS, threads, GetProviderSchema latency, side by side with ratios;
-#   4. bench_plan100.py: wall time of apply/plan/destroy of 100 connections with the real CLI, both providers.
+#   4. bench_plan100.py: wall time of apply/plan/destroy of 100 connections with the real CLI, both providers;
+#   5. the same at ARM's real latency (150 and 400 ms per request), in one account and over four, in the emulator's
+#      two worlds, each figure beside its floor (FOUNDRY_BENCH_LATENCY=0 skips it: about 10 minutes).
 # usage: bench/run.sh BUILD_DIR [RUNS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,3 +35,7 @@ echo "== one provider process (bench_plugin)"
 "$build/bench/bench_plugin" "$runs" "ours=$lean" "go=$go"
 echo "== one terraform run (bench_plan100.py)"
 python3 "$root/bench/bench_plan100.py" "$build" 100 --ours "$lean" --go "$go"
+if [ "${FOUNDRY_BENCH_LATENCY:-1}" != 0 ]; then
+  echo "== at ARM's latency (bench_plan100.py --latency)"
+  python3 "$root/bench/bench_plan100.py" "$build" 100 --ours "$lean" --go "$go" --latency 150,400
+fi

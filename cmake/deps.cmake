@@ -14,6 +14,11 @@ if(FOUNDRY_STATIC)
   set(ENV{PKG_CONFIG_PATH} "${FOUNDRY_DEPS_PREFIX}/lib/pkgconfig")
   # No run path into the build machine's deps prefix: the executable must stand alone.
   set(CMAKE_SKIP_RPATH ON)
+  # Link-time section garbage collection: code and data nothing references are left out of the executable (0.5 MB
+  # smaller, 0.4 MiB less RSS after the handshake; README "Benchmarks"). Debian's archives were built without
+  # per-function sections, so this reaches our code and the three libraries deps.sh builds, not gRPC or OpenSSL.
+  add_compile_options(-ffunction-sections -fdata-sections)
+  add_link_options(-Wl,--gc-sections)
 endif()
 
 # glibc's libraries (the loader resolves these on every Linux host that runs Terraform).

@@ -21,6 +21,37 @@ type armClient struct {
 	mu    sync.Mutex
 	token string
 	http  http.Client
+
+	amu      sync.Mutex
+	accounts map[string]*account
+}
+
+// account: the same adaptive rule as the C provider (internal/arm/arm_locks.c), so the bench compares like with
+// like: writes in parallel until ARM answers one 409 RequestConflict, then one at a time for 30 s.
+type account struct {
+	mu          sync.Mutex
+	serialUntil time.Time
+}
+
+func (c *armClient) account(id string) *account {
+	key := strings.ToLower(id)
+	if i := strings.Index(key, "/accounts/"); i >= 0 {
+		rest := key[i+len("/accounts/"):]
+		if j := strings.Index(rest, "/"); j >= 0 {
+			key = key[:i+len("/accounts/")+j]
+		}
+	}
+	c.amu.Lock()
+	defer c.amu.Unlock()
+	if c.accounts == nil {
+		c.accounts = map[string]*account{}
+	}
+	a := c.accounts[key]
+	if a == nil {
+		a = &account{}
+		c.accounts[key] = a
+	}
+	return a
 }
 
 func (c *armClient) bearer() (string, error) {
@@ -49,8 +80,24 @@ func (c *armClient) bearer() (string, error) {
 // do sends one ARM request, retrying what ARM asks to be retried (409 for another operation on the parent, 429,
 // 5xx) after Retry-After, as any provider must; a 404 returns (nil, 404, nil).
 func (c *armClient) do(method, id string, body any) (map[string]any, int, error) {
+	write := method == http.MethodPut || method == http.MethodDelete
+	acct := c.account(id)
 	for attempt := 1; ; attempt++ {
+		c.amu.Lock()
+		serial := write && time.Now().Before(acct.serialUntil)
+		c.amu.Unlock()
+		if serial {
+			acct.mu.Lock()
+		}
 		out, status, wait, err := c.once(method, id, body)
+		if serial {
+			acct.mu.Unlock()
+		}
+		if write && status == http.StatusConflict {
+			c.amu.Lock()
+			acct.serialUntil = time.Now().Add(30 * time.Second)
+			c.amu.Unlock()
+		}
 		if wait < 0 || attempt == 10 {
 			return out, status, err
 		}
