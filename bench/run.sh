@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark, in one run (`cmake --build build --target bench`): figures, never pass/fail.
 #   1. the lean executable, as released: scripts/release.sh's linux_amd64 zip, unpacked (build/bench/lean);
-#   2. the yardstick: bench/goprovider, a minimal terraform-plugin-framework provider with one resource of the same
-#      shape and the same ARM calls, built here from the module proxy (build/bench/go);
+#   2. the yardsticks, built here from the module proxy: bench/goprovider, a minimal terraform-plugin-framework provider
+#      with one resource of the same shape and the same ARM calls (build/bench/go), and bench/gominimal, the smallest
+#      Go provider: go-plugin and grpc-go through terraform-plugin-go, no framework, an empty schema;
 #   3. bench_plugin: cold start, RSS, anonymous RSS, threads, GetProviderSchema latency, side by side with ratios;
 #   4. bench_plan100.py: wall time of apply/plan/destroy of 100 connections with the real CLI, both providers;
 #   5. the same at ARM's real latency (150 and 400 ms per request), in one account and over four, in the emulator's
@@ -27,12 +28,14 @@ lean="$out/lean/terraform-provider-foundry"
 # -trimpath -s -w: as goreleaser builds the providers users install.
 (cd "$root/bench/goprovider" && go build -trimpath -ldflags "-s -w" -o "$out/go/terraform-provider-foundrygo" .)
 go="$out/go/terraform-provider-foundrygo"
+(cd "$root/bench/gominimal" && go build -trimpath -ldflags "-s -w" -o "$out/go/terraform-provider-minimal" .)
+gomin="$out/go/terraform-provider-minimal"
 
 echo "== sizes"
 printf '  %-6s %8s bytes  %s\n' ours "$(stat -c %s "$lean")" "dynamic: $(readelf -d "$lean" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
 printf '  %-6s %8s bytes  %s\n' go "$(stat -c %s "$go")" "$(go version "$go" | cut -d' ' -f2) terraform-plugin-framework $(cd "$root/bench/goprovider" && go list -m -f '{{.Version}}' github.com/hashicorp/terraform-plugin-framework)"
 echo "== one provider process (bench_plugin)"
-"$build/bench/bench_plugin" "$runs" "ours=$lean" "go=$go"
+"$build/bench/bench_plugin" "$runs" "ours=$lean" "go=$go" "gomin=$gomin"
 echo "== one terraform run (bench_plan100.py)"
 python3 "$root/bench/bench_plan100.py" "$build" 100 --ours "$lean" --go "$go"
 if [ "${FOUNDRY_BENCH_LATENCY:-1}" != 0 ]; then

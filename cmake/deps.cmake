@@ -16,7 +16,7 @@ if(FOUNDRY_STATIC)
   set(CMAKE_SKIP_RPATH ON)
   # Link-time section garbage collection: code and data nothing references are left out of the executable (0.5 MB
   # smaller, 0.4 MiB less RSS after the handshake; README "Benchmarks"). Debian's archives were built without
-  # per-function sections, so this reaches our code and the three libraries deps.sh builds, not gRPC or OpenSSL.
+  # per-function sections, so this reaches our own code and whole unused objects, not inside gRPC or OpenSSL.
   add_compile_options(-ffunction-sections -fdata-sections)
   add_link_options(-Wl,--gc-sections)
 endif()
