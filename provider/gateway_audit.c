@@ -19,11 +19,6 @@
 #include "provider/gateway_connection.h"
 #include "provider/gateway_connection_arm.h"
 
-static const char *const gateway_categories[] = {"ApiManagement", "ModelGateway", NULL};
-static const tf_validator v_parent[] = {
-	{.kind = TF_V_FUNC, .func = foundry_arm_validate_parent, .data = &foundry_gc_id_spec}, {0}};
-static const tf_validator v_category[] = {{.kind = TF_V_ONE_OF, .one_of = gateway_categories}, {0}};
-
 static const tf_attribute found_attrs[] = {
 	{.name = "id", .type = "\"string\"", .flags = TF_COMPUTED, .description = "ARM id of the connection."},
 	{.name = "name", .type = "\"string\"", .flags = TF_COMPUTED, .description = "Connection name."},
@@ -45,21 +40,7 @@ static const tf_attribute found_attrs[] = {
 static const tf_object found_object = {found_attrs};
 
 static const tf_attribute audit_attrs[] = {
-	{.name = "parent_id",
-		.type = "\"string\"",
-		.flags = TF_REQUIRED,
-		.validators = v_parent,
-		.description = "ARM id of a Foundry project, or of an account."},
-	{.name = "include_projects",
-		.type = "\"bool\"",
-		.flags = TF_OPTIONAL,
-		.description = "For an account: also every project's connections (through ARM's list of the account's "
-			       "projects). Default false."},
-	{.name = "category",
-		.type = "\"string\"",
-		.flags = TF_OPTIONAL,
-		.validators = v_category,
-		.description = "Only this category (`ApiManagement` or `ModelGateway`); default both."},
+	FOUNDRY_GC_WALK_ATTRIBUTES,
 	{.name = "connections",
 		.nested = &found_object,
 		.nesting = TF_NEST_LIST,

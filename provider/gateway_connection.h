@@ -19,6 +19,25 @@ extern const tf_data_source foundry_gc_data_source; /* a view of the resource's 
  * projects'), page by page; `category` NULL for both. fn(ud, ctx, item) gets ARM's object; < 0 stops the walk. Errors
  * are diagnostics (gateway_connection_walk.c). */
 typedef int (*foundry_gc_visit_fn)(void *ud, tf_ctx *ctx, const cJSON *item);
+/* The walk's arguments (parent_id, include_projects, category), as the audit data source and the list resource both
+ * declare them: FOUNDRY_GC_WALK_ATTRIBUTES in an attribute table. */
+extern const tf_validator foundry_gc_walk_parent[], foundry_gc_walk_category[];
+#define FOUNDRY_GC_WALK_ATTRIBUTES                                                                        \
+	{.name = "parent_id",                                                                             \
+		.type = "\"string\"",                                                                     \
+		.flags = TF_REQUIRED,                                                                     \
+		.validators = foundry_gc_walk_parent,                                                     \
+		.description = "ARM id of a Foundry project, or of an account."},                         \
+		{.name = "include_projects",                                                              \
+			.type = "\"bool\"",                                                               \
+			.flags = TF_OPTIONAL,                                                             \
+			.description = "For an account: also every project's connections (through ARM's " \
+				       "list of the account's projects). Default false."},                \
+	{                                                                                                 \
+		.name = "category", .type = "\"string\"", .flags = TF_OPTIONAL,                           \
+		.validators = foundry_gc_walk_category,                                                   \
+		.description = "Only this category (`ApiManagement` or `ModelGateway`); default both."    \
+	}
 int foundry_gc_walk(
 	tf_ctx *ctx, const char *parent, int include_projects, const char *category, foundry_gc_visit_fn fn, void *ud);
 /* A listed connection read into the resource's state as an import reads it (its diagnostics into `diags`, may be

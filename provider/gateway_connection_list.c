@@ -11,26 +11,8 @@
 #include "provider/gateway_connection.h"
 #include "provider/gateway_connection_arm.h"
 
-static const char *const gateway_categories[] = {"ApiManagement", "ModelGateway", NULL};
-static const tf_validator v_parent[] = {
-	{.kind = TF_V_FUNC, .func = foundry_arm_validate_parent, .data = &foundry_gc_id_spec}, {0}};
-static const tf_validator v_category[] = {{.kind = TF_V_ONE_OF, .one_of = gateway_categories}, {0}};
-
 static const tf_attribute list_attrs[] = {
-	{.name = "parent_id",
-		.type = "\"string\"",
-		.flags = TF_REQUIRED,
-		.validators = v_parent,
-		.description = "ARM id of a Foundry project, or of an account."},
-	{.name = "include_projects",
-		.type = "\"bool\"",
-		.flags = TF_OPTIONAL,
-		.description = "For an account: also every project's connections. Default false."},
-	{.name = "category",
-		.type = "\"string\"",
-		.flags = TF_OPTIONAL,
-		.validators = v_category,
-		.description = "Only this category (`ApiManagement` or `ModelGateway`); default both."},
+	FOUNDRY_GC_WALK_ATTRIBUTES,
 	{0},
 };
 

@@ -11,6 +11,9 @@
 #include "provider/gateway_connection_arm.h"
 
 static const char *const gateway_categories[] = {"ApiManagement", "ModelGateway", NULL};
+const tf_validator foundry_gc_walk_parent[] = {
+	{.kind = TF_V_FUNC, .func = foundry_arm_validate_parent, .data = &foundry_gc_id_spec}, {0}};
+const tf_validator foundry_gc_walk_category[] = {{.kind = TF_V_ONE_OF, .one_of = gateway_categories}, {0}};
 
 typedef struct walk {
 	const char *category;

@@ -91,35 +91,32 @@ FEATURES = {
 }
 
 
+def _built(script: str, name: str, *args: str) -> tuple[str | None, str]:
+    """A CLI the setup builds into its cache (scripts/tofu.sh, scripts/terraform.sh): its path, or why it is not
+    there, with the end of its build log."""
+    path = subprocess.run([os.path.join(SOURCE_DIR, "scripts", script), "path", *args], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    if os.access(path, os.X_OK):
+        return path, ""
+    log = os.path.join(os.path.dirname(path), "build.log")
+    why = f"{name} is not built at {path}: scripts/setup.sh builds it (scripts/{script} ensure)"
+    if os.path.exists(log):
+        with open(log, errors="replace") as f:
+            why += "; its build log ends:\n" + "".join(f.readlines()[-20:])
+    return None, why
+
+
 def _resolve_cli() -> tuple[str | None, str]:
     """(path or None, why it is missing)."""
     if CLI_NAME == "terraform":
         path = os.environ.get("FOUNDRY_TERRAFORM") or shutil.which("terraform")
         return path, "no terraform CLI on this machine (PATH or FOUNDRY_TERRAFORM); these machines carry one"
     if CLI_NAME == "terraform-latest":
-        sh = os.path.join(SOURCE_DIR, "scripts", "terraform.sh")
-        path = subprocess.run([sh, "path"], capture_output=True, text=True, check=True).stdout.strip()
-        if os.access(path, os.X_OK):
-            return path, ""
-        log = os.path.join(os.path.dirname(path), "build.log")
-        why = f"the newest Terraform is not built at {path}: scripts/setup.sh builds it (scripts/terraform.sh ensure)"
-        if os.path.exists(log):
-            with open(log, errors="replace") as f:
-                why += "; its build log ends:\n" + "".join(f.readlines()[-20:])
-        return None, why
+        return _built("terraform.sh", "the newest Terraform")
     path = os.environ.get("FOUNDRY_TOFU") or shutil.which("tofu")
     if path:
         return path, ""
-    tofu_sh = os.path.join(SOURCE_DIR, "scripts", "tofu.sh")
-    path = subprocess.run([tofu_sh, "path"], capture_output=True, text=True, check=True).stdout.strip()
-    if os.access(path, os.X_OK):
-        return path, ""
-    log = os.path.join(os.path.dirname(path), "build.log")
-    why = f"OpenTofu is not built at {path}: scripts/setup.sh builds it (scripts/tofu.sh ensure)"
-    if os.path.exists(log):
-        with open(log, errors="replace") as f:
-            why += "; its build log ends:\n" + "".join(f.readlines()[-20:])
-    return None, why
+    return _built("tofu.sh", "OpenTofu")
 
 
 CLI_PATH, CLI_MISSING = _resolve_cli()
