@@ -9,8 +9,9 @@
  * - A GET answering 404/403 shortly after this process wrote the same resource is retried briefly
  *   (replication lag, azapi DefaultRetryableReadAfterCreateStatusCodes).
  * - Long-running operations: 201/202 with Azure-AsyncOperation or Location are polled to a terminal state.
- * - Writes (PUT/PATCH/DELETE) to resources under one Cognitive Services account are serialised, one attempt at a
- *   time: the lock is not held while a failed write backs off, so one failing write does not stall the account.
+ * - Writes (PUT/PATCH/DELETE) under one Cognitive Services account go out in parallel; after ARM answers one
+ *   "another operation is in progress" (409 RequestConflict, docs/internals/arm.md 1.5), that account's writes go one
+ *   attempt at a time for 30 s, the lock never held while a write backs off, and that write is retried.
  * - Bearer token from the auth credential; one refresh and retry after a 401.
  * - arm_client_cancel() (StopProvider) aborts in-flight requests within a second.
  */
