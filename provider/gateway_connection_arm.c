@@ -454,8 +454,8 @@ static int is_service_key(const char *k)
 	return 0;
 }
 
-/* metadata[key], exact spelling only: Foundry reads metadata keys case-sensitively, so "Models" is not "models". */
-/* ARM returns null for metadata values a body set to null ("inferenceAPIVersion": null): absent, as ARM means it. */
+/* metadata[key], exact spelling only: Foundry reads metadata keys case-sensitively, so "Models" is not "models".
+ * ARM returns null for metadata values a body set to null ("inferenceAPIVersion": null): absent, as ARM means it. */
 static const cJSON *md_get(const cJSON *md, const char *key)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(md, key);
@@ -492,6 +492,22 @@ typedef struct gc_reader {
 	size_t nraw, capraw;
 } gc_reader;
 
+/* What a managed key was meant to say. A state keeps Foundry's view (the exact spelling only); an import, an audit or
+ * a listing reads a key written in another case as the value its writer meant, so that the configuration generated
+ * from it keeps that value and its first plan shows the fix (the key rewritten in Foundry's spelling) as an update.
+ * The wrong-case key itself stays in `metadata` and is warned about (read_miscased). */
+static const cJSON *md_meant(const gc_reader *r, const char *key)
+{
+	const cJSON *it = md_get(r->md, key);
+	if (it || !r->import_stub)
+		return it;
+	const cJSON *c;
+	cJSON_ArrayForEach (c, r->md) /* the service's own spellings (ApiVersion, ...) are not anybody's intent */
+		if (!cJSON_IsNull(c) && strcasecmp(c->string, key) == 0 && !is_service_key(c->string))
+			return c;
+	return NULL;
+}
+
 static void add_raw(gc_reader *r, const char *key, const char *text)
 {
 	if (r->nraw == r->capraw)
@@ -508,12 +524,15 @@ static int is_raw(const gc_reader *r, const char *key)
 	return 0;
 }
 
+/* A metadata value as `metadata` shows it. metadata is map<string,string>; a value another tool stored as JSON
+ * (an array it forgot to jsonencode) is shown marked, so that it never looks like the string Foundry would read and
+ * the plan that fixes it shows the change. */
 static char *json_text(fy_arena *a, const cJSON *it)
 {
 	if (cJSON_IsString(it))
 		return fy_arena_strdup(a, it->valuestring);
 	char *p = cJSON_PrintUnformatted(it);
-	char *s = fy_arena_strdup(a, p ? p : "");
+	char *s = fy_arena_sprintf(a, "(not a string) %s", p ? p : "");
 	cJSON_free(p);
 	return s;
 }
@@ -602,7 +621,7 @@ static void read_auth(gc_reader *r)
  * shows as drift on `metadata`, which the plan recomputes from configuration. */
 static void read_deployment_in_path(gc_reader *r)
 {
-	const cJSON *dip = md_get(r->md, "deploymentInPath");
+	const cJSON *dip = md_meant(r, "deploymentInPath");
 	cty_value *pdip = attr(r->pv, "deployment_in_path");
 	int val = cty_is_absent(pdip) || cty_is_unknown_value(pdip) ? 0 : cty_as_bool(pdip);
 	if (dip) {
@@ -612,7 +631,7 @@ static void read_deployment_in_path(gc_reader *r)
 			val = 0;
 		} else {
 			warn_metadata(r, "deployment_in_path", "deploymentInPath", "is neither \"true\" nor \"false\"");
-			add_raw(r, "deploymentInPath", json_text(r->a, dip));
+			add_raw(r, dip->string, json_text(r->a, dip));
 		}
 	}
 	cty_object_set(r->st, "deployment_in_path", cty_bool(r->a, val));
@@ -627,7 +646,7 @@ static void read_versions(gc_reader *r)
 		{"inferenceAPIVersion", "inference_api_version"}, {"deploymentAPIVersion", "deployment_api_version"}};
 	for (size_t i = 0; i < 2; i++) {
 		cty_value *p = attr(r->pv, keys[i][1]);
-		const cJSON *it = md_get(r->md, keys[i][0]);
+		const cJSON *it = md_meant(r, keys[i][0]);
 		const char *s = cJSON_IsString(it) ? it->valuestring : NULL;
 		const char *ps = cty_is_absent(p) || cty_is_unknown_value(p) ? NULL : cty_as_string(p, NULL);
 		if (r->import_stub) {
@@ -640,7 +659,7 @@ static void read_versions(gc_reader *r)
 		}
 		if (it && !cJSON_IsString(it)) {
 			warn_metadata(r, keys[i][1], keys[i][0], "is not a string");
-			add_raw(r, keys[i][0], json_text(r->a, it));
+			add_raw(r, it->string, json_text(r->a, it));
 		}
 	}
 }
@@ -650,12 +669,20 @@ static void read_versions(gc_reader *r)
 static void read_json_keys(gc_reader *r)
 {
 	for (const json_attr *ja = json_attrs; ja->key; ja++) {
-		const cJSON *it = md_get(r->md, ja->key);
+		const cJSON *it = md_meant(r, ja->key);
 		if (!it || (cJSON_IsString(it) && it->valuestring[0] == '\0'))
 			continue; /* absent: the typed attribute is null, a diff when configuration sets it */
 		if (!cJSON_IsString(it)) {
 			warn_metadata(r, ja->attr, ja->key, "is not a JSON string");
-			add_raw(r, ja->key, json_text(r->a, it));
+			add_raw(r, it->string, json_text(r->a, it));
+			/* An import keeps what the writer meant (the JSON it forgot to encode), so the first plan shows the
+			 * fix: the same value, encoded. */
+			int clean = 1;
+			cty_value *meant = r->import_stub && (cJSON_IsArray(it) || cJSON_IsObject(it))
+				? ja->dec(r->a, cty_type_attr(r->type, ja->attr), it, &clean)
+				: NULL;
+			if (meant && clean)
+				cty_object_set(r->st, ja->attr, meant);
 			continue;
 		}
 		cJSON *j = cJSON_ParseWithOpts(it->valuestring, NULL, 1);
