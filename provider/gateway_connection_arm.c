@@ -675,8 +675,8 @@ static void read_json_keys(gc_reader *r)
 		if (!cJSON_IsString(it)) {
 			warn_metadata(r, ja->attr, ja->key, "is not a JSON string");
 			add_raw(r, it->string, json_text(r->a, it));
-			/* An import keeps what the writer meant (the JSON it forgot to encode), so the first plan shows the
-			 * fix: the same value, encoded. */
+			/* An import keeps what the writer meant (the JSON it forgot to encode), so the first plan
+			 * shows the fix: the same value, encoded. */
 			int clean = 1;
 			cty_value *meant = r->import_stub && (cJSON_IsArray(it) || cJSON_IsObject(it))
 				? ja->dec(r->a, cty_type_attr(r->type, ja->attr), it, &clean)
