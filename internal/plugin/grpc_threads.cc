@@ -9,6 +9,7 @@
 // without it), and 1.51 fires timers only from its timer threads, so those stay too.
 #include "grpc_threads.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,11 +21,21 @@ public:
 };
 } // namespace grpc_core
 
-extern "C" void plugin_grpc_trim_threads(void)
+static void trim(void)
 {
 	const char *mode = getenv("FOUNDRY_GRPC_EXECUTOR");
 	if (mode != NULL && strcmp(mode, "threads") == 0)
 		return;
 	grpc_core::Executor::SetThreadingAll(false); /* both executors down, ... */
 	grpc_core::Executor::SetThreadingDefault(true); /* ... the default one up again */
+}
+
+// Once per process, at the first server: turning the executors off runs the closures queued on them, and after a
+// grpc_shutdown (asynchronous in 1.51) a later grpc_init can find closures of the previous server still queued, which
+// then run against freed state (seen as a crash in unit.test_plugin_server, which starts many servers in one
+// process). The provider starts one server per process, so it is always trimmed.
+extern "C" void plugin_grpc_trim_threads(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, trim);
 }
