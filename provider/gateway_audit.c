@@ -70,18 +70,6 @@ typedef struct audit {
 	size_t nfound, capfound;
 } audit;
 
-static void *grow(fy_arena *a, void *arr, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return arr;
-	size_t nc = *cap ? *cap * 2 : 16;
-	void *p = fy_arena_alloc(a, nc * size);
-	if (n)
-		memcpy(p, arr, n * size);
-	*cap = nc;
-	return p;
-}
-
 /* The secrets a user sets (ARM never returns them) as not known yet, at the top and one nested level down. */
 static cty_value *secrets_unknown(fy_arena *a, const tf_attribute *attrs, const cty_type *t, const cty_value *v)
 {
@@ -103,7 +91,7 @@ static void add_findings(audit *au, tf_diags *d, const char ***out, size_t *n, s
 	for (size_t i = 0; i < tf_diags_count(d); i++) {
 		const cty_path *p = tf_diags_path(d, i);
 		const char *where = p ? cty_path_string(au->a, p) : "";
-		*out = grow(au->a, *out, cap, *n, sizeof(**out));
+		*out = fy_arena_grow(au->a, *out, cap, *n, sizeof(**out));
 		(*out)[(*n)++] = fy_arena_sprintf(
 			au->a, "%s%s%s: %s", where, *where ? ": " : "", tf_diags_summary(d, i), tf_diags_detail(d, i));
 	}
@@ -149,7 +137,7 @@ static int audit_one(void *ud, tf_ctx *ctx, const cJSON *item)
 	for (size_t i = 0; i < n; i++)
 		items[i] = cty_string(a, findings[i]);
 	cty_object_set(o, "findings", cty_list(a, cty_type_string(), n, items));
-	au->found = grow(a, au->found, &au->capfound, au->nfound, sizeof(*au->found));
+	au->found = fy_arena_grow(a, au->found, &au->capfound, au->nfound, sizeof(*au->found));
 	au->found[au->nfound++] = o;
 	return 0;
 }

@@ -253,18 +253,6 @@ typedef struct checker {
 	int proven; /* an authenticated request to the gateway succeeded */
 } checker;
 
-static void *grow(fy_arena *a, void *arr, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return arr;
-	size_t nc = *cap ? *cap * 2 : 8;
-	void *p = fy_arena_alloc(a, nc * size);
-	if (n)
-		memcpy(p, arr, n * size);
-	*cap = nc;
-	return p;
-}
-
 static void problem(checker *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void problem(checker *k, const char *fmt, ...)
 {
@@ -273,7 +261,7 @@ static void problem(checker *k, const char *fmt, ...)
 	char buf[2048];
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	k->problems = grow(k->a, k->problems, &k->capproblems, k->nproblems, sizeof *k->problems);
+	k->problems = fy_arena_grow(k->a, k->problems, &k->capproblems, k->nproblems, sizeof *k->problems);
 	/* A gateway may echo what we sent: nothing registered as a secret reaches the output. */
 	k->problems[k->nproblems++] = tflog_redact(k->a, buf);
 }
@@ -290,7 +278,7 @@ static void add_model(checker *k, const char *name)
 {
 	if (name == NULL || has_model(k, name))
 		return;
-	k->models = grow(k->a, k->models, &k->capmodels, k->nmodels, sizeof *k->models);
+	k->models = fy_arena_grow(k->a, k->models, &k->capmodels, k->nmodels, sizeof *k->models);
 	k->models[k->nmodels++] = fy_arena_strdup(k->a, name);
 }
 
@@ -316,7 +304,7 @@ static char *with_version(checker *k, const char *url, const char *version)
 
 static step *add_step(checker *k, const char *name, const char *method, const char *path)
 {
-	k->steps = grow(k->a, k->steps, &k->capsteps, k->nsteps, sizeof *k->steps);
+	k->steps = fy_arena_grow(k->a, k->steps, &k->capsteps, k->nsteps, sizeof *k->steps);
 	step *s = &k->steps[k->nsteps++];
 	*s = (step){.name = fy_arena_strdup(k->a, name), .method = method, .path = path};
 	return s;
@@ -392,7 +380,7 @@ static void status_problem(checker *k, const http_response *r, foundry_gw_step k
 
 static void add_header(checker *k, const char *line)
 {
-	k->headers = grow(k->a, k->headers, &k->capheaders, k->nheaders, sizeof *k->headers);
+	k->headers = fy_arena_grow(k->a, k->headers, &k->capheaders, k->nheaders, sizeof *k->headers);
 	k->headers[k->nheaders++] = line;
 }
 

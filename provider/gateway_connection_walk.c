@@ -47,14 +47,7 @@ static int add_project(void *data, tf_ctx *ctx, const cJSON *item)
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
 	if (!cJSON_IsString(id))
 		return 0;
-	if (w->nprojects == w->capprojects) {
-		size_t cap = w->capprojects ? w->capprojects * 2 : 16;
-		const char **p = fy_arena_alloc(w->a, cap * sizeof(*p));
-		if (w->nprojects)
-			memcpy(p, w->projects, w->nprojects * sizeof(*p));
-		w->projects = p;
-		w->capprojects = cap;
-	}
+	w->projects = fy_arena_grow(w->a, w->projects, &w->capprojects, w->nprojects, sizeof(*w->projects));
 	w->projects[w->nprojects++] = fy_arena_strdup(w->a, id->valuestring);
 	return 0;
 }

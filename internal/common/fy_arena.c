@@ -111,6 +111,18 @@ void *fy_arena_realloc(fy_arena *a, void *ptr, size_t old_size, size_t new_size)
 	return p;
 }
 
+void *fy_arena_grow(fy_arena *a, void *ptr, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return ptr;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	if (size != 0 && ncap > SIZE_MAX / size)
+		fy_oom();
+	void *p = fy_arena_realloc(a, ptr, n * size, ncap * size);
+	*cap = ncap;
+	return p;
+}
+
 char *fy_arena_strndup(fy_arena *a, const char *s, size_t n)
 {
 	if (n == SIZE_MAX)

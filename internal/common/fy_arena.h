@@ -29,6 +29,12 @@ void fy_arena_free(fy_arena *arena);
 void *fy_arena_alloc(fy_arena *arena, size_t size);
 /* Grow an allocation made from this arena (old contents copied; old block stays until arena_free). */
 void *fy_arena_realloc(fy_arena *arena, void *ptr, size_t old_size, size_t new_size);
+/*
+ * Room for one more element in an arena array holding `n` elements of `size`
+ * bytes with capacity `*cap`: returns `ptr` while it fits, else a copy with the
+ * capacity doubled (at least 16) and `*cap` updated.
+ */
+void *fy_arena_grow(fy_arena *arena, void *ptr, size_t *cap, size_t n, size_t size);
 char *fy_arena_strdup(fy_arena *arena, const char *s);
 char *fy_arena_strndup(fy_arena *arena, const char *s, size_t n);
 /* Copy `n` bytes and append a NUL (handy for non-terminated protobuf strings). */

@@ -158,18 +158,9 @@ int rpc_stream_new(rpc_stream **out, fy_arena *a)
 
 void rpc_stream_send(rpc_stream *s, const uint8_t *msg, size_t len)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		const uint8_t **msgs = fy_arena_alloc(s->a, cap * sizeof(*msgs));
-		size_t *lens = fy_arena_alloc(s->a, cap * sizeof(*lens));
-		if (s->n) {
-			memcpy(msgs, s->msgs, s->n * sizeof(*msgs));
-			memcpy(lens, s->lens, s->n * sizeof(*lens));
-		}
-		s->msgs = msgs;
-		s->lens = lens;
-		s->cap = cap;
-	}
+	size_t lens_cap = s->cap; /* both arrays share one capacity */
+	s->msgs = fy_arena_grow(s->a, s->msgs, &s->cap, s->n, sizeof(*s->msgs));
+	s->lens = fy_arena_grow(s->a, s->lens, &lens_cap, s->n, sizeof(*s->lens));
 	s->msgs[s->n] = fy_arena_memdup(s->a, msg, len ? len : 1);
 	s->lens[s->n++] = len;
 }

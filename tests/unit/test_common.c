@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal/common/fy_arena.h"
 #include "internal/common/fy_error.h"
 #include "internal/common/fy_utf8.h"
 
@@ -72,6 +73,26 @@ START_TEST(utf8_sanitize)
 }
 END_TEST
 
+START_TEST(arena_grow_keeps_contents)
+{
+	fy_arena *a = NULL;
+	ck_assert_int_eq(fy_arena_new(&a), 0);
+	int *xs = NULL;
+	size_t n = 0, cap = 0;
+	for (int i = 0; i < 100; i++) {
+		int *before = xs;
+		xs = fy_arena_grow(a, xs, &cap, n, sizeof(*xs));
+		if (n < 16 && n > 0)
+			ck_assert_ptr_eq(xs, before); /* no copy while it fits */
+		xs[n++] = i;
+	}
+	ck_assert_uint_ge(cap, 100);
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(xs[i], i);
+	fy_arena_free(a);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("common");
@@ -80,6 +101,7 @@ int main(void)
 	tcase_add_test(tc, long_message_truncated);
 	tcase_add_test(tc, clear_and_codes);
 	tcase_add_test(tc, utf8_sanitize);
+	tcase_add_test(tc, arena_grow_keeps_contents);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
