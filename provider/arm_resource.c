@@ -403,11 +403,7 @@ int foundry_arm_import(cty_value **out_state, tf_ctx *ctx, const char *import_id
 		tf_error(ctx, NULL, "Invalid import id", "%s", fy_error_last()->message);
 		return FY_EINVALID;
 	}
-	cty_value *stub = cty_object(a, tf_ctx_schema_type(ctx));
-	cty_object_set(stub, "parent_id", cty_string(a, parent));
-	cty_object_set(stub, "name", cty_string(a, name));
-	cty_object_set(stub, "id", cty_string(a, foundry_arm_id_join(a, res->id, parent, name)));
-	*out_state = stub;
+	*out_state = foundry_arm_stub(a, tf_ctx_schema_type(ctx), res->id, parent, name);
 	return 0;
 }
 
@@ -470,10 +466,7 @@ static int lookup(cty_value **out_state, tf_ctx *ctx, const foundry_arm_resource
 	if (r->status != 200) {
 		return unexpected(ctx, what, id, r);
 	}
-	cty_value *stub = cty_object(a, rt);
-	cty_object_set(stub, "parent_id", cty_string(a, parent));
-	cty_object_set(stub, "name", cty_string(a, name));
-	rc = state_from(out_state, ctx, res, rt, r, stub, id);
+	rc = state_from(out_state, ctx, res, rt, r, foundry_arm_stub(a, rt, res->id, parent, name), id);
 	arm_result_free(r);
 	return rc;
 }
@@ -622,6 +615,14 @@ void foundry_arm_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_val
 		res->modify_plan(ctx, config, prior, planned);
 }
 
+static void put_identity(
+	cty_value *st, fy_arena *a, const foundry_arm_idspec *spec, const char *parent, const char *name)
+{
+	cty_object_set(st, "parent_id", cty_string(a, parent));
+	cty_object_set(st, "name", cty_string(a, name));
+	cty_object_set(st, "id", cty_string(a, foundry_arm_id_join(a, spec, parent, name)));
+}
+
 int foundry_arm_set_identity(
 	cty_value *st, fy_arena *a, const foundry_arm_idspec *spec, const cty_value *prior, const cJSON *body)
 {
@@ -635,10 +636,16 @@ int foundry_arm_set_identity(
 		parent = parent ? parent : bp;
 		name = name ? name : bn;
 	}
-	cty_object_set(st, "parent_id", cty_string(a, parent));
-	cty_object_set(st, "name", cty_string(a, name));
-	cty_object_set(st, "id", cty_string(a, foundry_arm_id_join(a, spec, parent, name)));
+	put_identity(st, a, spec, parent, name);
 	return 0;
+}
+
+cty_value *foundry_arm_stub(
+	fy_arena *a, const cty_type *type, const foundry_arm_idspec *spec, const char *parent, const char *name)
+{
+	cty_value *stub = cty_object(a, type);
+	put_identity(stub, a, spec, parent, name);
+	return stub;
 }
 
 void foundry_arm_validate_parent(const tf_validator *self, const cty_value *v, const cty_path *path, tf_diags *d)

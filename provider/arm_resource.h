@@ -67,6 +67,11 @@ void foundry_arm_modify_plan(tf_ctx *ctx, const cty_value *config, const cty_val
 int foundry_arm_set_identity(
 	cty_value *st, fy_arena *a, const foundry_arm_idspec *spec, const cty_value *prior, const cJSON *body);
 
+/* A state of `type` holding only parent_id, name and id: what an import returns, and what a read of a resource this
+ * provider did not write (listed, moved, looked up) normalises against. */
+cty_value *foundry_arm_stub(
+	fy_arena *a, const cty_type *type, const foundry_arm_idspec *spec, const char *parent, const char *name);
+
 /* The operations of a tf_resource backed by ARM, in its initializer after type_name and schema:
  *   const tf_resource r = {.type_name = "...", .schema = &schema, FOUNDRY_ARM_OPERATIONS(&arm)};
  * (.validate, .move and .identity may follow). */

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "provider/arm_id.h"
+#include "provider/arm_resource.h"
 #include "provider/gateway_connection.h"
 #include "provider/gateway_connection_arm.h"
 
@@ -177,9 +178,7 @@ int foundry_gc_move(cty_value **out_state, tf_ctx *ctx, const tf_move_source *sr
 	cJSON_AddStringToObject(arm, "id", id);
 	cJSON_AddItemToObject(arm, "properties", cJSON_Duplicate(props, 1));
 	const cty_type *t = tf_ctx_schema_type(ctx);
-	cty_value *stub = cty_object(a, t), *st = NULL;
-	cty_object_set(stub, "parent_id", cty_string(a, parent));
-	cty_object_set(stub, "name", cty_string(a, name));
+	cty_value *stub = foundry_arm_stub(a, t, &foundry_gc_id_spec, parent, name), *st = NULL;
 	/* No diagnostics from the reading here: the plan that follows reads the connection again and warns, with the
 	 * attribute path a MoveResourceState diagnostic cannot carry (the wrong-case warning was printed twice). */
 	rc = foundry_gc_from_arm(&st, a, t, arm, stub, NULL);

@@ -82,9 +82,6 @@ int foundry_gc_read_listed(cty_value **out_state, fy_arena *a, const cty_type *t
 	char *parent, *name;
 	if (!cJSON_IsString(id) || foundry_arm_id_split(&parent, &name, a, &foundry_gc_id_spec, id->valuestring) < 0)
 		return fy_error_set(FY_EINVALID, "the listed connection has no usable id");
-	cty_value *stub = cty_object(a, type);
-	cty_object_set(stub, "parent_id", cty_string(a, parent));
-	cty_object_set(stub, "name", cty_string(a, name));
-	cty_object_set(stub, "id", cty_string(a, foundry_arm_id_join(a, &foundry_gc_id_spec, parent, name)));
+	cty_value *stub = foundry_arm_stub(a, type, &foundry_gc_id_spec, parent, name);
 	return foundry_gc_from_arm(out_state, a, type, item, stub, diags);
 }
