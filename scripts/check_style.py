@@ -8,6 +8,8 @@
 - shared helpers are not copied: a clock (a function named like now/mono/clock/time that takes nothing and returns a
   number) is fy_now_ms, "set" is cty_is_set, "unknown"/"absent" tests are cty's;
 - a comment line fits in 120 columns (tabs at 8), as code does;
+- what differs between Linux and macOS is in the platform layer (internal/common/fy_os.h) alone: no platform #if and
+  no Linux-only call (pipe2, signalfd, prctl, getrandom, ...) in any other file (docs/internals/darwin.md 4);
 - the formatting is .clang-format's (clang-format --dry-run -Werror), where clang-format is installed.
 
 Usage: check_style.py [--max-lines N]. Prints each finding and ends with "N passed, N failed".
@@ -86,6 +88,27 @@ def idioms(path):
     return out
 
 
+PLATFORM_IF = re.compile(r"^\s*#\s*(?:if|ifdef|ifndef|elif)\b.*\b(?:__linux__|__gnu_linux__|__APPLE__|__MACH__|"
+                         r"__GLIBC__|__FreeBSD__|_WIN32)\b")
+PLATFORM_CALL = re.compile(r"\b(pipe2|signalfd|prctl|getrandom|getentropy|malloc_trim|pthread_condattr_setclock|"
+                           r"pthread_timedjoin_np|pthread_cond_timedwait_relative_np|kqueue)\s*\(")
+
+
+def platform(path):
+    """Platform differences belong to internal/common/fy_os_<os>.c (and the Linux-only internal/compat/)."""
+    if re.match(r"internal/common/fy_os_\w+\.c$", path) or path.startswith("internal/compat/"):
+        return []
+    out = []
+    for n, line in enumerate(open(os.path.join(ROOT, path), encoding="utf-8"), 1):
+        code = line.split("//")[0]
+        if PLATFORM_IF.search(code):
+            out.append(f"{path}:{n}: a platform #if outside internal/common/fy_os_*.c: {line.strip()}")
+        m = PLATFORM_CALL.search(code)
+        if m and not re.match(r"\s*(/\*|\*)", code):
+            out.append(f"{path}:{n}: {m.group(1)} is not on every platform; use internal/common/fy_os.h")
+    return out
+
+
 def formatting(files):
     cf = shutil.which("clang-format") or shutil.which("clang-format-14")
     if not cf:
@@ -103,6 +126,7 @@ def main():
         "function length": [f for p in sources(".c") for f in long_functions(p, args.max_lines)],
         "include guards": [f for p in sources(".h") for f in guards(p)],
         "idioms": [f for p in sources(".c", ".h") for f in idioms(p)],
+        "platform": [f for p in sources(".c", ".h", ".cc") for f in platform(p)],
     }
     fmt = formatting(sources(".c", ".h"))
     if fmt is not None:

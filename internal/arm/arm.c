@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 
+#include "../common/fy_os.h"
 #include "../common/fy_time.h"
 #include "../common/fy_utf8.h"
 #include "../log/tflog.h"
@@ -23,8 +23,8 @@
 static void uuid4(char out[37])
 {
 	unsigned char b[16];
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
-		/* getrandom never fails for 16 bytes once the pool is initialised; keep a unique-enough fallback */
+	if (fy_os_random(b, sizeof(b)) < 0) {
+		/* The kernel's source does not fail for 16 bytes once it is seeded; keep a unique-enough fallback */
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		for (size_t i = 0; i < sizeof(b); i++)
@@ -40,7 +40,7 @@ static void uuid4(char out[37])
 long arm__jitter(long backoff)
 {
 	unsigned int r = 0;
-	if (backoff <= 1 || getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+	if (backoff <= 1 || fy_os_random(&r, sizeof(r)) < 0)
 		return backoff;
 	long half = backoff / 2;
 	return half + (long)(r % (unsigned long)(backoff - half + 1));
@@ -85,11 +85,7 @@ int arm_client_new(arm_client **out, const arm_options *opts)
 		c->backoff_max_ms = c->backoff_base_ms;
 	c->read_after_write_ms = opts->read_after_write_ms > 0 ? opts->read_after_write_ms : 60000;
 	pthread_mutex_init(&c->mu, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	fy_os_cond_init_monotonic(&c->cv);
 	*out = c;
 	return 0;
 }

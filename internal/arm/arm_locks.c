@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 
+#include "../common/fy_os.h"
 #include "../common/fy_time.h"
 #include "../common/fy_utf8.h"
 #include "../log/tflog.h"
@@ -171,7 +171,7 @@ int arm__lock_account(arm_lock **out, arm_client *c, const char *key, unsigned l
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+		fy_os_cond_timedwait(&c->cv, &c->mu, &ts);
 	}
 	if (l->busy) { /* cancelled or out of time while queued */
 		l->refs--;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../log/tflog.h"
+#include "../common/fy_os.h"
 #include "../common/fy_time.h"
 #include "auth_internal.h"
 
@@ -463,7 +464,7 @@ int auth_fetch_cli(auth_token *t, auth_credential *c, unsigned long gen)
 		argv[8] = c->tenant_id;
 	}
 	int out_p[2] = {-1, -1}, err_p[2] = {-1, -1};
-	if (pipe2(out_p, O_CLOEXEC) || pipe2(err_p, O_CLOEXEC)) {
+	if (fy_os_pipe(out_p, 0) < 0 || fy_os_pipe(err_p, 0) < 0) {
 		int e = errno;
 		for (int i = 0; i < 2; i++) {
 			if (out_p[i] >= 0)

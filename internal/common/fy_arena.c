@@ -1,9 +1,9 @@
 #include "fy_arena.h"
 #include "fy_error.h"
+#include "fy_os.h"
 
 #include <stdint.h>
 #include <stdio.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +59,7 @@ void fy_arena_free(fy_arena *a)
 	/* A request far beyond the usual (a 100,000-element list) leaves glibc holding the memory it freed; give it
 	 * back so that one such request does not stay in the process's footprint for the rest of the run. */
 	if (large)
-		malloc_trim(0);
+		fy_os_trim_heap();
 }
 
 void *fy_arena_alloc(fy_arena *a, size_t size)

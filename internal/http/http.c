@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "http.h"
+#include "../common/fy_os.h"
 #include "../common/fy_time.h"
 
 #include <arpa/inet.h>
@@ -138,11 +139,7 @@ int http_client_new(http_client **out, const http_options *opts)
 	atomic_init(&c->generation, 0);
 	atomic_init(&c->connections_opened, 0);
 	pthread_mutex_init(&c->sleep_mu, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->sleep_cv, &ca);
-	pthread_condattr_destroy(&ca);
+	fy_os_cond_init_monotonic(&c->sleep_cv);
 	const char *ua = opts && opts->user_agent ? opts->user_agent : "terraform-provider-foundry/" FOUNDRY_VERSION;
 	c->user_agent = strdup(ua);
 	c->connect_timeout_ms =
@@ -228,7 +225,7 @@ int http_client_sleep(http_client *c, unsigned long generation, long ms)
 			rc = fy_error_set(FY_ECANCELED, "cancelled");
 			break;
 		}
-		if (ms <= 0 || pthread_cond_timedwait(&c->sleep_cv, &c->sleep_mu, &until) == ETIMEDOUT) {
+		if (ms <= 0 || fy_os_cond_timedwait(&c->sleep_cv, &c->sleep_mu, &until) == ETIMEDOUT) {
 			if (atomic_load(&c->generation) != generation)
 				rc = fy_error_set(FY_ECANCELED, "cancelled");
 			break;

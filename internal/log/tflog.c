@@ -6,7 +6,7 @@
  * layout "2006-01-02T15:04:05.000000Z07:00". Lines are built with cJSON and written with a single write()
  * under a mutex so concurrent RPCs never interleave.
  */
-#define _GNU_SOURCE /* asprintf, pipe2, strndup, pthread_timedjoin_np */
+#define _GNU_SOURCE /* vasprintf */
 #include "tflog.h"
 
 #include <cjson/cJSON.h>

@@ -3,7 +3,7 @@
  * socket's location, the handshake line and the reattach JSON. Kept apart from serve.c so unit tests link
  * them without the transport.
  */
-#define _GNU_SOURCE /* asprintf, pipe2, strndup, pthread_timedjoin_np */
+#define _GNU_SOURCE /* asprintf */
 #include "plugin.h"
 
 #include "../log/tflog.h"

@@ -3,9 +3,10 @@
  * cookie, protocol 6, a private unix socket, AutoMTLS, exactly one handshake line on stdout, then serve until
  * GRPCController.Shutdown, SIGTERM or the parent's death.
  */
-#define _GNU_SOURCE /* asprintf, pipe2, strndup, pthread_timedjoin_np */
+#define _GNU_SOURCE /* asprintf */
 #include "plugin.h"
 
+#include "../common/fy_os.h"
 #include "../log/tflog.h"
 
 #include <errno.h>
@@ -16,8 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,8 +95,9 @@ static int parse_args(int *debug, int argc, char **argv)
 
 /*
  * Signals before any thread exists (gRPC starts its own in grpc_init), so every thread inherits the mask: SIGTERM
- * (and SIGINT under -debug) arrive only through the returned signalfd. Terraform handles Ctrl-C itself and calls
- * StopProvider, so a plugin ignores SIGINT (GP server.go "Eat the interrupts"). -1 with fy_error set on failure.
+ * (and SIGINT under -debug) arrive only through the returned descriptor (fy_os_signal_fd). Terraform handles Ctrl-C
+ * itself and calls StopProvider, so a plugin ignores SIGINT (GP server.go "Eat the interrupts"). -1 with fy_error set
+ * on failure.
  */
 static int setup_signals(int debug, pid_t parent)
 {
@@ -110,15 +110,15 @@ static int setup_signals(int debug, pid_t parent)
 	else
 		signal(SIGINT, SIG_IGN);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		fy_error_set(FY_EIO, "signalfd: %s", strerror(errno));
+	int sfd = -1;
+	if (fy_os_signal_fd(&sfd, &set) < 0) {
+		fy_error_set(FY_EIO, "signal descriptor: %s", strerror(errno));
 		return -1;
 	}
 	if (!debug) {
 		/* An orphaned provider (Terraform killed) gets SIGTERM instead of lingering
 		 * (docs/internals/protocol.md). */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		fy_os_exit_with_parent(parent, SIGTERM);
 		if (getppid() != parent)
 			kill(getpid(), SIGTERM);
 	}
@@ -180,10 +180,9 @@ static void wait_for_stop(int sfd, plugin_server *srv)
 			return;
 		}
 		if (p[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				tflog(TFLOG_INFO, LOG_MODULE, "received %s, shutting down",
-					strsignal((int)si.ssi_signo));
+			int sig = fy_os_signal_read(sfd);
+			if (sig > 0)
+				tflog(TFLOG_INFO, LOG_MODULE, "received %s, shutting down", strsignal(sig));
 			return;
 		}
 		if (p[1].revents & POLLIN) {

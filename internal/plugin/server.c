@@ -16,9 +16,10 @@
  * status (one batch). Held server streams (GRPCStdio) just wait for the end on the same queue without
  * occupying the worker.
  */
-#define _GNU_SOURCE /* asprintf, pipe2, strndup, pthread_timedjoin_np */
+#define _GNU_SOURCE /* strndup */
 #include "plugin.h"
 
+#include "../common/fy_os.h"
 #include "../common/fy_time.h"
 #include "../log/tflog.h"
 #include "grpc_threads.h"
@@ -78,6 +79,7 @@ struct worker {
 	int has_request; /* a request_call is posted */
 	int in_recv; /* a matched unary call waits for its request message: do not take another */
 	int cq_shut;
+	int exited; /* the thread has left worker_main; under srv->spawn_mu */
 };
 
 struct plugin_server {
@@ -89,6 +91,7 @@ struct plugin_server {
 	int nstarted; /* workers [0, nstarted) have a thread; under spawn_mu */
 	atomic_int idle; /* workers with a request_call posted */
 	pthread_mutex_t spawn_mu;
+	pthread_cond_t exit_cv; /* a worker exited; with spawn_mu, on the monotonic clock (fy_os.h) */
 	char **held;
 	size_t nheld;
 	int stop_pipe[2];
@@ -471,6 +474,11 @@ static void *worker_main(void *arg)
 		post_request(w);
 		maybe_shutdown_cq(w);
 	}
+	/* plugin_server_stop waits for this, with a deadline, before it joins (no timed join on every platform). */
+	pthread_mutex_lock(&w->srv->spawn_mu);
+	w->exited = 1;
+	pthread_cond_broadcast(&w->srv->exit_cv);
+	pthread_mutex_unlock(&w->srv->spawn_mu);
 	return NULL;
 }
 
@@ -489,6 +497,7 @@ int plugin_server_new(plugin_server **out, const rpc_registry *reg, const plugin
 	s->stop_pipe[0] = s->stop_pipe[1] = -1;
 	pthread_mutex_init(&s->streams_mu, NULL);
 	pthread_mutex_init(&s->spawn_mu, NULL);
+	fy_os_cond_init_monotonic(&s->exit_cv);
 	s->nworkers = cfg->workers > 0 ? cfg->workers : PLUGIN_DEFAULT_WORKERS;
 	if (cfg->held_streams != NULL) {
 		while (cfg->held_streams[s->nheld] != NULL)
@@ -503,7 +512,7 @@ int plugin_server_new(plugin_server **out, const rpc_registry *reg, const plugin
 	s->workers = calloc((size_t)s->nworkers, sizeof(worker));
 	if (s->workers == NULL)
 		goto oom;
-	if (pipe2(s->stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+	if (fy_os_pipe(s->stop_pipe, 1) < 0) {
 		int e = errno;
 		plugin_server_free(s);
 		return fy_error_set(FY_EIO, "pipe: %s", strerror(e));
@@ -627,7 +636,7 @@ int plugin_server_stop(plugin_server *s, int grace_ms)
 	/* Workers leave once their queue drains; a handler that ignores cancellation keeps its worker, and then
 	 * the caller is told so rather than blocked. */
 	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += grace_ms / 1000;
 	until.tv_nsec += (long)(grace_ms % 1000) * 1000000L;
 	if (until.tv_nsec >= 1000000000L) {
@@ -636,14 +645,18 @@ int plugin_server_stop(plugin_server *s, int grace_ms)
 	}
 	/* stopping is set: no worker starts after this. */
 	pthread_mutex_lock(&s->spawn_mu);
-	int n = s->nstarted;
+	int n = s->nstarted, timed_out = 0;
+	for (int i = 0; i < n && !timed_out; i++)
+		while (s->workers[i].thread_started && !s->workers[i].exited && !timed_out)
+			timed_out = fy_os_cond_timedwait(&s->exit_cv, &s->spawn_mu, &until) == ETIMEDOUT;
 	pthread_mutex_unlock(&s->spawn_mu);
+	if (timed_out)
+		return fy_error_set(FY_ETIMEOUT, "a handler is still running after shutdown");
 	for (int i = 0; i < n; i++) {
 		worker *w = &s->workers[i];
 		if (!w->thread_started)
 			continue;
-		if (pthread_timedjoin_np(w->thread, NULL, &until) != 0)
-			return fy_error_set(FY_ETIMEOUT, "a handler is still running after shutdown");
+		pthread_join(w->thread, NULL); /* it has exited: this returns at once */
 		w->thread_started = 0;
 	}
 	s->joined = 1;
@@ -691,6 +704,7 @@ static void server_free(plugin_server *s, int shutdown_grpc)
 		close(s->stop_pipe[1]);
 	pthread_mutex_destroy(&s->streams_mu);
 	pthread_mutex_destroy(&s->spawn_mu);
+	pthread_cond_destroy(&s->exit_cv);
 	free(s);
 }
 
