@@ -5,6 +5,8 @@
 # `pkg-config --static` for all of them is linked once, as one rescanned group (their mutual dependencies, such
 # as gRPC and libcurl both on OpenSSL, then need no particular order), through fy_dep_static. Only glibc's
 # libraries stay dynamic, and libstdc++/libgcc are linked statically (gRPC is C++).
+# On macOS (cmake/zig-darwin.cmake) the prefix holds nothing but archives, so plain -l finds them; Apple's linkers
+# search archives in any order, so no group is needed; Zig links libc++ statically; libSystem is the one dylib.
 
 if(FOUNDRY_STATIC)
   if(NOT FOUNDRY_DEPS_PREFIX OR NOT EXISTS "${FOUNDRY_DEPS_PREFIX}/lib/pkgconfig/libcurl.pc")
@@ -18,10 +20,15 @@ if(FOUNDRY_STATIC)
   # smaller, 0.4 MiB less RSS after the handshake; README "Benchmarks"). Debian's archives were built without
   # per-function sections, so this reaches our own code and whole unused objects, not inside gRPC or OpenSSL.
   add_compile_options(-ffunction-sections -fdata-sections)
-  add_link_options(-Wl,--gc-sections)
+  if(APPLE)
+    add_link_options(-Wl,-dead_strip)
+  else()
+    add_link_options(-Wl,--gc-sections)
+  endif()
 endif()
 
-# glibc's libraries (the loader resolves these on every Linux host that runs Terraform).
+# glibc's libraries (the loader resolves these on every Linux host that runs Terraform); on macOS all of them are
+# libSystem.
 set(FY_GLIBC_LIBS c m pthread dl rt resolv)
 set(FY_STATIC_MODULES "")
 
@@ -58,7 +65,9 @@ function(fy_static_link_group)
       set(lib ${CMAKE_MATCH_1})
       if(lib IN_LIST FY_GLIBC_LIBS)
         list(APPEND glibc -l${lib})
-      elseif(NOT "-l:lib${lib}.a" IN_LIST group)
+      elseif(APPLE AND NOT "-l${lib}" IN_LIST group)
+        list(APPEND group "-l${lib}")
+      elseif(NOT APPLE AND NOT "-l:lib${lib}.a" IN_LIST group)
         list(APPEND group "-l:lib${lib}.a")
       endif()
     endif()
@@ -66,8 +75,12 @@ function(fy_static_link_group)
   list(REMOVE_DUPLICATES dirs)
   list(REMOVE_DUPLICATES glibc)
   target_link_directories(fy_dep_static INTERFACE ${dirs})
-  target_link_libraries(fy_dep_static INTERFACE "-Wl,--start-group" ${group} "-Wl,--end-group" ${glibc} Threads::Threads)
-  target_link_options(fy_dep_static INTERFACE -static-libstdc++ -static-libgcc)
+  if(APPLE)
+    target_link_libraries(fy_dep_static INTERFACE ${group})
+  else()
+    target_link_libraries(fy_dep_static INTERFACE "-Wl,--start-group" ${group} "-Wl,--end-group" ${glibc} Threads::Threads)
+    target_link_options(fy_dep_static INTERFACE -static-libstdc++ -static-libgcc)
+  endif()
   message(STATUS "FOUNDRY_STATIC: ${group}")
 endfunction()
 
@@ -76,6 +89,8 @@ endfunction()
 function(fy_dep_executable target)
   if(FOUNDRY_STATIC)
     set_target_properties(${target} PROPERTIES LINKER_LANGUAGE CXX)
+  endif()
+  if(FOUNDRY_STATIC AND NOT APPLE)
     target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/internal/compat/dl_find_object.c
       ${CMAKE_SOURCE_DIR}/internal/compat/arc4random.c)
   endif()

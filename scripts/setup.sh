@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency: Debian 12 packages, then OpenTofu and the newest Terraform built from
 # their Go modules (scripts/tofu.sh, scripts/terraform.sh; Go modules come through the module proxy with the
-# machine's Go), and LiteLLM's proxy (scripts/gateways.sh).
+# machine's Go), LiteLLM's proxy (scripts/gateways.sh), Zig (scripts/zig.sh) and, when they fit, the darwin
+# dependency chains (scripts/deps.sh darwin_*; docs/internals/darwin.md 6).
 #   setup.sh          everything the test suite needs
 #   setup.sh --demo   only what scripts/demo.sh needs: the packages to build the provider and run the emulator
 # Idempotent: skips apt entirely when everything is already present, and reuses what was built.
@@ -24,6 +25,9 @@ PKGS=(
   # The lean release (scripts/deps.sh, scripts/release.sh): Debian source packages, the arm64 cross toolchain and
   # arm64 -dev packages (multiarch), qemu-user to run arm64 in tests, gpg to sign.
   dpkg-dev gnupg qemu-user gcc-aarch64-linux-gnu g++-aarch64-linux-gnu
+  # The darwin release: LLVM's Mach-O tools (llvm-objdump, llvm-strip), the Unicode tables RE2's source leaves to its
+  # build; Zig itself comes from PyPI (scripts/zig.sh).
+  llvm unicode-data
   libc6-dev:arm64 libgrpc-dev:arm64 libprotobuf-c-dev:arm64 libssl-dev:arm64 libmsgpack-dev:arm64 zlib1g-dev:arm64
 )
 
@@ -75,6 +79,12 @@ fi
 # The Go protocol checks and OpenTofu need a current Go (the machine's; Debian 12's 1.19 is too old).
 command -v go >/dev/null || echo "setup: no Go toolchain on PATH: tests/protocol and OpenTofu cannot be built" >&2
 
+# Were the long one-time builds cached before this run? Then the darwin chains fit in CI's time (below).
+tools_cached=1
+for t in "$(dirname "$0")/tofu.sh path" "$(dirname "$0")/tofu.sh path arm64" "$(dirname "$0")/terraform.sh path"; do
+  [ -x "$($t)" ] || tools_cached=""
+done
+
 # OpenTofu: the tests run every end-to-end scenario with it too. A failed build does not stop setup; e2e.tofu then
 # fails and says why (scripts/tofu.sh keeps the log).
 "$(dirname "$0")/tofu.sh" ensure >/dev/null || true
@@ -87,3 +97,25 @@ command -v go >/dev/null || echo "setup: no Go toolchain on PATH: tests/protocol
 "$(dirname "$0")/gateways.sh" ensure litellm >/dev/null || true
 # The Registry's documentation validator (tests/docs: docs.registry).
 "$(dirname "$0")/tfplugindocs.sh" ensure >/dev/null || true
+# Zig from PyPI, the darwin cross-compiler (about 10 s).
+"$(dirname "$0")/zig.sh" ensure >/dev/null || true
+# The darwin dependency chains (gRPC, abseil, OpenSSL, ... from Debian's sources with Zig; about 13 minutes each on
+# 2 cores, cached after). On a fresh machine the builds above already take about 35 minutes, so they are left for
+# the next run, and release.darwin and e2e.*.release_darwin report themselves skipped, saying why
+# (docs/internals/darwin.md 6). FOUNDRY_DARWIN=build builds them regardless, FOUNDRY_DARWIN=skip never.
+case "${FOUNDRY_DARWIN:-auto}" in
+  build) darwin=1 ;;
+  skip) darwin="" ;;
+  *) darwin=$tools_cached ;;
+esac
+for plat in darwin_arm64 darwin_amd64; do
+  if "$(dirname "$0")/deps.sh" --cached "$plat" >/dev/null 2>&1; then continue; fi
+  if [ -n "$darwin" ]; then
+    start=$(date +%s)
+    "$(dirname "$0")/deps.sh" "$plat" >/dev/null || true
+    echo "setup: $plat dependency chain built in $(( $(date +%s) - start )) s" >&2
+  else
+    echo "setup: $plat dependency chain left for a later run (this one built OpenTofu or Terraform first);" \
+      "FOUNDRY_DARWIN=build builds it now" >&2
+  fi
+done
