@@ -209,4 +209,8 @@ for a in libcurl.a libnghttp2.a libcjson.a; do [ -f "$prefix/lib/$a" ] || { echo
 [[ $plat == linux_* ]] || for a in libgrpc.a libssl.a libcrypto.a libz.a libcares.a libre2.a libprotobuf-c.a \
   libmsgpackc.a; do [ -f "$prefix/lib/$a" ] || { echo "deps: $a missing" >&2; exit 1; }; done
 touch "$prefix/.done"
+# Earlier builds of this platform (older sources or toolchain) are not used again: keep the cache from growing.
+for old in "$cache/$plat"-*; do
+  [ "$old" = "$prefix" ] || [ "$old" = "$log" ] || rm -rf "$old"
+done
 echo "$prefix"

@@ -40,7 +40,9 @@ VERSION = _version()
 
 
 def zip_path(arch: str) -> str:
-    return os.path.join(DIST, f"{NAME}_{VERSION}_linux_{arch}.zip")
+    """The release zip of a platform: linux_<arch> for a bare architecture, else the platform named."""
+    plat = arch if "_" in arch else f"linux_{arch}"
+    return os.path.join(DIST, f"{NAME}_{VERSION}_{plat}.zip")
 
 
 class ReleaseTest(E2ETestCase):
@@ -52,11 +54,13 @@ class ReleaseTest(E2ETestCase):
         super().setUpClass()
 
     def mirror(self) -> str:
-        """A filesystem mirror in the packed layout: HOSTNAME/NAMESPACE/TYPE/<the release zip, unchanged>."""
+        """A filesystem mirror in the packed layout: HOSTNAME/NAMESPACE/TYPE/<the release zips, unchanged>: every
+        platform the release has (the darwin ones too, when release.dist built them)."""
         d = os.path.join(self.tmp, "mirror", "registry.terraform.io", "foundry-labs", "foundry")
         os.makedirs(d)
-        for arch in ("amd64", "arm64"):
-            shutil.copy(zip_path(arch), d)
+        for z in os.listdir(DIST):
+            if z.startswith(f"{NAME}_{VERSION}_") and z.endswith(".zip"):
+                shutil.copy(os.path.join(DIST, z), d)
         return os.path.join(self.tmp, "mirror")
 
     def quickstart(self, ws) -> None:
