@@ -53,12 +53,13 @@ for plat in "${plats[@]}"; do
   case "$plat" in amd64|arm64) plat=linux_$plat ;; esac
   case "$plat" in
     linux_amd64) toolchain=(); strip=(strip --strip-all); check=("$root/scripts/check-lean.sh" -) ;;
-    linux_arm64) toolchain=(--toolchain "$root/cmake/aarch64-linux-gnu.cmake"); strip=(aarch64-linux-gnu-strip --strip-all)
-      check=("$root/scripts/check-lean.sh" -) ;;
+    linux_arm64) toolchain=(--toolchain "$root/cmake/aarch64-linux-gnu.cmake")
+      strip=(aarch64-linux-gnu-strip --strip-all); check=("$root/scripts/check-lean.sh" -) ;;
     # llvm-strip rewrites the ad-hoc signature Zig's linker gave it (Apple silicon runs signed code only);
     # check-macho.py verifies the signature against the stripped file.
     darwin_arm64|darwin_amd64)
-      toolchain=(--toolchain "$root/cmake/darwin-${plat#darwin_}.cmake"); strip=("$(command -v llvm-strip || command -v llvm-strip-14)")
+      toolchain=(--toolchain "$root/cmake/darwin-${plat#darwin_}.cmake")
+      strip=("$(command -v llvm-strip || command -v llvm-strip-14)")
       check=(python3 "$root/scripts/check-macho.py" - "${plat#darwin_}" "$macos_min") ;;
     *) echo "release: unknown platform $plat" >&2; exit 2 ;;
   esac

@@ -99,8 +99,8 @@ done
 "$(dirname "$0")/tfplugindocs.sh" ensure >/dev/null || true
 # Zig from PyPI, the darwin cross-compiler (about 10 s).
 "$(dirname "$0")/zig.sh" ensure >/dev/null || true
-# The darwin dependency chains (gRPC, abseil, OpenSSL, ... from Debian's sources with Zig; about 13 minutes each on
-# 2 cores, cached after). On a fresh machine the builds above already take about 35 minutes, so they are left for
+# The darwin dependency chains (gRPC, abseil, OpenSSL, ... from Debian's sources with Zig; about 17 minutes each on
+# 2 cores, gRPC 10 of them; cached after). On a fresh machine the builds above already take about 35 minutes, so they are left for
 # the next run, and release.darwin and e2e.*.release_darwin report themselves skipped, saying why
 # (docs/internals/darwin.md 6). FOUNDRY_DARWIN=build builds them regardless, FOUNDRY_DARWIN=skip never.
 case "${FOUNDRY_DARWIN:-auto}" in
@@ -108,12 +108,20 @@ case "${FOUNDRY_DARWIN:-auto}" in
   skip) darwin="" ;;
   *) darwin=$tools_cached ;;
 esac
+# A failed build leaves its reason in deps/<platform>.failed, which release.darwin reports as a failure, not a skip.
+depsdir=${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-foundry/deps
 for plat in darwin_arm64 darwin_amd64; do
   if "$(dirname "$0")/deps.sh" --cached "$plat" >/dev/null 2>&1; then continue; fi
   if [ -n "$darwin" ]; then
     start=$(date +%s)
-    "$(dirname "$0")/deps.sh" "$plat" >/dev/null || true
-    echo "setup: $plat dependency chain built in $(( $(date +%s) - start )) s" >&2
+    mkdir -p "$depsdir"
+    if "$(dirname "$0")/deps.sh" "$plat" >/dev/null 2>"$depsdir/$plat.failed"; then
+      rm -f "$depsdir/$plat.failed"
+      echo "setup: $plat dependency chain built in $(( $(date +%s) - start )) s" >&2
+    else
+      echo "setup: the $plat dependency chain failed; the end of its log:" >&2
+      tail -n 20 "$depsdir/$plat.failed" >&2
+    fi
   else
     echo "setup: $plat dependency chain left for a later run (this one built OpenTofu or Terraform first);" \
       "FOUNDRY_DARWIN=build builds it now" >&2

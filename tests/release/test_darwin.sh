@@ -18,11 +18,15 @@ p="$dist/${name}_${version}"
 fail() { echo "FAIL: $*"; echo "0 passed, 1 failed"; exit 1; }
 skip() { echo "SKIPPED: $*"; exit 77; }
 
+depsdir=${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-foundry/deps
 for plat in darwin_arm64 darwin_amd64; do
   if [ ! -f "${p}_${plat}.zip" ]; then
+    # setup.sh tried and failed: that is a failure to report, not a build left for later.
+    [ ! -s "$depsdir/$plat.failed" ] ||
+      fail "the $plat dependency chain failed to build: $(tail -n 20 "$depsdir/$plat.failed")"
     "$root/scripts/deps.sh" --cached "$plat" >/dev/null 2>&1 &&
       fail "the $plat dependency chain is built but release.dist made no $plat zip"
-    skip "the $plat dependency chain (gRPC, abseil, OpenSSL, ... built with Zig, about 13 minutes on 2 cores) is" \
+    skip "the $plat dependency chain (gRPC, abseil, OpenSSL, ... built with Zig, about 17 minutes on 2 cores) is" \
       "not built on this machine; scripts/setup.sh builds it when the other one-time builds are already cached," \
       "or run scripts/deps.sh $plat"
   fi
