@@ -480,7 +480,12 @@ int auth_fetch_cli(auth_token *t, auth_credential *c, unsigned long gen)
 	posix_spawn_file_actions_adddup2(&fa, out_p[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, err_p[1], 2);
 	pid_t pid;
-	int se = posix_spawnp(&pid, "az", &fa, NULL, argv, environ);
+	posix_spawnattr_t sa;
+	int se = fy_os_spawnattr_init(&sa);
+	if (se == 0) {
+		se = posix_spawnp(&pid, "az", &fa, &sa, argv, environ);
+		posix_spawnattr_destroy(&sa);
+	}
 	posix_spawn_file_actions_destroy(&fa);
 	close(out_p[1]);
 	close(err_p[1]);

@@ -14,8 +14,8 @@
 
 int fy_os_pipe(int fds[2], int nonblock)
 {
-	/* No pipe2 on macOS: set the flags right after. The provider spawns children only from threads that exist after
-	 * its pipes are made (the az CLI call holds no pipe of another thread), so the window does not leak one. */
+	/* No pipe2 on macOS: set the flags right after. A child spawned by another thread in between would inherit the
+	 * pipe, but the provider's one child (the Azure CLI) is spawned with POSIX_SPAWN_CLOEXEC_DEFAULT (below). */
 	if (pipe(fds) != 0)
 		return -1;
 	for (int i = 0; i < 2; i++) {
@@ -29,6 +29,18 @@ int fy_os_pipe(int fds[2], int nonblock)
 		}
 	}
 	return 0;
+}
+
+int fy_os_spawnattr_init(posix_spawnattr_t *attr)
+{
+	int e = posix_spawnattr_init(attr);
+	if (e != 0)
+		return e;
+	/* Apple's extension: only what the file actions name crosses into the child. */
+	e = posix_spawnattr_setflags(attr, POSIX_SPAWN_CLOEXEC_DEFAULT);
+	if (e != 0)
+		posix_spawnattr_destroy(attr);
+	return e;
 }
 
 int fy_os_random(void *buf, size_t n)

@@ -15,6 +15,11 @@ int fy_os_pipe(int fds[2], int nonblock)
 	return pipe2(fds, O_CLOEXEC | (nonblock ? O_NONBLOCK : 0));
 }
 
+int fy_os_spawnattr_init(posix_spawnattr_t *attr)
+{
+	return posix_spawnattr_init(attr);
+}
+
 int fy_os_random(void *buf, size_t n)
 {
 	/* Never short for n <= 256 once the pool is initialised (getrandom(2)). */
