@@ -165,12 +165,7 @@ int arm__lock_account(arm_lock **out, arm_client *c, const char *key, unsigned l
 		waited = 1;
 		long slice = left < ARM_LOCK_SLICE_MS ? left : ARM_LOCK_SLICE_MS;
 		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts); /* c->cv runs on CLOCK_MONOTONIC */
-		ts.tv_nsec += slice * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		fy_deadline_ms(&ts, slice);
 		fy_os_cond_timedwait(&c->cv, &c->mu, &ts);
 	}
 	if (l->busy) { /* cancelled or out of time while queued */

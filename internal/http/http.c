@@ -209,15 +209,7 @@ int http_client_sleep(http_client *c, unsigned long generation, long ms)
 	if (!c)
 		return 0;
 	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	if (ms > 0) {
-		until.tv_sec += ms / 1000;
-		until.tv_nsec += (ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-	}
+	fy_deadline_ms(&until, ms);
 	int rc = 0;
 	pthread_mutex_lock(&c->sleep_mu);
 	for (;;) {

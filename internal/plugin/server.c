@@ -636,13 +636,7 @@ int plugin_server_stop(plugin_server *s, int grace_ms)
 	/* Workers leave once their queue drains; a handler that ignores cancellation keeps its worker, and then
 	 * the caller is told so rather than blocked. */
 	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += grace_ms / 1000;
-	until.tv_nsec += (long)(grace_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	fy_deadline_ms(&until, grace_ms);
 	/* stopping is set: no worker starts after this. */
 	pthread_mutex_lock(&s->spawn_mu);
 	int n = s->nstarted, timed_out = 0;

@@ -52,12 +52,7 @@ START_TEST(cond_timedwait_deadline)
 	pthread_cond_t cv;
 	fy_os_cond_init_monotonic(&cv);
 	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += 150 * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	fy_deadline_ms(&until, 150);
 	long start = fy_now_ms();
 	pthread_mutex_lock(&mu);
 	int rc = 0;
@@ -97,8 +92,7 @@ START_TEST(cond_timedwait_signalled)
 	waker w = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	fy_os_cond_init_monotonic(&w.cv);
 	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += 10;
+	fy_deadline_ms(&until, 10000);
 	pthread_t t;
 	pthread_create(&t, NULL, wake, &w);
 	long start = fy_now_ms();
