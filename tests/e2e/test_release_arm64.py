@@ -9,10 +9,11 @@ import unittest
 import zipfile
 
 from harness import CLI_NAME, RESOURCE_TYPE, SOURCE_DIR
-from test_release import KEY, NAME, VERSION, ReleaseTest, zip_path
+import test_release  # the module, not its class: unittest would run ReleaseTest's own scenarios here again
+from test_release import KEY, NAME, VERSION, zip_path
 
 
-class ReleaseArm64Test(ReleaseTest):
+class ReleaseArm64Test(test_release.ReleaseTest):
     # The fixtures are ReleaseTest's; its amd64 scenarios run in test_release.py, not again here.
     test_amd64_from_filesystem_mirror = None
     test_arm64_locked_from_mirror_and_applied_under_qemu = None
@@ -67,9 +68,6 @@ class ReleaseArm64Test(ReleaseTest):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-
-
-del ReleaseTest  # imported for its fixtures; the loader must not collect it here
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ import re
 import unittest
 import zipfile
 
+import test_release  # the module, not its class: unittest would run ReleaseTest's own scenarios here again
 from harness import RESOURCE_TYPE
-from test_release import KEY, NAME, VERSION, ReleaseTest, zip_path
+from test_release import KEY, NAME, VERSION, zip_path
 
 PLATFORMS = ("linux_amd64", "linux_arm64", "darwin_arm64", "darwin_amd64")
 
@@ -30,7 +31,7 @@ def h1(path: str) -> str:
     return "h1:" + base64.b64encode(hashlib.sha256(lines.encode()).digest()).decode()
 
 
-class ReleaseDarwinTest(ReleaseTest):
+class ReleaseDarwinTest(test_release.ReleaseTest):
     # The fixtures are ReleaseTest's; its Linux scenarios run in test_release.py, not again here.
     test_amd64_from_filesystem_mirror = None
     test_arm64_locked_from_mirror_and_applied_under_qemu = None
