@@ -10,12 +10,10 @@
 # usage: test_darwin.sh SOURCE_DIR OUT_DIR      (OUT_DIR: release.dist's)
 set -euo pipefail
 root=$1 outdir=$2
-name=terraform-provider-foundry
-version=$("$root/scripts/release.sh" --version)
+. "$root/tests/release/common.sh"
 min=$(cat "$root/scripts/macos-min-version")
 dist="$outdir/dist"
 p="$dist/${name}_${version}"
-fail() { echo "FAIL: $*"; echo "0 passed, 1 failed"; exit 1; }
 skip() { echo "SKIPPED: $*"; exit 77; }
 
 depsdir=${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-foundry/deps
@@ -36,12 +34,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for plat in darwin_arm64 darwin_amd64; do
   arch=${plat#darwin_}
-  d="$tmp/$plat"
-  mkdir -p "$d"
-  unzip -q "${p}_${plat}.zip" -d "$d"
-  [ "$(ls "$d")" = "${name}_v${version}" ] || fail "$plat zip holds more than the executable: $(ls "$d")"
-  exe="$d/${name}_v${version}"
-  [ -x "$exe" ] || fail "$plat executable is not executable"
+  unpack_exe "${p}_${plat}.zip" "$tmp/$plat" "$plat"
   out=$(python3 "$root/scripts/check-macho.py" "$exe" "$arch" "$min" 2>&1) || fail "$plat: $out"
   echo "$plat: $(du -h "$exe" | cut -f1) executable; $out"
   # The same warnings as errors as the Linux build, on every source of ours (not the generated protobuf code).

@@ -9,14 +9,12 @@
 # usage: test_release.sh SOURCE_DIR OUT_DIR
 set -euo pipefail
 root=$1 outdir=$2
-name=terraform-provider-foundry
-version=$("$root/scripts/release.sh" --version)
+. "$root/tests/release/common.sh"
 rm -rf "$outdir"
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; echo "0 passed, 1 failed"; exit 1; }
 
 # A throwaway signing key; only its armored secret crosses into release.sh, as a CI secret would.
 export GNUPGHOME="$tmp/keyring"
@@ -65,12 +63,7 @@ python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m=={"version
 
 cookie=d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2
 for arch in amd64 arm64; do
-  d="$tmp/$arch"
-  mkdir -p "$d"
-  unzip -q "${p}_linux_${arch}.zip" -d "$d"
-  [ "$(ls "$d")" = "${name}_v${version}" ] || fail "$arch zip holds more than the executable: $(ls "$d")"
-  exe="$d/${name}_v${version}"
-  [ -x "$exe" ] || fail "$arch executable not executable"
+  unpack_exe "${p}_linux_${arch}.zip" "$tmp/$arch" "$arch"
   want=x86-64; run=(); [ "$arch" = arm64 ] && { want=aarch64; run=(qemu-aarch64); }
   file "$exe" | grep -q "$want" || fail "$arch executable is $(file -b "$exe")"
   # Only glibc's libraries, no run path, nothing newer than glibc 2.34 (the checker release.sh enforces too).
